@@ -1,0 +1,360 @@
+"""Canned and ad-hoc SPARQL queries, with parameters bound as RDF terms.
+
+A canned query is a ``queries/NAME.rq`` file whose header holds its
+metadata as YAML in ``#+`` comment lines (the convention grlc uses)::
+
+    #+ title: Timeline of events
+    #+ description: Every event with its dates and place, oldest first.
+    #+ params:
+    #+   from: {type: date, default: "1990", description: Earliest start date}
+
+Parameters are bound by the engine (``initBindings``) as typed RDF terms;
+nothing a user types is ever pasted into query text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+
+from kg.errors import BadInput, UsageError
+from kg.namespaces import ID, PREFIXES, expand
+from kg.records import DATE_RE, LANG_RE, _check_date, _is_absolute_iri
+from kg.resources import queries_dir
+from kg.validate import compact
+
+PARAM_TYPES = ("iri", "string", "lang", "date", "integer")
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FORM_RE = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str
+    default: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    path: Path
+    params: tuple[Param, ...] = field(default=())
+
+    @property
+    def form(self) -> str:
+        return query_form(self.text)
+
+
+def _strip_comments_and_strings(text: str) -> str:
+    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', '""', text)
+    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', '""', text)
+    text = re.sub(r"<[^>\s]*>", "<>", text)
+    return re.sub(r"#[^\n]*", "", text)
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, read past comments, strings and IRIs.
+
+    >>> query_form("# SELECT in a comment\\nASK { ?s ?p ?o }")
+    'ASK'
+    """
+    m = _FORM_RE.search(_strip_comments_and_strings(text))
+    if not m:
+        raise BadInput("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
+    return m.group(1).upper()
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    """Read one ``.rq`` file and its ``#+`` YAML header."""
+    text = path.read_text(encoding="utf-8")
+    header = "\n".join(
+        line[3:] if line.startswith("#+ ") else line[2:]
+        for line in text.splitlines()
+        if line.startswith("#+")
+    )
+    try:
+        meta: dict[str, Any] = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        raise BadInput(f"{path}: malformed '#+' header: {exc}") from None
+    name = path.stem
+    if not _NAME_RE.match(name):
+        raise BadInput(f"{path}: query file names must be lower-case words with hyphens")
+    for key in ("title", "description"):
+        if not isinstance(meta.get(key), str):
+            raise BadInput(f"{path}: header needs '#+ {key}: ...'")
+    params = []
+    for pname, spec in (meta.get("params") or {}).items():
+        if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
+            raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
+        default = spec.get("default")
+        params.append(
+            Param(
+                name=pname,
+                type=spec["type"],
+                description=str(spec.get("description", "")),
+                default=None if default is None else str(default),
+            )
+        )
+    return CannedQuery(
+        name=name,
+        title=meta["title"],
+        description=meta["description"].strip(),
+        text=text,
+        path=path,
+        params=tuple(params),
+    )
+
+
+def catalog(directory: Path | None = None) -> dict[str, CannedQuery]:
+    """All canned queries, by name.
+
+    >>> "timeline" in catalog()
+    True
+    """
+    directory = directory or queries_dir()
+    return {q.name: q for q in (parse_query_file(p) for p in sorted(directory.glob("*.rq")))}
+
+
+def get_query(name: str, directory: Path | None = None) -> CannedQuery:
+    queries = catalog(directory)
+    if name not in queries:
+        raise UsageError(
+            f"no canned query named {name!r}; `kg query --list` shows them: "
+            + ", ".join(sorted(queries))
+        )
+    return queries[name]
+
+
+def to_term(param: Param, raw: str) -> URIRef | Literal:
+    """Turn a parameter value typed by a user into the RDF term it stands for.
+
+    >>> to_term(Param("who", "iri", ""), "shinzo-abe")
+    rdflib.term.URIRef('https://w3id.org/kg-nj/id/shinzo-abe')
+    >>> to_term(Param("on", "date", ""), "2013-06-25")
+    rdflib.term.Literal('2013-06-25', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
+    """
+    value = raw.strip()
+    if param.type == "iri":
+        if re.match(r"^[a-z0-9][a-z0-9-]*$", value):
+            return ID[value]
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            value = expand(value)
+        if not _is_absolute_iri(value):
+            raise UsageError(
+                f"parameter {param.name!r}: {raw!r} is not a record id, prefixed name or IRI"
+            )
+        return URIRef(value)
+    if param.type == "date":
+        xsd = _check_date(value)
+        if not xsd:
+            raise UsageError(
+                f'parameter {param.name!r}: {raw!r} is not a date "YYYY-MM-DD", "YYYY-MM" or "YYYY"'
+            )
+        return Literal(value, datatype=XSD[xsd])
+    if param.type == "integer":
+        if not re.match(r"^-?[0-9]+$", value):
+            raise UsageError(f"parameter {param.name!r}: {raw!r} is not a whole number")
+        return Literal(value, datatype=XSD.integer)
+    if param.type == "lang":
+        if not LANG_RE.match(value):
+            raise UsageError(f"parameter {param.name!r}: {raw!r} is not a language tag")
+        return Literal(value.lower())
+    return Literal(raw)
+
+
+def bind_params(query: CannedQuery, given: dict[str, str]) -> dict[str, URIRef | Literal]:
+    """Check the given parameters against the query's and turn them into terms."""
+    known = {p.name: p for p in query.params}
+    unknown = set(given) - set(known)
+    if unknown:
+        raise UsageError(
+            f"query {query.name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
+            f"it takes: {', '.join(known) or 'none'}"
+        )
+    bindings = {}
+    for p in query.params:
+        raw = given.get(p.name, p.default)
+        if raw is None:
+            raise UsageError(f"query {query.name!r} needs -p {p.name}=VALUE ({p.description})")
+        bindings[p.name] = to_term(p, raw)
+    return bindings
+
+
+@dataclass
+class QueryResult:
+    """The outcome of a query: variables and rows, a boolean, or a graph."""
+
+    form: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+def run_query(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
+    """Run SPARQL over ``graph`` with the given parameter bindings.
+
+    >>> from kg.build import build_graph
+    >>> r = run_query(build_graph(), "ASK { ?s a <https://w3id.org/kg-nj/ontology#Person> }")
+    >>> r.boolean
+    True
+    """
+    form = query_form(text)
+    init = {Variable(k): v for k, v in (bindings or {}).items()}
+    try:
+        result = graph.query(text, initBindings=init, initNs=PREFIXES)
+    except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
+        raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
+    if form == "ASK":
+        return QueryResult(form, boolean=bool(result.askAnswer))
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True, replace=True)
+        for t in result.graph or []:
+            g.add(t)
+        return QueryResult(form, graph=g)
+    names = [str(v) for v in result.vars or []]
+    rows = [tuple(row[i] for i in range(len(names))) for row in result]
+    return QueryResult(form, vars=names, rows=rows)
+
+
+# --- rendering -------------------------------------------------------------------
+
+TABLE_CELL_WIDTH = 60
+
+
+def _plain(term: Any) -> str:
+    """The value as a person reads it: prefixed names, literal text."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    return compact(term)
+
+
+def _csv_cell(term: Any) -> str:
+    if term is None:
+        return ""
+    return str(term)
+
+
+def _tsv_cell(term: Any) -> str:
+    return "" if term is None else term.n3()
+
+
+def _render_table(res: QueryResult) -> str:
+    if res.form == "ASK":
+        return ("true" if res.boolean else "false") + "\n"
+    cells = [[_plain(t).replace("\n", " ") for t in row] for row in res.rows]
+    widths = [len(v) for v in res.vars]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = min(max(widths[i], len(c)), TABLE_CELL_WIDTH)
+
+    def fmt(row: list[str]) -> str:
+        out = []
+        for i, c in enumerate(row):
+            if len(c) > widths[i]:
+                c = c[: widths[i] - 1] + "…"
+            out.append(c.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(res.vars), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in cells]
+    lines.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _render_csv(res: QueryResult, delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    if res.form == "ASK":
+        w.writerow(["boolean"])
+        w.writerow(["true" if res.boolean else "false"])
+        return buf.getvalue()
+    w.writerow(res.vars)
+    for row in res.rows:
+        w.writerow([_csv_cell(t) for t in row])
+    return buf.getvalue()
+
+
+def _render_tsv(res: QueryResult) -> str:
+    if res.form == "ASK":
+        return "?boolean\n" + ("true" if res.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in res.vars)]
+    lines += ["\t".join(_tsv_cell(t) for t in row) for row in res.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
+    from rdflib.query import Result
+
+    r = Result(res.form if res.form == "ASK" else "SELECT")
+    if res.form == "ASK":
+        r.askAnswer = bool(res.boolean)
+    else:
+        r.vars = [Variable(v) for v in res.vars]
+        r.bindings = [
+            {Variable(v): t for v, t in zip(res.vars, row, strict=True) if t is not None}
+            for row in res.rows
+        ]
+    return r
+
+
+def render(res: QueryResult, fmt: str = "table") -> str:
+    """Render a result as table, csv, tsv, json or xml (SPARQL 1.1 result formats),
+    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes."""
+    if res.graph is not None:
+        from kg.rdfio import RDF_FORMATS, serialize
+
+        rdf_fmt = "turtle" if fmt == "table" else fmt
+        if rdf_fmt not in RDF_FORMATS:
+            raise UsageError(
+                f"a {res.form} query returns a graph; use --format {', '.join(RDF_FORMATS)}"
+            )
+        return serialize(res.graph, rdf_fmt).decode("utf-8")
+    if fmt == "table":
+        return _render_table(res)
+    if fmt == "csv":
+        return _render_csv(res)
+    if fmt == "tsv":
+        return _render_tsv(res)
+    if fmt in ("json", "xml"):
+        out = _sparql_result(res).serialize(format=fmt, encoding="utf-8")
+        text = out.decode("utf-8") if isinstance(out, bytes) else str(out)
+        return text if text.endswith("\n") else text + "\n"
+    raise UsageError(f"unknown result format {fmt!r}; use {', '.join(RESULT_FORMATS)}")
+
+
+__all__ = [
+    "DATE_RE",
+    "CannedQuery",
+    "Param",
+    "QueryResult",
+    "bind_params",
+    "catalog",
+    "get_query",
+    "render",
+    "run_query",
+    "to_term",
+]

@@ -1,0 +1,212 @@
+"""SHACL validation with pySHACL, reported in terms of the records.
+
+The shapes (``shapes/*.ttl``) decide what is checked and how severe each
+finding is; this module only runs them and maps each result back to the
+record file, line, id and field it came from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from kg.build import SourceIndex, load_ontology
+from kg.errors import Location, UsageError
+from kg.namespaces import PREFIXES, bind_prefixes
+from kg.resources import shapes_files
+
+SEVERITIES = ("violation", "warning", "info")
+_SEVERITY_OF = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+def compact(term: object) -> str:
+    """A short, readable form of an RDF term (prefixed name or quoted literal).
+
+    >>> compact(URIRef("https://w3id.org/kg-nj/id/shinzo-abe"))
+    'id:shinzo-abe'
+    """
+    if isinstance(term, URIRef):
+        s = str(term)
+        for prefix, ns in PREFIXES.items():
+            if s.startswith(str(ns)) and s != str(ns):
+                return f"{prefix}:{s[len(str(ns)):]}"
+        return f"<{s}>"
+    if isinstance(term, Literal):
+        text = str(term)
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype:
+            return f'"{text}"^^{compact(term.datatype)}'
+        return f'"{text}"'
+    return str(term)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One SHACL result, with the record it points at when known."""
+
+    severity: str
+    focus: str
+    path: str
+    value: str
+    component: str
+    shape: str
+    message: str
+    location: Location | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "severity": self.severity,
+            "message": self.message,
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "record": loc.record if loc else None,
+            "field": loc.field if loc else None,
+            "focus": self.focus,
+            "path": self.path or None,
+            "value": self.value or None,
+            "component": self.component,
+            "shape": self.shape,
+        }
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    results_graph: Graph
+    fail_on: str = "violation"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.severity for f in self.findings)
+        return {s: c.get(s, 0) for s in SEVERITIES}
+
+    @property
+    def conforms(self) -> bool:
+        """True when no finding is at or above the ``fail_on`` severity."""
+        limit = SEVERITIES.index(self.fail_on)
+        return not any(SEVERITIES.index(f.severity) <= limit for f in self.findings)
+
+    def summary(self) -> str:
+        c = self.counts
+        verdict = "conforms" if self.conforms else "does not conform"
+        return (
+            f"{c['violation']} violation(s), {c['warning']} warning(s), {c['info']} info: "
+            f"{verdict} (fail-on: {self.fail_on})"
+        )
+
+    def render(self, fmt: str = "text") -> str:
+        if fmt == "text":
+            lines = []
+            for f in self.findings:
+                where = str(f.location) if f.location else f.focus
+                detail = [f"focus {f.focus}"]
+                if f.path:
+                    detail.append(f"path {f.path}")
+                if f.value:
+                    detail.append(f"value {f.value}")
+                lines.append(f"{f.severity.upper()}: {where}: {f.message} ({', '.join(detail)})")
+            lines.append(self.summary())
+            return "\n".join(lines) + "\n"
+        if fmt == "json":
+            doc = {
+                "conforms": self.conforms,
+                "failOn": self.fail_on,
+                "counts": self.counts,
+                "findings": [f.to_dict() for f in self.findings],
+            }
+            return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        if fmt == "turtle":
+            return self.results_graph.serialize(format="turtle")
+        raise UsageError(f"unknown report format {fmt!r}; use text, turtle or json")
+
+
+@cache
+def _shapes_triples(paths: tuple[Path, ...]) -> tuple:
+    g = Graph()
+    for p in paths:
+        g.parse(p, format="turtle")
+    return tuple(g)
+
+
+def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
+    g = Graph()
+    bind_prefixes(g)
+    for t in _shapes_triples(tuple(paths or shapes_files())):
+        g.add(t)
+    return g
+
+
+def _message(results: Graph, node: Node) -> str:
+    msgs = sorted(results.objects(node, SH.resultMessage), key=lambda m: (m.language != "en", m))
+    return str(msgs[0]) if msgs else "constraint not met"
+
+
+def validate_graph(
+    data: Graph,
+    index: SourceIndex | None = None,
+    fail_on: str = "violation",
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+) -> Report:
+    """Validate ``data`` against the shapes; the ontology supplies the class hierarchy.
+
+    >>> from kg.build import build_graph
+    >>> validate_graph(build_graph()).conforms
+    True
+    """
+    import pyshacl  # heavy: imported only when validating
+
+    if fail_on not in SEVERITIES:
+        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    _conforms, results, _text = pyshacl.validate(
+        data,
+        shacl_graph=shapes if shapes is not None else load_shapes(),
+        ont_graph=ontology if ontology is not None else load_ontology(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        meta_shacl=False,
+    )
+    index = index or SourceIndex()
+    findings = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(r, SH.focusNode)
+        path = results.value(r, SH.resultPath)
+        value = results.value(r, SH.value)
+        sev = _SEVERITY_OF.get(results.value(r, SH.resultSeverity), "violation")  # type: ignore[arg-type]
+        findings.append(
+            Finding(
+                severity=sev,
+                focus=compact(focus),
+                path=compact(path) if isinstance(path, URIRef) else "",
+                value=compact(value) if value is not None else "",
+                component=compact(results.value(r, SH.sourceConstraintComponent)),
+                shape=compact(results.value(r, SH.sourceShape)),
+                message=_message(results, r),
+                location=index.locate(focus, path),
+            )
+        )
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(
+        key=lambda f: (
+            order[f.severity],
+            f.location.file or "" if f.location else "~",
+            f.location.line or 0 if f.location else 0,
+            f.focus,
+            f.path,
+            f.value,
+            f.component,
+        )
+    )
+    bind_prefixes(results)
+    return Report(findings, results, fail_on)
