@@ -29,13 +29,21 @@ class SourceIndex:
 
     nodes: dict[URIRef, Location] = field(default_factory=dict)
     fields: dict[tuple[URIRef, URIRef], Location] = field(default_factory=dict)
+    # For a field the record lacks: which field name a property has, per node.
+    field_names: dict[URIRef, dict[URIRef, str]] = field(default_factory=dict)
 
     def locate(self, node: object, path: object = None) -> Location | None:
-        if isinstance(node, URIRef):
-            if isinstance(path, URIRef) and (node, path) in self.fields:
+        if not isinstance(node, URIRef):
+            return None
+        if isinstance(path, URIRef):
+            if (node, path) in self.fields:
                 return self.fields[(node, path)]
-            return self.nodes.get(node)
-        return None
+            loc = self.nodes.get(node)
+            name = self.field_names.get(node, {}).get(path)
+            if loc is not None and name is not None:
+                # A missing field has no line of its own: point at the record.
+                return Location(loc.file, loc.line, loc.record, name)
+        return self.nodes.get(node)
 
 
 @dataclass
@@ -61,6 +69,14 @@ class _Builder:
         self.g = Graph()
         bind_prefixes(self.g)
         self.index = SourceIndex()
+        self._field_names: dict[str, dict[URIRef, str]] = {}
+
+    def field_names(self, rtype: str) -> dict[URIRef, str]:
+        if rtype not in self._field_names:
+            names = {URIRef(f.property): n for n, f in self.schema.types[rtype].fields.items()}
+            names[KG.citation] = "sources"
+            self._field_names[rtype] = names
+        return self._field_names[rtype]
 
     def term(self, v: Value) -> URIRef | Literal:
         if v.kind == "text":
@@ -106,6 +122,7 @@ class _Builder:
         s = record_iri(rec.id)
         rtype = self.schema.types[rec.type]
         self.index.nodes[s] = rec.location()
+        self.index.field_names[s] = self.field_names(rec.type)
         g.add((s, RDF.type, URIRef(rtype.cls)))
         is_theme = rec.type == "theme"
         if is_theme:

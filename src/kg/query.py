@@ -7,6 +7,7 @@ metadata as YAML in ``#+`` comment lines (the convention grlc uses)::
     #+ description: Every event with its dates and place, oldest first.
     #+ params:
     #+   from: {type: date, default: "1990", description: Earliest start date}
+#+   who: {type: iri, optional: true, description: Only events with this participant}
 
 Parameters are bound by the engine (``initBindings``) as typed RDF terms;
 nothing a user types is ever pasted into query text.
@@ -27,7 +28,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import BadInput, UsageError
 from kg.namespaces import ID, PREFIXES, expand
-from kg.records import DATE_RE, LANG_RE, _check_date, _is_absolute_iri
+from kg.records import LANG_RE, _check_date, _is_absolute_iri
 from kg.resources import queries_dir
 from kg.validate import compact
 
@@ -43,10 +44,11 @@ class Param:
     type: str
     description: str
     default: str | None = None
+    optional: bool = False  # when not given, the variable stays unbound
 
     @property
     def required(self) -> bool:
-        return self.default is None
+        return self.default is None and not self.optional
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def parse_query_file(path: Path) -> CannedQuery:
                 type=spec["type"],
                 description=str(spec.get("description", "")),
                 default=None if default is None else str(default),
+                optional=bool(spec.get("optional", False)),
             )
         )
     return CannedQuery(
@@ -193,6 +196,8 @@ def bind_params(query: CannedQuery, given: dict[str, str]) -> dict[str, URIRef |
     bindings = {}
     for p in query.params:
         raw = given.get(p.name, p.default)
+        if raw is None and p.optional:
+            continue
         if raw is None:
             raise UsageError(f"query {query.name!r} needs -p {p.name}=VALUE ({p.description})")
         bindings[p.name] = to_term(p, raw)
@@ -347,7 +352,6 @@ def render(res: QueryResult, fmt: str = "table") -> str:
 
 
 __all__ = [
-    "DATE_RE",
     "CannedQuery",
     "Param",
     "QueryResult",

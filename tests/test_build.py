@@ -1,0 +1,95 @@
+"""kg build: conforming, byte-identical Turtle that other parsers read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from kg.namespaces import ID, KG
+
+
+def test_build_bundled_conforms_and_writes_turtle(invoke, tmp_path):
+    result = invoke("build", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Built ") and lines[0].endswith(" triples.")
+    assert lines[1].startswith("Validation: 0 violation(s), ")
+    assert lines[1].endswith("conforms (fail-on: violation)")
+    assert lines[-1] == f"Wrote {tmp_path / 'kg.ttl'}"
+    assert (tmp_path / "kg.ttl").read_bytes().startswith(b"@prefix ")
+
+
+def test_two_builds_are_byte_identical_across_processes(tmp_path):
+    """Different hash seeds, separate processes: same bytes."""
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "kg", "build", "-o", str(out), "--reason"],
+            check=True, env=env, capture_output=True,
+        )
+        outs.append(out)
+    for name in ("kg.ttl", "kg-inferred.ttl"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes()
+
+
+def test_output_parses_with_an_independent_parser(invoke, tmp_path):
+    assert invoke("build", "-o", str(tmp_path)).exit_code == 0
+    data = (tmp_path / "kg.ttl").read_bytes()
+    oxi = list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.TURTLE))
+    ours = Graph().parse(data=data, format="turtle")
+    assert len(oxi) == len(ours) > 500
+
+
+def test_no_blank_nodes(bundled):
+    from rdflib import BNode
+
+    assert not [t for t in bundled.graph if any(isinstance(x, BNode) for x in t)]
+
+
+def test_every_subject_is_under_the_id_namespace(bundled):
+    assert all(str(s).startswith(str(ID)) for s in bundled.graph.subjects())
+
+
+def test_non_conforming_build_fails_and_keeps_previous_output(invoke, mini, tmp_path):
+    out = tmp_path / "out"
+    assert invoke("build", str(mini), "-o", str(out)).exit_code == 0
+    before = (out / "kg.ttl").read_bytes()
+    text = (mini / "events.yaml").read_text(encoding="utf-8")
+    # A statement without a speaker: well-formed, but it does not conform.
+    (mini / "events.yaml").write_text(text.replace("  speaker: alice\n", ""), encoding="utf-8")
+    result = invoke("build", str(mini), "-o", str(out))
+    assert result.exit_code == 1
+    assert "VIOLATION: " in result.output
+    assert "events.yaml:" in result.output and "record 'quote-alice'" in result.output
+    assert (out / "kg.ttl").read_bytes() == before
+
+
+def test_reason_writes_inferences_apart(invoke, mini, tmp_path):
+    result = invoke("build", str(mini), "-o", str(tmp_path), "--reason")
+    assert result.exit_code == 0, result.output
+    asserted = Graph().parse(tmp_path / "kg.ttl")
+    inferred = Graph().parse(tmp_path / "kg-inferred.ttl")
+    alice, visit = ID["alice"], ID["visit-2020"]
+    assert (alice, KG.participatesIn, visit) in inferred
+    assert (alice, KG.participatesIn, visit) not in asserted
+    assert (alice, RDF.type, KG.Agent) in inferred
+    assert not set(asserted) & set(inferred)
+    assert not [t for t in inferred if t[1] == URIRef("http://www.w3.org/2002/07/owl#sameAs")]
+
+
+def test_build_from_any_directory(tmp_path):
+    """The bundled data is found from any working directory."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg", "build", "-o", "out"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (Path(tmp_path) / "out" / "kg.ttl").exists()

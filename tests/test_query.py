@@ -1,0 +1,144 @@
+"""kg query: canned queries (golden results), parameters bound as terms, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from rdflib import Variable
+from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
+
+from kg.query import catalog, render, run_query
+
+GOLDEN = Path(__file__).parent / "golden"
+QUERIES = sorted(catalog())
+UPDATE = os.environ.get("KG_UPDATE_GOLDEN") == "1"
+
+
+def test_at_least_ten_canned_queries_listed(invoke):
+    result = invoke("query", "--list")
+    assert result.exit_code == 0
+    names = [ln.split()[0] for ln in result.output.splitlines()[:-1]]
+    assert names == QUERIES
+    assert len(names) >= 10
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_canned_query_golden(name, bundled):
+    """Each canned query, default parameters, on the bundled records."""
+    from kg.build import load_ontology
+    from kg.query import bind_params, get_query
+
+    q = get_query(name)
+    graph = bundled.graph + load_ontology()
+    text = render(run_query(graph, q.text, bind_params(q, {})), "csv")
+    golden = GOLDEN / f"{name}.csv"
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="")
+    assert golden.exists(), f"no golden file for {name}; run with KG_UPDATE_GOLDEN=1 and review"
+    assert text == golden.read_text(encoding="utf-8", newline="")
+    assert len(text.splitlines()) > 1, f"{name} returns no rows on the bundled records"
+
+
+def test_every_query_header_is_complete():
+    for q in catalog().values():
+        assert q.title and q.description
+        for p in q.params:
+            assert p.description, f"{q.name}: parameter {p.name} has no description"
+
+
+def test_parameter_is_bound_not_pasted(invoke, mini):
+    """A value that would break out of a pasted string is just a value."""
+    evil = 'x" } ; DROP ALL ; SELECT * WHERE { "'
+    result = invoke("query", "meetings", "--records", str(mini), "-p", f"who={evil}")
+    assert result.exit_code == 2
+    assert "is not a record id, prefixed name or IRI" in result.output
+
+
+def test_meetings_filtered_by_parameter(invoke, mini):
+    result = invoke(
+        "query", "meetings", "--records", str(mini), "-p", "who=alice", "--format", "csv"
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["date", "event", "eventLabel", "a", "aLabel", "b", "bLabel", "place"]
+    assert rows[1:] == [
+        ["2020-01-01", "https://w3id.org/kg-nj/id/visit-2020", "Visit to Capital City",
+         "https://w3id.org/kg-nj/id/alice", "Alice Example",
+         "https://w3id.org/kg-nj/id/org-division", "Test Division", "Capital City"],
+    ]
+
+
+def test_lang_parameter_changes_labels(invoke, mini):
+    result = invoke(
+        "query", "timeline", "--records", str(mini), "-p", "lang=fr", "--format", "csv"
+    )
+    assert result.exit_code == 0
+    assert "Visite à Capitale" in result.output and "Capitale" in result.output
+
+
+def test_unknown_and_missing_parameters(invoke, mini):
+    r = invoke("query", "timeline", "--records", str(mini), "-p", "colour=red")
+    assert r.exit_code == 2
+    assert "Error: query 'timeline' has no parameter(s) colour; it takes: from, to, lang" in r.output
+    r = invoke("query", "timeline", "--records", str(mini), "-p", "from=yesterday")
+    assert r.exit_code == 2
+    assert "parameter 'from': 'yesterday' is not a date" in r.output
+
+
+def test_unknown_query_name(invoke):
+    r = invoke("query", "nope")
+    assert r.exit_code == 2
+    assert r.output.startswith("Error: no canned query named 'nope'; `kg query --list` shows them:")
+
+
+def test_ad_hoc_query_and_file(invoke, mini, tmp_path):
+    q = "SELECT ?p WHERE { ?p a kg:Person } ORDER BY ?p"
+    r = invoke("query", "--records", str(mini), "-e", q, "--format", "tsv")
+    assert r.exit_code == 0
+    assert r.output == "?p\n<https://w3id.org/kg-nj/id/alice>\n"
+    f = tmp_path / "q.rq"
+    f.write_text(q, encoding="utf-8")
+    assert invoke("query", "--records", str(mini), "--file", str(f), "--format", "tsv").output == r.output
+
+
+def test_bad_sparql_is_bad_input(invoke, mini):
+    r = invoke("query", "--records", str(mini), "-e", "SELECT WHERE {")
+    assert r.exit_code == 2
+    assert r.output.startswith("Error: ")
+
+
+def test_ask_and_construct(invoke, mini):
+    r = invoke("query", "--records", str(mini), "-e", "ASK { ?s a kg:Visit }")
+    assert r.output == "true\n"
+    r = invoke("query", "--records", str(mini), "-e",
+               "CONSTRUCT { ?s a kg:Visit } WHERE { ?s a kg:Visit }")
+    assert r.exit_code == 0
+    assert "id:visit-2020 a kg:Visit ." in r.output
+
+
+def test_result_formats_parse_back(mini):
+    from kg.pipeline import open_graph
+
+    g = open_graph(records=mini)
+    res = run_query(g, "SELECT ?p ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l")
+    doc = json.loads(render(res, "json"))
+    assert [b["l"]["value"] for b in doc["results"]["bindings"]] == ["Alice Example", "Alice Exemple"]
+    assert doc["results"]["bindings"][1]["l"]["xml:lang"] == "fr"
+    xml = XMLResultParser().parse(io.BytesIO(render(res, "xml").encode("utf-8")))
+    assert [str(b[Variable("l")]) for b in xml.bindings] == ["Alice Example", "Alice Exemple"]
+    table = render(res, "table").splitlines()
+    assert table[0].split() == ["p", "l"]
+    assert table[2].split() == ["id:alice", "Alice", "Example"]
+    assert table[-1] == "(2 rows)"
+
+
+def test_show_prints_the_sparql(invoke):
+    r = invoke("query", "timeline", "--show")
+    assert r.exit_code == 0
+    assert r.output.startswith("#+ title: Timeline of events")
