@@ -145,6 +145,11 @@ def fr(text: str) -> str:
     return Literal(text, lang="fr").n3()
 
 
+TITLE = (
+    "L'OTAN et le Japon explorent les possibilités d'une coopération "
+    "sur les défis de sécurité émergents"
+)
+CYBER_ABOUT = "une question sécuritaire mondiale appelant des approches et des réponses communes"
 KIUCHI = (
     "Cet événement marque le début d'une nouvelle ère de collaboration entre l'OTAN et le "
     "Japon, qui partagent tous deux les mêmes valeurs"
@@ -198,8 +203,7 @@ FACTS: dict[str, str] = {
     ASK {{
       id:src-nato-2013-esc-tokyo a kg:SourceDocument ; kg:publisher id:nato ;
         dct:language "fr"^^xsd:language ; kg:reliability kg:Primary ;
-        dct:title {fr("L'OTAN et le Japon explorent les possibilités d'une coopération "
-                       "sur les défis de sécurité émergents")} ;
+        dct:title {fr(TITLE)} ;
         kg:localCopy "000_22c4fe32b6ed6156.txt" .
     }}""",
     "source: covers 25-29 June 2013, updated 9 Sep 2013 16:31": """
@@ -440,8 +444,7 @@ FACTS: dict[str, str] = {
          kg:interestedParty id:nato-esc-delegation-2013, id:esc-visit-2013-japanese-officials ;
          kg:theme id:theme-cyber-defence ;
          kg:expressedAt id:esc-visit-tokyo-2013-discussions ;
-         kg:about {fr("une question sécuritaire mondiale appelant des approches et des "
-                      "réponses communes")} .
+         kg:about {fr(CYBER_ABOUT)} .
     }}""",
     # --- themes
     "themes: the release's themes with its French labels": """
