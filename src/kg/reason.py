@@ -11,15 +11,22 @@ triples whose subject is a literal or an ontology term.
 
 from __future__ import annotations
 
-from rdflib import Graph, Literal
-from rdflib.namespace import OWL
+from rdflib import Graph, Literal, Namespace
+from rdflib.namespace import OWL, RDF
 
 from kg.build import load_ontology
+from kg.errors import NotConforming
 from kg.namespaces import ID, bind_prefixes
+
+# owlrl reports inconsistencies (e.g. a member of two disjoint classes) as
+# `[] a err:ErrorMessage ; err:error "..."` in the closure (owlrl/Closure.py).
+OWLRL_ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
 
 def infer(data: Graph, ontology: Graph | None = None) -> Graph:
     """Return the OWL RL entailments about the data's nodes that are not asserted.
+
+    Raises :class:`NotConforming` when the closure shows an inconsistency.
 
     >>> from kg.build import build_graph
     >>> from kg.namespaces import KG
@@ -38,6 +45,14 @@ def infer(data: Graph, ontology: Graph | None = None) -> Graph:
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(work)
+    errors = sorted(
+        str(work.value(e, OWLRL_ERR.error)) for e in work.subjects(RDF.type, OWLRL_ERR.ErrorMessage)
+    )
+    if errors:
+        raise NotConforming(
+            "OWL RL reasoning found the graph inconsistent with the ontology:\n  "
+            + "\n  ".join(errors)
+        )
     prefix = str(ID)
     inferred = Graph()
     bind_prefixes(inferred)
