@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal
+from rdflib.namespace import RDF, RDFS
 from rdflib.compare import isomorphic
 
-from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from kg.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
 from kg.pipeline import load
 from kg.rdfio import RDF_FORMATS
 
@@ -25,9 +26,10 @@ def test_round_trip_by_extension(fmt, invoke, mini, tmp_path):
         ds = Dataset()
         ds.parse(out, format=rdflib_fmt)
         back = Graph()
-        for t in ds.graph(ASSERTED_GRAPH):
-            back.add(t)
-        assert {c.identifier for c in ds.graphs() if len(c)} == {ASSERTED_GRAPH}
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            back.add((s, p, o))
+        # One named graph per source: here the test release is the only one.
+        assert {c.identifier for c in ds.graphs() if len(c)} == {ID["src-test"]}
     else:
         back = Graph().parse(out, format=rdflib_fmt)
     assert isomorphic(back, expected)
@@ -40,7 +42,30 @@ def test_named_graphs_for_inferred_and_ontology(invoke, mini, tmp_path):
     ds = Dataset()
     ds.parse(out, format="trig")
     names = {c.identifier for c in ds.graphs() if len(c)}
-    assert names == {ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH}
+    assert names == {ID["src-test"], INFERRED_GRAPH, ONTOLOGY_GRAPH}
+
+
+def test_one_named_graph_per_source(invoke, mini, tmp_path):
+    """A record citing two sources is in both graphs; their union is the asserted graph."""
+    (mini / "more.yaml").write_text(
+        "- id: src-other\n  type: source\n  title: {en: Other}\n  language: en\n"
+        "  reliability: secondary\n"
+        "- id: bob\n  type: person\n  label: {en: Bob}\n"
+        "  sources: [{source: src-test, quote: Bob}, {source: src-other, quote: Bob too}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "kg.nq"
+    assert invoke("export", "--records", str(mini), "-o", str(out)).exit_code == 0
+    ds = Dataset()
+    ds.parse(out, format="nquads")
+    bob = ID["bob"]
+    for src in ("src-test", "src-other"):
+        assert (bob, RDFS.label, Literal("Bob", lang="en")) in ds.graph(ID[src])
+    assert (ID["alice"], RDF.type, KG.Person) not in ds.graph(ID["src-other"])
+    union = Graph()
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    assert isomorphic(union, load(mini).graph)
 
 
 def test_format_option_overrides_extension_and_stdout(invoke, mini):

@@ -51,6 +51,9 @@ class BuiltGraph:
     graph: Graph
     index: SourceIndex
     records: Records
+    # The triples each source supports (record ids of sources -> triples), for
+    # one named graph per source in dataset exports.
+    by_source: dict[str, list[tuple]] = field(default_factory=dict)
 
 
 def record_iri(rid: str) -> URIRef:
@@ -70,6 +73,13 @@ class _Builder:
         bind_prefixes(self.g)
         self.index = SourceIndex()
         self._field_names: dict[str, dict[URIRef, str]] = {}
+        self.by_source: dict[str, list[tuple]] = {}
+        self.scope: tuple[str, ...] = ()  # the sources of the record being built
+
+    def emit(self, triple: tuple, extra: tuple[str, ...] = ()) -> None:
+        self.g.add(triple)
+        for src in (*self.scope, *extra):
+            self.by_source.setdefault(src, []).append(triple)
 
     def field_names(self, rtype: str) -> dict[URIRef, str]:
         if rtype not in self._field_names:
@@ -99,45 +109,46 @@ class _Builder:
         return langs[0].value[0].lower() if langs else None
 
     def citations(self, owner: URIRef, cites: Iterable[Citation], rec: Record, fname: str) -> None:
-        g = self.g
         for n, c in enumerate(cites, start=1):
             node = URIRef(f"{owner}/citation/{n}")
             loc = Location(rec.file, c.line, rec.id, fname)
             self.index.nodes[node] = loc
-            g.add((owner, KG.citation, node))
-            g.add((node, RDF.type, KG.Citation))
-            g.add((node, KG.citedSource, record_iri(c.source)))
-            g.add((owner, PROV.wasDerivedFrom, record_iri(c.source)))
+            self.emit((owner, KG.citation, node))
+            self.emit((node, RDF.type, KG.Citation))
+            self.emit((node, KG.citedSource, record_iri(c.source)))
+            self.emit((owner, PROV.wasDerivedFrom, record_iri(c.source)))
             if c.quote:
                 lang = c.lang or (self.source_lang(c.via) if c.via else self.source_lang(c.source))
-                g.add((node, KG.quote, Literal(c.quote, lang=lang)))
+                self.emit((node, KG.quote, Literal(c.quote, lang=lang)))
             if c.locator:
-                g.add((node, KG.locator, Literal(c.locator)))
+                self.emit((node, KG.locator, Literal(c.locator)))
             if c.via:
-                g.add((node, KG.via, record_iri(c.via)))
-                g.add((owner, PROV.wasDerivedFrom, record_iri(c.via)))
+                self.emit((node, KG.via, record_iri(c.via)))
+                self.emit((owner, PROV.wasDerivedFrom, record_iri(c.via)))
 
     def add_record(self, rec: Record) -> None:
-        g = self.g
         s = record_iri(rec.id)
         rtype = self.schema.types[rec.type]
+        # A source record describes the source itself: it goes in that source's graph.
+        own = (rec.id,) if rec.type == "source" else ()
+        self.scope = tuple(dict.fromkeys((*own, *(c.source for c in rec.sources))))
         self.index.nodes[s] = rec.location()
         self.index.field_names[s] = self.field_names(rec.type)
-        g.add((s, RDF.type, URIRef(rtype.cls)))
+        self.emit((s, RDF.type, URIRef(rtype.cls)))
         is_theme = rec.type == "theme"
         if is_theme:
-            g.add((s, SKOS.inScheme, THEME_SCHEME))
+            self.emit((s, SKOS.inScheme, THEME_SCHEME))
             if not rec.fields.get("broader"):
-                g.add((s, SKOS.topConceptOf, THEME_SCHEME))
+                self.emit((s, SKOS.topConceptOf, THEME_SCHEME))
         for fname, values in rec.fields.items():
             prop = URIRef(rtype.fields[fname].property)
             self.index.fields[(s, prop)] = rec.location(fname)
             annotated = 0
             for v in values:
                 obj = self.term(v)
-                g.add((s, prop, obj))
+                self.emit((s, prop, obj))
                 if is_theme and prop == RDFS.label:
-                    g.add((s, SKOS.prefLabel, obj))
+                    self.emit((s, SKOS.prefLabel, obj))
                     self.index.fields[(s, SKOS.prefLabel)] = rec.location(fname)
                 if v.annotated:
                     annotated += 1
@@ -146,15 +157,15 @@ class _Builder:
         for n, corr in enumerate(rec.corrections, start=1):
             node = URIRef(f"{s}/correction/{n}")
             self.index.nodes[node] = Location(rec.file, corr.line, rec.id, "corrections")
-            g.add((node, RDF.type, KG.Correction))
-            g.add((node, KG.corrects, s))
-            g.add((node, KG.onProperty, URIRef(rtype.fields[corr.field].property)))
-            g.add((node, KG.asPrinted, Literal(corr.printed)))
-            g.add((node, KG.correctedValue, Literal(corr.corrected)))
+            self.emit((node, RDF.type, KG.Correction))
+            self.emit((node, KG.corrects, s))
+            self.emit((node, KG.onProperty, URIRef(rtype.fields[corr.field].property)))
+            self.emit((node, KG.asPrinted, Literal(corr.printed)))
+            self.emit((node, KG.correctedValue, Literal(corr.corrected)))
             if corr.source:
-                g.add((node, KG.citedSource, record_iri(corr.source)))
+                self.emit((node, KG.citedSource, record_iri(corr.source)))
             for text, lang in corr.note:
-                g.add((node, SKOS.editorialNote, Literal(text, lang=lang)))
+                self.emit((node, SKOS.editorialNote, Literal(text, lang=lang)))
 
     def fact(
         self,
@@ -167,19 +178,22 @@ class _Builder:
         n: int,
     ) -> None:
         """Reify one qualified fact so its qualifiers and citations can be queried."""
-        g = self.g
+        outer = self.scope
+        self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
+        self.emit((s, prop, obj))
         node = URIRef(f"{s}/fact/{fname}/{n}")
         loc = Location(rec.file, v.line, rec.id, fname)
         self.index.nodes[node] = loc
-        g.add((node, RDF.type, RDF.Statement))
-        g.add((node, RDF.subject, s))
-        g.add((node, RDF.predicate, prop))
-        g.add((node, RDF.object, obj))
+        self.emit((node, RDF.type, RDF.Statement))
+        self.emit((node, RDF.subject, s))
+        self.emit((node, RDF.predicate, prop))
+        self.emit((node, RDF.object, obj))
         for q in v.qualifiers:
-            g.add((node, KG.qualifier, URIRef(q)))
+            self.emit((node, KG.qualifier, URIRef(q)))
         for text, lang in v.note:
-            g.add((node, SKOS.editorialNote, Literal(text, lang=lang)))
+            self.emit((node, SKOS.editorialNote, Literal(text, lang=lang)))
         self.citations(node, v.sources, rec, fname)
+        self.scope = outer
 
 
 def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGraph:
@@ -188,7 +202,8 @@ def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGra
     builder = _Builder(records, schema)
     for rec in sorted(records, key=lambda r: r.id):
         builder.add_record(rec)
-    return BuiltGraph(builder.g, builder.index, records)
+    by_source = {k: sorted(set(v)) for k, v in sorted(builder.by_source.items())}
+    return BuiltGraph(builder.g, builder.index, records, by_source)
 
 
 def build_graph(path: Path | None = None) -> Graph:

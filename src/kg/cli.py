@@ -272,8 +272,9 @@ def export(
 ) -> None:
     """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
 
-    TriG, N-Quads and JSON-LD keep the named graphs: asserted, inferred (with
-    --reason) and ontology (with --with-ontology).
+    TriG, N-Quads and JSON-LD keep named graphs: one per source (named by the
+    source's IRI, holding every triple that source supports), inferred (with
+    --reason) and ontology (with --with-ontology). The other formats merge them.
 
     Example:
 

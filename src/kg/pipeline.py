@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from kg.build import BuiltGraph, load_ontology, records_to_graph
+from kg.build import BuiltGraph, load_ontology, record_iri, records_to_graph
 from kg.errors import BadInput, NotConforming, UsageError
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from kg.rdfio import RDF_FORMATS, format_from_path, is_dataset_format, parse_rdf, write_rdf
@@ -128,16 +128,34 @@ def export_dataset(
     reason: bool = False,
     with_ontology: bool = False,
 ) -> Dataset:
-    """The asserted graph (and optionally inferred triples and the ontology)
-    as a dataset with one named graph each."""
+    """The graph as a dataset: one named graph per source, plus inferred and ontology.
+
+    Built from records, every asserted triple goes into the named graph of each
+    source that supports it (the graph is named by the source's IRI, so the
+    source's own description sits with what it supports); a triple no source
+    supports goes into the ``asserted`` graph. From an RDF file, where that is
+    not known, all triples go into the ``asserted`` graph.
+    """
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
-    asserted = read_graph(graph_file) if graph_file is not None else load(records).graph
     ds = Dataset()
     bind_prefixes(ds)
-    ga = ds.graph(ASSERTED_GRAPH)
+    if graph_file is not None:
+        asserted = read_graph(graph_file)
+        by_source: dict[str, list[tuple]] = {}
+    else:
+        built = load(records)
+        asserted, by_source = built.graph, built.by_source
+    placed = set()
+    for src, triples in by_source.items():
+        named = ds.graph(record_iri(src))
+        for t in triples:
+            named.add(t)
+            placed.add(t)
+    rest = ds.graph(ASSERTED_GRAPH)
     for t in asserted:
-        ga.add(t)
+        if t not in placed:
+            rest.add(t)
     if reason:
         from kg.reason import infer
 
