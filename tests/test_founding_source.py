@@ -397,14 +397,22 @@ FACTS: dict[str, str] = {
     ASK {
       id:joint-political-declaration-2013 kg:priority id:theme-emerging-security-challenges .
     }""",
-    "signing: 15 April 2013, Rasmussen and Abe, no place invented": """
+    # The release names no place: a place may only come from another source.
+    "signing: 15 April 2013, Rasmussen and Abe, no place from the release": """
     ASK {
       id:signing-joint-political-declaration-2013 a kg:Signing ;
         kg:startDate "2013-04-15"^^xsd:date ;
         kg:participant id:anders-fogh-rasmussen, id:shinzo-abe ;
         kg:producedDocument id:joint-political-declaration-2013 .
-      FILTER NOT EXISTS { id:signing-joint-political-declaration-2013 kg:place ?p }
-      FILTER NOT EXISTS { id:joint-political-declaration-2013 kg:signedAt ?p }
+      FILTER NOT EXISTS {
+        { id:signing-joint-political-declaration-2013 kg:place ?p }
+        UNION { id:joint-political-declaration-2013 kg:signedAt ?p }
+        FILTER NOT EXISTS {
+          { id:signing-joint-political-declaration-2013 kg:citation/kg:citedSource ?other }
+          UNION { id:joint-political-declaration-2013 kg:citation/kg:citedSource ?other }
+          FILTER(?other != id:src-nato-2013-esc-tokyo)
+        }
+      }
     }""",
     # --- quotations
     "quotation: Kiuchi, in his welcome speech": f"""
