@@ -1061,9 +1061,10 @@ FACTS.update(
         "T20: secondary only": ask(
             record_qualified("joint-press-conference-2014-05-06", "SecondaryOnly")
         ),
-        "T22: undated -- the start is a placeholder, marked uncertain": ask(
-            qualified("jmsdf-exercises-with-nato-vessels", "kg:startDate", d("2018"), "Uncertain"),
-            "id:jmsdf-exercises-with-nato-vessels kg:theme id:theme-maritime-security .",
+        "T22: undated -- no start, only on or before 2018-09-12": ask(
+            f"id:jmsdf-exercises-with-nato-vessels kg:notAfter {d('2018-09-12')} ; "
+            "kg:theme id:theme-maritime-security .",
+            "FILTER NOT EXISTS { id:jmsdf-exercises-with-nato-vessels kg:startDate ?any }",
         ),
         "T23: from 10:45, about 35 min, during a MOFA-hosted visit; joint press statement": ask(
             "id:stoltenberg-courtesy-call-on-abe-2017-10-31 "
