@@ -41,7 +41,7 @@ def test_canned_query_golden(name, bundled):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, encoding="utf-8", newline="")
     assert golden.exists(), f"no golden file for {name}; run with KG_UPDATE_GOLDEN=1 and review"
-    assert text == golden.read_text(encoding="utf-8", newline="")
+    assert text == golden.read_bytes().decode("utf-8")
     assert len(text.splitlines()) > 1, f"{name} returns no rows on the bundled records"
 
 

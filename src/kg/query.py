@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,22 +268,35 @@ def _tsv_cell(term: Any) -> str:
     return "" if term is None else term.n3()
 
 
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` columns (with an ellipsis) and pad it to that width."""
+    if _width(text) > width:
+        out, used = "", 0
+        for ch in text:
+            w = _width(ch)
+            if used + w > width - 1:
+                break
+            out, used = out + ch, used + w
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
 def _render_table(res: QueryResult) -> str:
     if res.form == "ASK":
         return ("true" if res.boolean else "false") + "\n"
     cells = [[_plain(t).replace("\n", " ") for t in row] for row in res.rows]
-    widths = [len(v) for v in res.vars]
+    widths = [_width(v) for v in res.vars]
     for row in cells:
         for i, c in enumerate(row):
-            widths[i] = min(max(widths[i], len(c)), TABLE_CELL_WIDTH)
+            widths[i] = min(max(widths[i], _width(c)), TABLE_CELL_WIDTH)
 
     def fmt(row: list[str]) -> str:
-        out = []
-        for i, c in enumerate(row):
-            if len(c) > widths[i]:
-                c = c[: widths[i] - 1] + "…"
-            out.append(c.ljust(widths[i]))
-        return "  ".join(out).rstrip()
+        return "  ".join(_fit(c, widths[i]) for i, c in enumerate(row)).rstrip()
 
     lines = [fmt(res.vars), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
