@@ -33,7 +33,9 @@ def test_two_builds_are_byte_identical_across_processes(tmp_path):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
             [sys.executable, "-m", "kg", "build", "-o", str(out), "--reason"],
-            check=True, env=env, capture_output=True,
+            check=True,
+            env=env,
+            capture_output=True,
         )
         outs.append(out)
     for name in ("kg.ttl", "kg-inferred.ttl"):
@@ -89,7 +91,9 @@ def test_build_from_any_directory(tmp_path):
     """The bundled data is found from any working directory."""
     proc = subprocess.run(
         [sys.executable, "-m", "kg", "build", "-o", "out"],
-        cwd=tmp_path, capture_output=True, text=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert (Path(tmp_path) / "out" / "kg.ttl").exists()

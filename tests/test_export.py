@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import RDF, RDFS
 from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS
 
 from kg.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
 from kg.pipeline import load

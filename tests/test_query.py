@@ -68,16 +68,21 @@ def test_meetings_filtered_by_parameter(invoke, mini):
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0] == ["date", "event", "eventLabel", "a", "aLabel", "b", "bLabel", "place"]
     assert rows[1:] == [
-        ["2020-01-01", "https://w3id.org/kg-nj/id/visit-2020", "Visit to Capital City",
-         "https://w3id.org/kg-nj/id/alice", "Alice Example",
-         "https://w3id.org/kg-nj/id/org-division", "Test Division", "Capital City"],
+        [
+            "2020-01-01",
+            "https://w3id.org/kg-nj/id/visit-2020",
+            "Visit to Capital City",
+            "https://w3id.org/kg-nj/id/alice",
+            "Alice Example",
+            "https://w3id.org/kg-nj/id/org-division",
+            "Test Division",
+            "Capital City",
+        ],
     ]
 
 
 def test_lang_parameter_changes_labels(invoke, mini):
-    result = invoke(
-        "query", "timeline", "--records", str(mini), "-p", "lang=fr", "--format", "csv"
-    )
+    result = invoke("query", "timeline", "--records", str(mini), "-p", "lang=fr", "--format", "csv")
     assert result.exit_code == 0
     assert "Visite à Capitale" in result.output and "Capitale" in result.output
 
@@ -85,7 +90,9 @@ def test_lang_parameter_changes_labels(invoke, mini):
 def test_unknown_and_missing_parameters(invoke, mini):
     r = invoke("query", "timeline", "--records", str(mini), "-p", "colour=red")
     assert r.exit_code == 2
-    assert "Error: query 'timeline' has no parameter(s) colour; it takes: from, to, lang" in r.output
+    assert (
+        "Error: query 'timeline' has no parameter(s) colour; it takes: from, to, lang" in r.output
+    )
     r = invoke("query", "timeline", "--records", str(mini), "-p", "from=yesterday")
     assert r.exit_code == 2
     assert "parameter 'from': 'yesterday' is not a date" in r.output
@@ -104,7 +111,10 @@ def test_ad_hoc_query_and_file(invoke, mini, tmp_path):
     assert r.output == "?p\n<https://w3id.org/kg-nj/id/alice>\n"
     f = tmp_path / "q.rq"
     f.write_text(q, encoding="utf-8")
-    assert invoke("query", "--records", str(mini), "--file", str(f), "--format", "tsv").output == r.output
+    assert (
+        invoke("query", "--records", str(mini), "--file", str(f), "--format", "tsv").output
+        == r.output
+    )
 
 
 def test_bad_sparql_is_bad_input(invoke, mini):
@@ -116,8 +126,9 @@ def test_bad_sparql_is_bad_input(invoke, mini):
 def test_ask_and_construct(invoke, mini):
     r = invoke("query", "--records", str(mini), "-e", "ASK { ?s a kg:Visit }")
     assert r.output == "true\n"
-    r = invoke("query", "--records", str(mini), "-e",
-               "CONSTRUCT { ?s a kg:Visit } WHERE { ?s a kg:Visit }")
+    r = invoke(
+        "query", "--records", str(mini), "-e", "CONSTRUCT { ?s a kg:Visit } WHERE { ?s a kg:Visit }"
+    )
     assert r.exit_code == 0
     assert "id:visit-2020 a kg:Visit ." in r.output
 
@@ -128,7 +139,10 @@ def test_result_formats_parse_back(mini):
     g = open_graph(records=mini)
     res = run_query(g, "SELECT ?p ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l")
     doc = json.loads(render(res, "json"))
-    assert [b["l"]["value"] for b in doc["results"]["bindings"]] == ["Alice Example", "Alice Exemple"]
+    assert [b["l"]["value"] for b in doc["results"]["bindings"]] == [
+        "Alice Example",
+        "Alice Exemple",
+    ]
     assert doc["results"]["bindings"][1]["l"]["xml:lang"] == "fr"
     xml = XMLResultParser().parse(io.BytesIO(render(res, "xml").encode("utf-8")))
     assert [str(b[Variable("l")]) for b in xml.bindings] == ["Alice Example", "Alice Exemple"]
@@ -142,3 +156,29 @@ def test_show_prints_the_sparql(invoke):
     r = invoke("query", "timeline", "--show")
     assert r.exit_code == 0
     assert r.output.startswith("#+ title: Timeline of events")
+
+
+def test_results_do_not_depend_on_hash_seed(tmp_path):
+    """Canned query output is the same in processes with different hash seeds."""
+    import subprocess
+    import sys
+
+    script = (
+        "from kg.build import load_ontology\n"
+        "from kg.pipeline import load\n"
+        "from kg.query import bind_params, catalog, render, run_query\n"
+        "g = load().graph + load_ontology()\n"
+        "for name, q in sorted(catalog().items()):\n"
+        "    print(render(run_query(g, q.text, bind_params(q, {})), 'csv'))\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("11", "12")
+    }
+    assert len(outs) == 1

@@ -113,7 +113,9 @@ def test_bad_record_exits_2_names_place_and_writes_nothing(case, invoke, mini, t
 
 
 def test_not_utf8_is_refused_with_line(invoke, mini, tmp_path):
-    (mini / "latin1.yaml").write_bytes("- id: bob\n  type: person\n  label: {fr: Bébé}\n".encode("latin-1"))
+    (mini / "latin1.yaml").write_bytes(
+        "- id: bob\n  type: person\n  label: {fr: Bébé}\n".encode("latin-1")
+    )
     result = invoke("build", str(mini), "-o", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "latin1.yaml:3: not UTF-8 (byte 0xe9" in result.output
@@ -121,7 +123,7 @@ def test_not_utf8_is_refused_with_line(invoke, mini, tmp_path):
 
 
 def test_control_character_is_refused(invoke, mini, tmp_path):
-    (mini / "ctl.yaml").write_text("- id: bob\n  type: person\n  label: {en: \"B\\x07ob\"}\n")
+    (mini / "ctl.yaml").write_text('- id: bob\n  type: person\n  label: {en: "B\\x07ob"}\n')
     (mini / "ctl2.yaml").write_text("- id: bob2\n  type: person\n  label: {en: B\x07ob}\n")
     result = invoke("validate", str(mini))
     assert result.exit_code == 2

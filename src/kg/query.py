@@ -225,7 +225,7 @@ def run_query(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -
     True
     """
     form = query_form(text)
-    init = {Variable(k): v for k, v in (bindings or {}).items()}
+    init: Any = {Variable(k): v for k, v in (bindings or {}).items()}
     try:
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
@@ -240,7 +240,7 @@ def run_query(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -
             g.add(t)
         return QueryResult(form, graph=g)
     names = [str(v) for v in result.vars or []]
-    rows = [tuple(row[i] for i in range(len(names))) for row in result]
+    rows = [tuple(row[i] for i in range(len(names))) for row in result]  # type: ignore[index]
     return QueryResult(form, vars=names, rows=rows)
 
 

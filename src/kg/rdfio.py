@@ -50,7 +50,7 @@ def is_dataset_format(fmt: str) -> bool:
     return RDF_FORMATS[fmt][2]
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
     If ``write`` fails, the temporary file is removed and any previous

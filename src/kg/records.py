@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
@@ -162,7 +162,7 @@ def _convert(node: yaml.Node, file: str) -> _Node:
 def parse_yaml(text: str, file: str) -> _Node | None:
     """Parse one records file strictly; ``None`` for an empty file."""
     try:
-        node = yaml.compose(text, Loader=_StrictLoader)  # noqa: S506 - strict, composes only
+        node = yaml.compose(text, Loader=_StrictLoader)
     except _YamlRefused as exc:
         raise BadInput(exc.message, Location(file, exc.mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
@@ -190,13 +190,16 @@ def read_text(path: Path, display: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BadInput(
-            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8",
             Location(display, line),
         ) from None
     bad = CONTROL_RE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise BadInput(f"control character U+{ord(bad.group()):04X} in the file", Location(display, line))
+        raise BadInput(
+            f"control character U+{ord(bad.group()):04X} in the file", Location(display, line)
+        )
     return unicodedata.normalize("NFC", text)
 
 
@@ -290,6 +293,30 @@ def _text_pairs(
     return pairs
 
 
+def _datetime_value(s: str) -> tuple[str, str] | None:
+    lex = _check_datetime(s)
+    return (lex, "dateTime") if lex else None
+
+
+def _date_value(s: str) -> tuple[str, str] | None:
+    xsd = _check_date(s)
+    return (s, xsd) if xsd else None
+
+
+# kind -> checker: the value the builder needs, or None if ``s`` is not of that kind.
+_SCALAR_KINDS: dict[str, Callable[[str, FieldSpec], Any]] = {
+    "date": lambda s, spec: _date_value(s),
+    "datetime": lambda s, spec: _datetime_value(s),
+    "integer": lambda s, spec: (s, "integer") if INTEGER_RE.match(s) else None,
+    "string": lambda s, spec: (s, "string"),
+    "lang": lambda s, spec: (s, "language") if LANG_RE.match(s) else None,
+    "uri": lambda s, spec: (s, "anyURI") if _is_absolute_iri(s, ("http", "https")) else None,
+    "iri": lambda s, spec: s if _is_absolute_iri(s) else None,
+    "ref": lambda s, spec: s if ID_RE.match(s) else None,
+    "enum": lambda s, spec: spec.values.get(s),
+}
+
+
 def _check_kind(
     spec: FieldSpec, node: _Node, loc: Location, problems: _Problems
 ) -> list[tuple[str, Any]]:
@@ -302,34 +329,9 @@ def _check_kind(
         return []
     s = s.strip()
     for kind in spec.kinds:
-        if kind == "date":
-            xsd = _check_date(s)
-            if xsd:
-                return [("date", (s, xsd))]
-        elif kind == "datetime":
-            lex = _check_datetime(s)
-            if lex:
-                return [("datetime", (lex, "dateTime"))]
-        elif kind == "integer":
-            if INTEGER_RE.match(s):
-                return [("integer", (s, "integer"))]
-        elif kind == "string":
-            return [("string", (s, "string"))]
-        elif kind == "lang":
-            if LANG_RE.match(s):
-                return [("lang", (s, "language"))]
-        elif kind == "uri":
-            if _is_absolute_iri(s, ("http", "https")):
-                return [("uri", (s, "anyURI"))]
-        elif kind == "iri":
-            if _is_absolute_iri(s):
-                return [("iri", s)]
-        elif kind == "ref":
-            if ID_RE.match(s):
-                return [("ref", s)]
-        elif kind == "enum":
-            if s in spec.values:
-                return [("enum", spec.values[s])]
+        value = _SCALAR_KINDS[kind](s, spec)
+        if value is not None:
+            return [(kind, value)]
     expected = {
         "date": 'a real date written "YYYY-MM-DD", "YYYY-MM" or "YYYY"',
         "datetime": 'a date and time written "YYYY-MM-DDThh:mm[:ss]"',
@@ -437,9 +439,7 @@ def _field_values(
             if "qualifier" in item.value:
                 quals = tuple(_enum_keys(item.value["qualifier"], qualifier_spec, iloc, problems))
             if "note" in item.value:
-                note = tuple(
-                    _text_pairs(item.value["note"], False, "note", iloc, problems)
-                )
+                note = tuple(_text_pairs(item.value["note"], False, "note", iloc, problems))
             if "sources" in item.value:
                 cites = tuple(_citations(item.value["sources"], iloc, problems))
             if isinstance(inner.value, list):
@@ -450,9 +450,7 @@ def _field_values(
     return values
 
 
-def _corrections(
-    node: _Node, rec: Record, schema: Schema, problems: _Problems
-) -> list[Correction]:
+def _corrections(node: _Node, rec: Record, schema: Schema, problems: _Problems) -> list[Correction]:
     loc = rec.location("corrections")
     if not isinstance(node.value, list):
         problems.add("'corrections' must be a list", loc)

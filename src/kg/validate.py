@@ -37,7 +37,7 @@ def compact(term: object) -> str:
         s = str(term)
         for prefix, ns in PREFIXES.items():
             if s.startswith(str(ns)) and s != str(ns):
-                return f"{prefix}:{s[len(str(ns)):]}"
+                return f"{prefix}:{s[len(str(ns)) :]}"
         return f"<{s}>"
     if isinstance(term, Literal):
         text = str(term)
@@ -104,10 +104,15 @@ class Report:
             f"{verdict} (fail-on: {self.fail_on})"
         )
 
-    def render(self, fmt: str = "text") -> str:
+    def render(self, fmt: str = "text", show: str = "info") -> str:
+        """Render as text (findings at or above ``show``, then the summary),
+        json or turtle (always every finding)."""
         if fmt == "text":
             lines = []
+            limit = SEVERITIES.index(show)
             for f in self.findings:
+                if SEVERITIES.index(f.severity) > limit:
+                    continue
                 where = str(f.location) if f.location else f.focus
                 detail = [f"focus {f.focus}"]
                 if f.path:
@@ -115,6 +120,11 @@ class Report:
                 if f.value:
                     detail.append(f"value {f.value}")
                 lines.append(f"{f.severity.upper()}: {where}: {f.message} ({', '.join(detail)})")
+            hidden = sum(1 for f in self.findings if SEVERITIES.index(f.severity) > limit)
+            if hidden:
+                lines.append(
+                    f"({hidden} finding(s) below {show} not shown; --show info lists them)"
+                )
             lines.append(self.summary())
             return "\n".join(lines) + "\n"
         if fmt == "json":
@@ -147,7 +157,10 @@ def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
 
 
 def _message(results: Graph, node: Node) -> str:
-    msgs = sorted(results.objects(node, SH.resultMessage), key=lambda m: (m.language != "en", m))
+    msgs = sorted(
+        (m for m in results.objects(node, SH.resultMessage) if isinstance(m, Literal)),
+        key=lambda m: (m.language != "en", str(m)),
+    )
     return str(msgs[0]) if msgs else "constraint not met"
 
 
