@@ -1,0 +1,205 @@
+"""kg describe: look-ups by IRI, id or name; the facts in plain language, with sources."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kg.build import records_to_graph
+from kg.describe import Ambiguous, GraphView, NotFound, describe, render_text, resolve
+from kg.namespaces import ID
+from kg.records import load_records
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+ALICE = """\
+Alice Example  (Person)
+id:alice  <https://w3id.org/kg-nj/id/alice>
+  label @en: Alice Example
+  label @fr: Alice Exemple
+  sources of the record: [1]
+
+Roles held
+  - Alice Example held the post of Chair in Test Alliance (attested on 2020-01-01)  [2]
+      (record: role-alice-chair)
+
+Statements made
+  - Alice Example said: “We will cooperate.” at Information day  [3]
+      (record: quote-alice)
+
+Signed
+  - Alice Example signed Test Declaration on 2019-05-05  [4]
+
+Took part in
+  - Alice Example took part in Visit to Capital City from 2020-01-01 to 2020-01-03  [5]
+
+Sources
+  [1] src-test (primary source)
+      “Alice Example opened the meeting.” @en
+      https://example.org/release
+  [2] src-test (primary source)
+      “the Chair of the Alliance” @en
+  [3] src-test (primary source)
+      “"We will cooperate," said Alice Example.” @en
+  [4] src-test (primary source)
+      “the declaration signed on 5 May” @en
+  [5] src-test (primary source)
+      “The visit took place from 1 to 3 January.” @en
+"""
+
+
+@pytest.fixture(scope="module")
+def mini_graph():
+
+    return records_to_graph(load_records(MINI)).graph
+
+
+def test_describe_person_exact_output(invoke):
+
+    result = invoke("describe", "alice", "--records", str(MINI))
+    assert result.exit_code == 0
+    assert result.output == ALICE
+
+
+@pytest.mark.parametrize(
+    "thing",
+    [
+        "alice",
+        "id:alice",
+        "https://w3id.org/kg-nj/id/alice",
+        "Alice Example",
+        "alice example",
+        "  ALICE EXAMPLE ",
+        "Alice Exemple",  # the French label
+    ],
+)
+def test_resolve_iri_prefixed_id_and_labels_in_any_language(mini_graph, thing):
+    assert resolve(mini_graph, thing) == ID["alice"]
+
+
+def test_resolve_by_acronym_and_title(bundled):
+    assert resolve(bundled.graph, "NATO") == ID["nato"]  # its label (and acronym)
+    assert resolve(bundled.graph, "安倍晋三") == ID["shinzo-abe"]  # the Japanese label
+
+
+def test_unknown_thing_exits_2_with_a_clear_message(invoke):
+
+    result = invoke("describe", "Bob Nobody", "--records", str(MINI))
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: nothing in the graph is called 'Bob Nobody'")
+
+
+def test_unknown_iri_exits_2(invoke):
+
+    result = invoke("describe", "id:bob", "--records", str(MINI))
+    assert result.exit_code == 2
+    assert result.output == "Error: nothing in the graph has the IRI id:bob\n"
+
+
+def test_partial_name_lists_candidates_and_exits_2(invoke):
+
+    result = invoke("describe", "Alice", "--records", str(MINI))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Error: nothing is called exactly 'Alice'; did you mean one of these?",
+        "  alice  Alice Example (Person)",
+        "  quote-alice  Alice on cooperation (Statement)",
+        "  role-alice-chair  Alice Example as Chair (Role)",
+    ]
+
+
+def test_ambiguous_label_lists_candidates_and_exits_2(invoke, mini):
+    extra = mini / "twin.yaml"
+    extra.write_text(
+        "- id: alice-twin\n"
+        "  type: person\n"
+        "  label: {en: Alice Example}\n"
+        "  sources: [{source: src-test, quote: Another Alice Example.}]\n",
+        encoding="utf-8",
+    )
+    result = invoke("describe", "alice example", "--records", str(mini))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Error: 'alice example' matches 2 things; give one of these ids:",
+        "  alice       Alice Example (Person)",
+        "  alice-twin  Alice Example (Person)",
+    ]
+    with pytest.raises(Ambiguous) as info:
+        resolve(records_to_graph(load_records(mini)).graph, "Alice Example")
+    assert [c[0] for c in info.value.candidates] == ["alice", "alice-twin"]
+
+
+def test_not_found_is_a_usage_error():
+    from kg.errors import UsageError
+
+    assert issubclass(NotFound, UsageError) and NotFound.exit_code == 2
+
+
+def test_qualified_fact_shows_its_qualifier_note_and_own_source(invoke):
+
+    result = invoke("describe", "day-2020", "--records", str(MINI))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "  - Information day was attended by 40 people (approximate)  [2]" in lines
+    assert '      note @en: The release says "some 40".' in lines
+    assert lines[lines.index("  [2] src-test (primary source)") + 1] == (
+        "      “some 40 people attended” @en"
+    )
+
+
+def test_source_lists_what_it_supports(invoke):
+
+    result = invoke("describe", "src-test", "--records", str(MINI))
+    assert result.exit_code == 0
+    assert "What this source supports (15 citations)" in result.output
+    assert "  - Information day — attendance\n      “some 40 people attended”" in result.output
+
+
+def _section(text: str, title: str) -> list[str]:
+    lines = text.splitlines()
+    start = lines.index(title) + 1
+    end = next((i for i in range(start, len(lines)) if not lines[i]), len(lines))
+    return lines[start:end]
+
+
+def test_person_lists_roles_events_and_statements_each_with_a_source(invoke):
+    """The issue's acceptance test, on the bundled records."""
+    result = invoke("describe", "Shinzo Abe")
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith(
+        "Shinzo Abe  (Person)\nid:shinzo-abe  <https://w3id.org/kg-nj/id/shinzo-abe>\n"
+    )
+    sources = dict(
+        (int(m.group(1)), m.group(2))
+        for m in re.finditer(r"^  \[(\d+)\] (\S+)", out.split("\nSources\n")[1], re.M)
+    )
+    for title in ("Roles held", "Took part in", "Statements made", "Signed"):
+        items = [ln for ln in _section(out, title) if ln.startswith("  - ")]
+        assert items, f"no {title!r} section"
+        text = "\n".join(_section(out, title))
+        # every fact carries at least one citation, and each citation is listed under Sources
+        for item in re.split(r"\n  - ", "\n" + text)[1:]:
+            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", item)]
+            assert numbers, f"a fact under {title!r} has no source: {item!r}"
+            assert all(sources[n].startswith("src-") for n in numbers)
+    roles = "\n".join(_section(out, "Roles held"))
+    assert "Shinzo Abe held the post of Prime Minister of Japan" in roles
+    signed = "\n".join(_section(out, "Signed"))
+    assert "Shinzo Abe signed NATO–Japan Joint Political Declaration (2013) on 2013-04-15" in signed
+    assert "(date derived)" in signed  # the year is worked out, and that shows
+    took_part = "\n".join(_section(out, "Took part in"))
+    assert "Signing of the NATO–Japan Joint Political Declaration" in took_part
+    # the misprint in the founding release is shown as a correction
+    assert "- label: the source prints “Shinzo Abeon”; corrected to “Shinzo Abe”" in out
+
+
+def test_description_object_for_library_use(bundled):
+    view = GraphView(bundled.graph)
+    d = describe(view, ID["shinzo-abe"])
+    assert d.kind == "person" and d.id == "shinzo-abe"
+    assert d.labels["ja"] == ["安倍晋三"]
+    assert d.section("Roles held") is not None
+    assert render_text(d).startswith("Shinzo Abe  (Person)\n")
