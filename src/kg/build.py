@@ -21,6 +21,32 @@ from kg.resources import ontology_files, records_dir
 from kg.schema import Schema, load_schema
 
 THEME_SCHEME = KG["SecurityThemes"]
+# Terms used for every record, made once (rdflib validates each new URIRef).
+_T = {
+    name: ns[name]
+    for ns, names in (
+        (KG, ("citation", "Citation", "citedSource", "quote", "locator", "via", "Correction",
+              "corrects", "onProperty", "asPrinted", "correctedValue", "qualifier")),
+        (RDF, ("type", "Statement", "subject", "predicate", "object")),
+        (PROV, ("wasDerivedFrom",)),
+        (SKOS, ("inScheme", "topConceptOf", "prefLabel", "editorialNote")),
+    )
+    for name in names
+}  # fmt: skip
+_IRIS: dict[str, URIRef] = {}
+
+
+def _minted(value: str) -> URIRef:
+    """A URIRef for an IRI kg mints under a record's IRI (already valid: no re-check)."""
+    return str.__new__(URIRef, value)  # type: ignore[no-any-return]
+
+
+def _iri(value: str) -> URIRef:
+    """A URIRef for an IRI of the schema or the records, made once per process."""
+    u = _IRIS.get(value)
+    if u is None:
+        u = _IRIS[value] = URIRef(value)
+    return u
 
 
 @dataclass
@@ -46,14 +72,58 @@ class SourceIndex:
         return self.nodes.get(node)
 
 
-@dataclass
 class BuiltGraph:
-    graph: Graph
-    index: SourceIndex
-    records: Records
-    # The triples each source supports (record ids of sources -> triples), for
-    # one named graph per source in dataset exports.
-    by_source: dict[str, list[tuple]] = field(default_factory=dict)
+    """The asserted graph built from records, with its source index.
+
+    ``triples`` are the distinct asserted triples in the order built; the
+    rdflib ``graph`` and the per-source ``by_source`` map are made on first
+    use, so the native engines never pay for them.
+    """
+
+    def __init__(
+        self,
+        graph: Graph | None,
+        index: SourceIndex,
+        records: Records,
+        by_source: dict[str, list[tuple]] | None = None,
+        *,
+        triples: dict[tuple, None] | None = None,
+        raw_by_source: dict[str, list[tuple]] | None = None,
+    ) -> None:
+        self._graph = graph
+        self.index = index
+        self.records = records
+        self._by_source = by_source
+        self._raw_by_source = raw_by_source or {}
+        if triples is None:
+            triples = dict.fromkeys(graph) if graph is not None else {}
+        self.triples = triples
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            g = Graph()
+            bind_prefixes(g)
+            add = g.add
+            for t in self.triples:
+                add(t)
+            self._graph = g
+        return self._graph
+
+    @graph.setter
+    def graph(self, g: Graph) -> None:
+        self._graph = g
+
+    @property
+    def by_source(self) -> dict[str, list[tuple]]:
+        """The triples each source supports (record ids of sources -> triples), for
+        one named graph per source in dataset exports."""
+        if self._by_source is None:
+            self._by_source = {k: sorted(set(v)) for k, v in sorted(self._raw_by_source.items())}
+        return self._by_source
+
+    def __len__(self) -> int:
+        return len(self.triples)
 
 
 def record_iri(rid: str) -> URIRef:
@@ -62,29 +132,35 @@ def record_iri(rid: str) -> URIRef:
     >>> str(record_iri("shinzo-abe"))
     'https://w3id.org/kg-nj/id/shinzo-abe'
     """
-    return ID[rid]
+    u = _IRIS.get(rid)
+    if u is None:
+        u = _IRIS[rid] = ID[rid]
+    return u
 
 
 class _Builder:
     def __init__(self, records: Records, schema: Schema) -> None:
         self.records = records
         self.schema = schema
-        self.g = Graph()
-        bind_prefixes(self.g)
+        self.triples: dict[tuple, None] = {}
         self.index = SourceIndex()
         self._field_names: dict[str, dict[URIRef, str]] = {}
         self.by_source: dict[str, list[tuple]] = {}
         self.scope: tuple[str, ...] = ()  # the sources of the record being built
 
-    def emit(self, triple: tuple, extra: tuple[str, ...] = ()) -> None:
-        self.g.add(triple)
-        for src in (*self.scope, *extra):
-            self.by_source.setdefault(src, []).append(triple)
+    def emit(self, triple: tuple) -> None:
+        self.triples[triple] = None
+        for src in self.scope:
+            lst = self.by_source.get(src)
+            if lst is None:
+                self.by_source[src] = [triple]
+            else:
+                lst.append(triple)
 
     def field_names(self, rtype: str) -> dict[URIRef, str]:
         if rtype not in self._field_names:
             names = {URIRef(f.property): n for n, f in self.schema.types[rtype].fields.items()}
-            names[KG.citation] = "sources"
+            names[_T["citation"]] = "sources"
             self._field_names[rtype] = names
         return self._field_names[rtype]
 
@@ -95,7 +171,7 @@ class _Builder:
         if v.kind == "ref":
             return record_iri(v.value)
         if v.kind in ("enum", "iri"):
-            return URIRef(v.value)
+            return _iri(v.value)
         lexical, xsd = v.value
         if xsd == "string":
             return Literal(lexical)
@@ -110,21 +186,21 @@ class _Builder:
 
     def citations(self, owner: URIRef, cites: Iterable[Citation], rec: Record, fname: str) -> None:
         for n, c in enumerate(cites, start=1):
-            node = URIRef(f"{owner}/citation/{n}")
+            node = _minted(f"{owner}/citation/{n}")
             loc = Location(rec.file, c.line, rec.id, fname)
             self.index.nodes[node] = loc
-            self.emit((owner, KG.citation, node))
-            self.emit((node, RDF.type, KG.Citation))
-            self.emit((node, KG.citedSource, record_iri(c.source)))
-            self.emit((owner, PROV.wasDerivedFrom, record_iri(c.source)))
+            self.emit((owner, _T["citation"], node))
+            self.emit((node, _T["type"], _T["Citation"]))
+            self.emit((node, _T["citedSource"], record_iri(c.source)))
+            self.emit((owner, _T["wasDerivedFrom"], record_iri(c.source)))
             if c.quote:
                 lang = c.lang or (self.source_lang(c.via) if c.via else self.source_lang(c.source))
-                self.emit((node, KG.quote, Literal(c.quote, lang=lang)))
+                self.emit((node, _T["quote"], Literal(c.quote, lang=lang)))
             if c.locator:
-                self.emit((node, KG.locator, Literal(c.locator)))
+                self.emit((node, _T["locator"], Literal(c.locator)))
             if c.via:
-                self.emit((node, KG.via, record_iri(c.via)))
-                self.emit((owner, PROV.wasDerivedFrom, record_iri(c.via)))
+                self.emit((node, _T["via"], record_iri(c.via)))
+                self.emit((owner, _T["wasDerivedFrom"], record_iri(c.via)))
 
     def add_record(self, rec: Record) -> None:
         s = record_iri(rec.id)
@@ -134,38 +210,38 @@ class _Builder:
         self.scope = tuple(dict.fromkeys((*own, *(c.source for c in rec.sources))))
         self.index.nodes[s] = rec.location()
         self.index.field_names[s] = self.field_names(rec.type)
-        self.emit((s, RDF.type, URIRef(rtype.cls)))
+        self.emit((s, _T["type"], _iri(rtype.cls)))
         is_theme = rec.type == "theme"
         if is_theme:
-            self.emit((s, SKOS.inScheme, THEME_SCHEME))
+            self.emit((s, _T["inScheme"], THEME_SCHEME))
             if not rec.fields.get("broader"):
-                self.emit((s, SKOS.topConceptOf, THEME_SCHEME))
+                self.emit((s, _T["topConceptOf"], THEME_SCHEME))
         for fname, values in rec.fields.items():
-            prop = URIRef(rtype.fields[fname].property)
+            prop = _iri(rtype.fields[fname].property)
             self.index.fields[(s, prop)] = rec.location(fname)
             annotated = 0
             for v in values:
                 obj = self.term(v)
                 self.emit((s, prop, obj))
                 if is_theme and prop == RDFS.label:
-                    self.emit((s, SKOS.prefLabel, obj))
-                    self.index.fields[(s, SKOS.prefLabel)] = rec.location(fname)
+                    self.emit((s, _T["prefLabel"], obj))
+                    self.index.fields[(s, _T["prefLabel"])] = rec.location(fname)
                 if v.annotated:
                     annotated += 1
                     self.fact(rec, s, fname, prop, obj, v, annotated)
         self.citations(s, rec.sources, rec, "sources")
         for n, corr in enumerate(rec.corrections, start=1):
-            node = URIRef(f"{s}/correction/{n}")
+            node = _minted(f"{s}/correction/{n}")
             self.index.nodes[node] = Location(rec.file, corr.line, rec.id, "corrections")
-            self.emit((node, RDF.type, KG.Correction))
-            self.emit((node, KG.corrects, s))
-            self.emit((node, KG.onProperty, URIRef(rtype.fields[corr.field].property)))
-            self.emit((node, KG.asPrinted, Literal(corr.printed)))
-            self.emit((node, KG.correctedValue, Literal(corr.corrected)))
+            self.emit((node, _T["type"], _T["Correction"]))
+            self.emit((node, _T["corrects"], s))
+            self.emit((node, _T["onProperty"], _iri(rtype.fields[corr.field].property)))
+            self.emit((node, _T["asPrinted"], Literal(corr.printed)))
+            self.emit((node, _T["correctedValue"], Literal(corr.corrected)))
             if corr.source:
-                self.emit((node, KG.citedSource, record_iri(corr.source)))
+                self.emit((node, _T["citedSource"], record_iri(corr.source)))
             for text, lang in corr.note:
-                self.emit((node, SKOS.editorialNote, Literal(text, lang=lang)))
+                self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
 
     def fact(
         self,
@@ -181,17 +257,17 @@ class _Builder:
         outer = self.scope
         self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
         self.emit((s, prop, obj))
-        node = URIRef(f"{s}/fact/{fname}/{n}")
+        node = _minted(f"{s}/fact/{fname}/{n}")
         loc = Location(rec.file, v.line, rec.id, fname)
         self.index.nodes[node] = loc
-        self.emit((node, RDF.type, RDF.Statement))
-        self.emit((node, RDF.subject, s))
-        self.emit((node, RDF.predicate, prop))
-        self.emit((node, RDF.object, obj))
+        self.emit((node, _T["type"], _T["Statement"]))
+        self.emit((node, _T["subject"], s))
+        self.emit((node, _T["predicate"], prop))
+        self.emit((node, _T["object"], obj))
         for q in v.qualifiers:
-            self.emit((node, KG.qualifier, URIRef(q)))
+            self.emit((node, _T["qualifier"], _iri(q)))
         for text, lang in v.note:
-            self.emit((node, SKOS.editorialNote, Literal(text, lang=lang)))
+            self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
         self.citations(node, v.sources, rec, fname)
         self.scope = outer
 
@@ -202,8 +278,9 @@ def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGra
     builder = _Builder(records, schema)
     for rec in sorted(records, key=lambda r: r.id):
         builder.add_record(rec)
-    by_source = {k: sorted(set(v)) for k, v in sorted(builder.by_source.items())}
-    return BuiltGraph(builder.g, builder.index, records, by_source)
+    return BuiltGraph(
+        None, builder.index, records, triples=builder.triples, raw_by_source=builder.by_source
+    )
 
 
 def build_graph(path: Path | None = None) -> Graph:
@@ -223,6 +300,11 @@ def load_ontology() -> Graph:
     for triple in _ontology_triples():
         g.add(triple)
     return g
+
+
+def ontology_triples() -> tuple:
+    """The bundled ontology's triples (parsed once per process)."""
+    return _ontology_triples()
 
 
 @cache

@@ -5,8 +5,10 @@ Each is a plain function the CLI calls; none of them prints or exits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph
 
@@ -22,12 +24,20 @@ GRAPH_FILE = "kg.ttl"
 INFERRED_FILE = "kg-inferred.ttl"
 
 
+ENGINES = ("native", "reference")
+
+
 @dataclass
 class BuildResult:
     built: BuiltGraph
     report: Report | None
-    inferred: Graph | None
+    inferred: Graph | set | None
     written: list[Path]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def triples(self) -> int:
+        return len(self.built.triples)
 
 
 def load(records: Path | None = None) -> BuiltGraph:
@@ -42,12 +52,20 @@ def build(
     reason: bool = False,
     validate: bool = True,
     fail_on: str = "violation",
+    engine: str = "native",
 ) -> BuildResult:
     """Records -> validated graph -> ``out_dir/kg.ttl`` (and ``kg-inferred.ttl``).
 
     Nothing is written unless the records load and (when validating) the graph
-    conforms; each file is written atomically.
+    conforms; each file is written atomically. The native engine (default) also
+    writes the query store ``out_dir/kg.oxigraph/`` that ``kg query --graph
+    out_dir/kg.ttl`` opens; ``engine="reference"`` uses pySHACL, owlrl and
+    rdflib's serialiser (no store).
     """
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    if engine == "native":
+        return _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
     built = load(records)
     report = None
     if validate:
@@ -67,7 +85,67 @@ def build(
     return BuildResult(built, report, inferred, written)
 
 
-def validate_paths(paths: list[Path], fail_on: str = "violation") -> Report:
+def _build_native(
+    records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
+) -> BuildResult:
+    import shutil
+
+    from kg.build import ontology_triples
+    from kg.rdfio import atomic_write
+    from kg.reason import infer_triples
+    from kg.store import STORE_DIR, TermConverter, persist, turtle_bytes
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    recs = load_records(records or records_dir())
+    lap("load records")
+    built = records_to_graph(recs)
+    triples = built.triples
+    lap("build graph")
+    onto = ontology_triples()
+    report = None
+    if validate:
+        report = validate_graph(triples, built.index, fail_on=fail_on, engine="native")
+        lap("validate")
+        if not report.conforms:
+            raise NotConforming(report.render("text").rstrip())
+    inferred = None
+    if reason:
+        inferred = infer_triples(set(triples))
+        lap("reason")
+    conv = TermConverter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / GRAPH_FILE]
+    data = turtle_bytes(triples, conv)
+    atomic_write(written[0], lambda fh: fh.write(data))
+    if inferred is not None:
+        written.append(out_dir / INFERRED_FILE)
+        idata = turtle_bytes(inferred, conv)
+        atomic_write(written[1], lambda fh: fh.write(idata))
+    lap("export turtle")
+    from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+    parts = [(triples, ASSERTED_GRAPH), (onto, ONTOLOGY_GRAPH)]
+    if inferred is not None:
+        parts.append((inferred, INFERRED_GRAPH))
+    persist(parts, conv, out_dir, written[0], inferred is not None)
+    if inferred is None:
+        stale = out_dir / INFERRED_FILE
+        if stale.exists() and (out_dir / STORE_DIR).exists():
+            pass  # an older kg-inferred.ttl is left as it was, like the reference path
+    del shutil
+    lap("load query store")
+    return BuildResult(built, report, inferred, written, timings)
+
+
+def validate_paths(paths: list[Path], fail_on: str = "violation", engine: str = "native") -> Report:
     """Validate records (files or folders of YAML) or RDF files against the shapes."""
     if not paths:
         paths = [records_dir()]
@@ -80,11 +158,13 @@ def validate_paths(paths: list[Path], fail_on: str = "violation") -> Report:
         raise UsageError("validate either records or RDF files, not both at once")
     if record_paths:
         built = records_to_graph(load_records(record_paths))
-        return validate_graph(built.graph, built.index, fail_on=fail_on)
+        if engine == "native":
+            return validate_graph(built.triples, built.index, fail_on=fail_on, engine=engine)
+        return validate_graph(built.graph, built.index, fail_on=fail_on, engine=engine)
     data = Graph()
     for p in rdf_paths:
         data += read_graph(p)
-    return validate_graph(data, fail_on=fail_on)
+    return validate_graph(data, fail_on=fail_on, engine=engine)
 
 
 def read_graph(path: Path) -> Graph:
@@ -119,6 +199,39 @@ def open_graph(
         for t in load_ontology():
             g.add(t)
     return g
+
+
+def open_native(
+    graph_file: Path | None = None,
+    records: Path | None = None,
+    *,
+    reason: bool = False,
+) -> Any:
+    """The graph a query runs on, in the native store (:class:`kg.store.NativeGraph`).
+
+    For ``--graph build/kg.ttl`` the store ``kg build`` persisted next to it is
+    opened (instantly) when it matches the file; otherwise the graph is loaded
+    into an in-memory store. The ontology is included, as in :func:`open_graph`.
+    """
+    from kg.build import ontology_triples
+    from kg.store import memory_graph, open_persisted
+
+    if graph_file is not None and records is not None:
+        raise UsageError("give either --graph or --records, not both")
+    if graph_file is not None:
+        if graph_file.name == GRAPH_FILE and graph_file.is_file():
+            opened = open_persisted(graph_file, reason=reason)
+            if opened is not None:
+                return opened
+        triples: Any = read_graph(graph_file)
+    else:
+        triples = load(records).triples
+    inferred: Any = ()
+    if reason:
+        from kg.reason import infer_triples
+
+        inferred = infer_triples(set(triples))
+    return memory_graph(triples, inferred, ontology_triples())
 
 
 def export_dataset(

@@ -27,6 +27,7 @@ import yaml
 from rdflib import Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 
+from kg import guard
 from kg.errors import BadInput, UsageError
 from kg.namespaces import ID, PREFIXES, expand
 from kg.records import LANG_RE, _check_date, _is_absolute_iri
@@ -216,15 +217,31 @@ class QueryResult:
     graph: Graph | None = None
 
 
-def run_query(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
+def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
     """Run SPARQL over ``graph`` with the given parameter bindings.
+
+    ``graph`` is an rdflib Graph (the reference engine, rdflib's SPARQL) or a
+    :class:`kg.store.NativeGraph` (Oxigraph); parameters are bound by the
+    engine either way (``initBindings`` / Oxigraph's substitutions).
 
     >>> from kg.build import build_graph
     >>> r = run_query(build_graph(), "ASK { ?s a <https://w3id.org/kg-nj/ontology#Person> }")
     >>> r.boolean
     True
+
+    Safe by default (:mod:`kg.guard`): SERVICE, FROM and updates are refused
+    before execution, and the query runs offline in a worker that is stopped
+    at the time limit, with its rows capped (``guard.limits`` changes both).
     """
+    guard.check_sparql(text)
+    return guard.run_limited(_execute, graph, text, bindings)  # type: ignore[no-any-return]
+
+
+def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
+    """Run the query in this process, without limits (:func:`run_query` adds them)."""
     form = query_form(text)
+    if not isinstance(graph, Graph):  # a kg.store.NativeGraph: Oxigraph
+        return _run_native(graph, form, text, bindings)
     init: Any = {Variable(k): v for k, v in (bindings or {}).items()}
     try:
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
@@ -240,7 +257,99 @@ def run_query(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -
             g.add(t)
         return QueryResult(form, graph=g)
     names = [str(v) for v in result.vars or []]
-    rows = [tuple(row[i] for i in range(len(names))) for row in result]  # type: ignore[index]
+    rows = [tuple(row[i] for i in range(len(names))) for row in guard.capped(result)]  # type: ignore[index]
+    return QueryResult(form, vars=names, rows=rows)
+
+
+def _query_groups(text: str, form: str) -> list[int]:
+    """Indexes of the ``{`` opening every group graph pattern of the query (the
+    WHERE group, sub-queries, UNION branches, OPTIONAL, EXISTS, ...), read past
+    comments, strings and IRIs; not a CONSTRUCT template nor a VALUES data block."""
+    out: list[int] = []
+    i, n = 0, len(text)
+    template = form == "CONSTRUCT" and not re.search(
+        r"\bCONSTRUCT\s+WHERE\b", _strip_comments_and_strings(text), re.IGNORECASE
+    )
+    skip_depth = -1  # inside a template or VALUES block: the depth it closes at
+    depth = 0
+    values_next = False
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if c == "<":
+            j = i + 1
+            while j < n and text[j] not in '<>"{}|^`\\ \n\t':
+                j += 1
+            if j < n and text[j] == ">":
+                i = j + 1
+                continue
+        if (
+            c in "Vv"
+            and text[i : i + 6].upper() == "VALUES"
+            and not (i and (text[i - 1].isalnum() or text[i - 1] in "_?$:"))
+        ):
+            values_next = True
+            i += 6
+            continue
+        if c == "{":
+            if skip_depth < 0 and (values_next or template):
+                skip_depth = depth
+                template = False
+            elif skip_depth < 0 and not re.match(
+                r"(?:\s|#[^\n]*\n)*SELECT\b", text[i + 1 :], re.IGNORECASE
+            ):  # a `{ SELECT ... }` sub-query: its own WHERE group gets the block
+                out.append(i)
+            values_next = False
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == skip_depth:
+                skip_depth = -1
+        i += 1
+    if not out:
+        raise BadInput("SPARQL error: no WHERE group found")
+    return out
+
+
+def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | None) -> QueryResult:
+    if bindings:
+        # Bind as rdflib's initBindings does (the variables hold their values
+        # everywhere in the query): a one-row VALUES block opening each group
+        # pattern, each value written by Oxigraph as an RDF term — never text a
+        # user typed.
+        conv = native.conv
+        names = sorted(bindings)
+        terms = " ".join(str(conv.to_ox(bindings[k])) for k in names)
+        block = f" VALUES ({' '.join('?' + k for k in names)}) {{ ({terms}) }} "
+        for at in reversed(_query_groups(text, form)):
+            text = text[: at + 1] + block + text[at + 1 :]
+    try:
+        result = native.select(text)
+    except SyntaxError as exc:
+        raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
+    conv = native.conv
+    if form == "ASK":
+        return QueryResult(form, boolean=bool(result))
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True, replace=True)
+        for t in result:
+            g.add((conv.from_ox(t.subject), conv.from_ox(t.predicate), conv.from_ox(t.object)))
+        return QueryResult(form, graph=g)
+    names = [v.value for v in result.variables]
+    from_ox = conv.from_ox
+    rows = [tuple(from_ox(sol[i]) for i in range(len(names))) for sol in guard.capped(result)]
     return QueryResult(form, vars=names, rows=rows)
 
 
@@ -258,10 +367,19 @@ def _plain(term: Any) -> str:
     return compact(term)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(term: Any) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe.
+
+    >>> print(_csv_cell(Literal("=1+2")))
+    '=1+2
+    """
     if term is None:
         return ""
-    return str(term)
+    text = str(term)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _tsv_cell(term: Any) -> str:

@@ -11,6 +11,8 @@ triples whose subject is a literal or an ontology term.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF
 
@@ -23,8 +25,14 @@ from kg.namespaces import ID, bind_prefixes
 OWLRL_ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
 
-def infer(data: Graph, ontology: Graph | None = None) -> Graph:
+ENGINES = ("native", "reference")
+
+
+def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference") -> Graph:
     """Return the OWL RL entailments about the data's nodes that are not asserted.
+
+    ``engine="native"`` computes the same triples with :func:`infer_triples`
+    (only the rules the ontology's axioms can fire); ``"reference"`` runs owlrl.
 
     Raises :class:`NotConforming` when the closure shows an inconsistency.
 
@@ -34,6 +42,12 @@ def infer(data: Graph, ontology: Graph | None = None) -> Graph:
     >>> any(inferred.triples((None, KG.holdsRole, None)))
     True
     """
+    if engine == "native":
+        g = Graph()
+        bind_prefixes(g)
+        for t in infer_triples(data, ontology):
+            g.add(t)
+        return g
     import owlrl  # heavy: imported only when reasoning
 
     ontology = ontology if ontology is not None else load_ontology()
@@ -65,3 +79,245 @@ def infer(data: Graph, ontology: Graph | None = None) -> Graph:
             continue
         inferred.add((s, p, o))
     return inferred
+
+
+# --- the native engine ---------------------------------------------------------------
+#
+# OWL 2 RL restricted to the axioms kg's ontology has (tests/test_equivalence.py
+# proves it gives owlrl's answer on generated data; docs/performance.md lists the
+# rules). The schema (class and property hierarchy, inverses, domains, ranges,
+# transitive properties, disjoint classes) is read from the ontology once; the
+# instance rules run semi-naively over Python sets:
+#   cax-sco/cax-eqc  x a C, C ⊑ D            => x a D
+#   prp-spo1/eqp     s p o, p ⊑ q            => s q o
+#   prp-inv1/2       s p o, p inverseOf q    => o q s
+#   prp-dom/rng      s p o, p domain/range C => s a C / o a C
+#   prp-trp          s p o, o p z, p transitive => s p z
+#   eq-sym/trans/rep-s/p/o  owl:sameAs
+#   cax-adc/cax-dw   disjoint classes sharing a member => inconsistent
+
+
+class _Schema:
+    def __init__(self, onto: Iterable[tuple]) -> None:
+        from rdflib import BNode, URIRef
+        from rdflib.namespace import RDFS
+
+        sub_c: dict = {}
+        sub_p: dict = {}
+        inv: dict = {}
+        dom: dict = {}
+        rng: dict = {}
+        self.transitive: set = set()
+        lists: dict = {}
+        disjoint_sets: list = []
+        disjoint_pairs: list = []
+        for s, p, o in onto:
+            if p == RDFS.subClassOf:
+                sub_c.setdefault(s, set()).add(o)
+            elif p == OWL.equivalentClass:
+                sub_c.setdefault(s, set()).add(o)
+                sub_c.setdefault(o, set()).add(s)
+            elif p == RDFS.subPropertyOf:
+                sub_p.setdefault(s, set()).add(o)
+            elif p == OWL.equivalentProperty:
+                sub_p.setdefault(s, set()).add(o)
+                sub_p.setdefault(o, set()).add(s)
+            elif p == OWL.inverseOf:
+                inv.setdefault(s, set()).add(o)
+                inv.setdefault(o, set()).add(s)
+            elif p == RDFS.domain:
+                dom.setdefault(s, set()).add(o)
+            elif p == RDFS.range:
+                rng.setdefault(s, set()).add(o)
+            elif p == RDF.type and o == OWL.TransitiveProperty:
+                self.transitive.add(s)
+            elif p == RDF.type and o == OWL.Class:
+                # scm-cls: every class is a subclass of owl:Thing.
+                sub_c.setdefault(s, set()).add(OWL.Thing)
+            elif p == RDF.first or p == RDF.rest:
+                lists.setdefault(s, {})[p] = o
+            elif p == OWL.members:
+                disjoint_sets.append(o)
+            elif p == OWL.disjointWith:
+                disjoint_pairs.append((s, o))
+
+        def reach(graph: dict, start: object) -> frozenset:
+            seen = {start}
+            todo = [start]
+            while todo:
+                for nxt in graph.get(todo.pop(), ()):
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        todo.append(nxt)
+            return frozenset(seen)
+
+        # Superclasses and super-properties, each without itself.
+        self.sup_c = {c: reach(sub_c, c) - {c} for c in sub_c}
+        self.sup_p = {p: reach(sub_p, p) - {p} for p in sub_p}
+        self.inv = inv
+        self.dom = dom
+        self.rng = rng
+        self.disjoint: set = set()
+        for head in disjoint_sets:
+            members = []
+            node = head
+            while node in lists and node != RDF.nil:
+                members.append(lists[node].get(RDF.first))
+                node = lists[node].get(RDF.rest)
+            for a in members:
+                for b in members:
+                    if a != b:
+                        self.disjoint.add((a, b))
+        for a, b in disjoint_pairs:
+            self.disjoint.add((a, b))
+            self.disjoint.add((b, a))
+        self._bnode, self._uri = BNode, URIRef
+
+
+def infer_triples(data: Iterable[tuple], ontology: Graph | None = None) -> set:
+    """The OWL RL entailments about the data's nodes that are not asserted, natively.
+
+    The same set :func:`infer` gets from owlrl, with the same conventions (no
+    reflexive ``owl:sameAs``, no axiomatic triples, subjects minted by kg only).
+    Raises :class:`NotConforming` when a node is in two disjoint classes.
+
+    >>> from kg.build import build_graph
+    >>> from kg.namespaces import KG
+    >>> inferred = infer_triples(build_graph())
+    >>> any(p == KG.holdsRole for _s, p, _o in inferred)
+    True
+    """
+    from kg.build import ontology_triples
+
+    onto = ontology_triples() if ontology is None else tuple(ontology)
+    schema = _Schema(onto)
+    data_set = data if isinstance(data, set) else set(data)
+    known = set(data_set)
+    known.update(onto)
+    closure = _saturate(known, list(known), schema)
+    prefix = str(ID)
+    rdf_type, same = RDF.type, OWL.sameAs
+    errors = _clashes(closure, schema, prefix)
+    if errors:
+        raise NotConforming(
+            "OWL RL reasoning found the graph inconsistent with the ontology:\n  "
+            + "\n  ".join(errors)
+        )
+    del rdf_type
+    return {
+        t
+        for t in closure
+        if not isinstance(t[0], Literal)
+        and t[0].startswith(prefix)
+        and not (t[1] == same and t[0] == t[2])
+        and t not in data_set
+    }
+
+
+def _saturate(known: set, agenda: list, schema: _Schema) -> set:
+    rdf_type, same = RDF.type, OWL.sameAs
+    sup_c, sup_p, inv, dom, rng = schema.sup_c, schema.sup_p, schema.inv, schema.dom, schema.rng
+    transitive = schema.transitive
+    succ: dict = {p: {} for p in transitive}
+    pred: dict = {p: {} for p in transitive}
+    for s, p, o in known:
+        if p in transitive:
+            succ[p].setdefault(s, set()).add(o)
+            pred[p].setdefault(o, set()).add(s)
+    while True:
+        while agenda:
+            new: list = []
+            add = new.append
+            for t in agenda:
+                s, p, o = t
+                if p == rdf_type:
+                    for d in sup_c.get(o, ()):
+                        c = (s, rdf_type, d)
+                        if c not in known:
+                            known.add(c)
+                            add(c)
+                    continue
+                cands = []
+                for q in sup_p.get(p, ()):
+                    cands.append((s, q, o))
+                for q in inv.get(p, ()):
+                    cands.append((o, q, s))
+                for c in dom.get(p, ()):
+                    cands.append((s, rdf_type, c))
+                if not isinstance(o, Literal):
+                    for c in rng.get(p, ()):
+                        cands.append((o, rdf_type, c))
+                if p in transitive:
+                    for z in tuple(succ[p].get(o, ())):
+                        cands.append((s, p, z))
+                    for z in tuple(pred[p].get(s, ())):
+                        cands.append((z, p, o))
+                for c in cands:
+                    if c not in known:
+                        known.add(c)
+                        add(c)
+                        cp = c[1]
+                        if cp in transitive:
+                            succ[cp].setdefault(c[0], set()).add(c[2])
+                            pred[cp].setdefault(c[2], set()).add(c[0])
+            agenda = new
+        # owl:sameAs: merge each class of equal nodes, then saturate again.
+        pairs = [(s, o) for s, p, o in known if p == same and s != o]
+        if not pairs:
+            return known
+        parent: dict = {}
+
+        def find(x: object, parent: dict = parent) -> object:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        for a, b in pairs:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[ra] = rb
+        classes: dict = {}
+        for x in list(parent):
+            classes.setdefault(find(x), set()).add(x)
+        for root in list(classes):
+            classes[root].add(root)
+        members = {x: classes[find(x)] for x in parent}
+        for root in classes:
+            members[root] = classes[root]
+        new = []
+        for s, p, o in list(known):
+            ss = members.get(s, (s,))
+            ps = members.get(p, (p,))
+            os_ = members.get(o, (o,))
+            if len(ss) == 1 and len(ps) == 1 and len(os_) == 1:
+                continue
+            for s2 in ss:
+                for p2 in ps:
+                    for o2 in os_:
+                        c = (s2, p2, o2)
+                        if c not in known:
+                            known.add(c)
+                            new.append(c)
+                            if p2 in transitive:
+                                succ[p2].setdefault(s2, set()).add(o2)
+                                pred[p2].setdefault(o2, set()).add(s2)
+        if not new:
+            return known
+        agenda = new
+
+
+def _clashes(closure: set, schema: _Schema, prefix: str) -> list[str]:
+    if not schema.disjoint:
+        return []
+    types: dict = {}
+    classes = {a for a, _ in schema.disjoint}
+    for s, p, o in closure:
+        if p == RDF.type and o in classes:
+            types.setdefault(s, set()).add(o)
+    errors = set()
+    for s, cs in types.items():
+        for a in cs:
+            for b in cs:
+                if (a, b) in schema.disjoint and str(a) < str(b):
+                    errors.add(f"Disjoint classes {a} and {b} have a common individual {s}")
+    return sorted(errors)

@@ -159,10 +159,87 @@ def _convert(node: yaml.Node, file: str) -> _Node:
     raise BadInput(f"unsupported YAML node {node!r}", Location(file, line))
 
 
+_SLOW: Any = object()
+
+
+def _compose_fast(text: str) -> Any:
+    """Compose with libyaml's C parser (events) when it is there: about 30 times faster.
+
+    The same yaml nodes as ``yaml.compose(text, Loader=_StrictLoader)`` for a
+    plain, well-formed, single document; for anything else (anchors, aliases,
+    tags, several documents, a syntax error, no libyaml) it returns ``_SLOW``
+    and the strict pure-Python composer runs instead, so every refusal and
+    error message is exactly the strict path's own.
+    """
+    if not getattr(yaml, "__with_libyaml__", False):
+        return _SLOW
+    resolve = _RESOLVER.resolve
+    stack: list[Any] = []
+    keys: list[Any] = []  # per open mapping: the pending key node, or None
+    root = None
+    docs = 0
+    try:
+        events: Any = yaml.parse(text, Loader=yaml.CSafeLoader)
+        for ev in events:
+            cls = ev.__class__
+            if cls is yaml.ScalarEvent:
+                if ev.anchor is not None or ev.tag is not None:
+                    return _SLOW
+                node: Any = yaml.ScalarNode(
+                    resolve(yaml.ScalarNode, ev.value, ev.implicit),
+                    ev.value, ev.start_mark, ev.end_mark, ev.style,
+                )  # fmt: skip
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if ev.anchor is not None or ev.tag is not None:
+                    return _SLOW
+                is_map = cls is yaml.MappingStartEvent
+                node = (yaml.MappingNode if is_map else yaml.SequenceNode)(
+                    _MAP_TAG if is_map else _SEQ_TAG, [], ev.start_mark, None, ev.flow_style
+                )
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                done = stack.pop()
+                keys.pop()
+                done.end_mark = ev.end_mark
+                continue
+            elif cls is yaml.DocumentStartEvent:
+                docs += 1
+                if docs > 1:
+                    return _SLOW
+                continue
+            elif cls is yaml.AliasEvent:
+                return _SLOW
+            else:  # stream start/end, document end
+                continue
+            if not stack:
+                root = node
+            else:
+                parent = stack[-1]
+                if parent.__class__ is yaml.SequenceNode:
+                    parent.value.append(node)
+                elif keys[-1] is None:
+                    keys[-1] = node
+                else:
+                    parent.value.append((keys[-1], node))
+                    keys[-1] = None
+            if cls is not yaml.ScalarEvent:
+                stack.append(node)
+                keys.append(None)
+    except (yaml.YAMLError, RecursionError):
+        return _SLOW
+    return root
+
+
+_RESOLVER = yaml.resolver.Resolver()
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
 def parse_yaml(text: str, file: str) -> _Node | None:
     """Parse one records file strictly; ``None`` for an empty file."""
     try:
-        node = yaml.compose(text, Loader=_StrictLoader)
+        node = _compose_fast(text)
+        if node is _SLOW:
+            node = yaml.compose(text, Loader=_StrictLoader)
     except _YamlRefused as exc:
         raise BadInput(exc.message, Location(file, exc.mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
@@ -173,7 +250,10 @@ def parse_yaml(text: str, file: str) -> _Node | None:
         raise BadInput(f"malformed YAML: {exc}", Location(file)) from None
     except RecursionError:
         raise BadInput("YAML nested too deeply", Location(file)) from None
-    return None if node is None else _convert(node, file)
+    try:
+        return None if node is None else _convert(node, file)
+    except RecursionError:
+        raise BadInput("YAML nested too deeply", Location(file)) from None
 
 
 def read_text(path: Path, display: str) -> str:
@@ -247,10 +327,23 @@ def _check_datetime(s: str) -> str | None:
     return s if sec is not None else s + ":00"
 
 
+_BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def _is_absolute_iri(s: str, schemes: Iterable[str] | None = None) -> bool:
-    if IRI_BAD_RE.search(s):
+    """An absolute IRI (RFC 3987): a scheme, an authority (or urn:), no
+    forbidden characters and no broken %-escapes.
+
+    >>> _is_absolute_iri("https://w3id.org/kg-nj/id/x"), _is_absolute_iri("http://[::1")
+    (True, False)
+    """
+    if IRI_BAD_RE.search(s) or _BAD_PERCENT_RE.search(s):
         return False
-    parts = urlsplit(s)
+    try:
+        parts = urlsplit(s)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
     if not parts.scheme or not (parts.netloc or parts.scheme == "urn"):
         return False
     return schemes is None or parts.scheme in schemes

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -82,8 +83,17 @@ class Finding:
 @dataclass
 class Report:
     findings: list[Finding]
-    results_graph: Graph
+    results_graph: Graph | None
     fail_on: str = "violation"
+    # Builds the report graph on demand (the native engine does not need it).
+    make_graph: Any = field(default=None, repr=False, compare=False)
+
+    def graph(self) -> Graph:
+        """The SHACL validation report graph."""
+        if self.results_graph is None:
+            self.results_graph = self.make_graph()
+            bind_prefixes(self.results_graph)
+        return self.results_graph
 
     @property
     def counts(self) -> dict[str, int]:
@@ -136,7 +146,7 @@ class Report:
             }
             return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         if fmt == "turtle":
-            return self.results_graph.serialize(format="turtle")
+            return self.graph().serialize(format="turtle")
         raise UsageError(f"unknown report format {fmt!r}; use text, turtle or json")
 
 
@@ -164,34 +174,67 @@ def _message(results: Graph, node: Node) -> str:
     return str(msgs[0]) if msgs else "constraint not met"
 
 
+ENGINES = ("native", "reference")
+
+
 def validate_graph(
-    data: Graph,
+    data: Graph | Iterable[tuple],
     index: SourceIndex | None = None,
     fail_on: str = "violation",
     shapes: Graph | None = None,
     ontology: Graph | None = None,
+    engine: str = "reference",
+    store: Any = None,
 ) -> Report:
     """Validate ``data`` against the shapes; the ontology supplies the class hierarchy.
+
+    ``engine="native"`` uses :mod:`kg.shacl` (same results, much faster on
+    large graphs; ``data`` may then be any iterable of triples and ``store`` a
+    :class:`kg.store.NativeGraph` already holding them); ``"reference"`` runs
+    pySHACL.
 
     >>> from kg.build import build_graph
     >>> validate_graph(build_graph()).conforms
     True
+    >>> validate_graph(build_graph(), engine="native").conforms
+    True
     """
-    import pyshacl  # heavy: imported only when validating
-
     if fail_on not in SEVERITIES:
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}")
-    _conforms, results, _text = pyshacl.validate(
-        data,
-        shacl_graph=shapes if shapes is not None else load_shapes(),
-        ont_graph=ontology if ontology is not None else load_ontology(),
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        meta_shacl=False,
-    )
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    if engine == "native":
+        from kg.shacl import Unsupported
+
+        try:
+            return _validate_native(data, index, fail_on, shapes, ontology, store)
+        except Unsupported:
+            pass  # shapes beyond the native engine: pySHACL below
+    if not isinstance(data, Graph):
+        g = Graph()
+        for t in data:
+            g.add(t)
+        data = g
+    import pyshacl  # heavy: imported only when validating
+
+    try:
+        _conforms, results, _text = pyshacl.validate(
+            data,
+            shacl_graph=shapes if shapes is not None else load_shapes(),
+            ont_graph=ontology if ontology is not None else load_ontology(),
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            meta_shacl=False,
+        )
+    finally:
+        # pySHACL's monkey patch sets rdflib.NORMALIZE_LITERALS back to True
+        # when it is done; kg keeps lexical forms (see kg.guard).
+        from kg.guard import keep_lexical_forms
+
+        keep_lexical_forms()
     index = index or SourceIndex()
-    findings = []
+    findings: list[Finding] = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(r, SH.focusNode)
         path = results.value(r, SH.resultPath)
@@ -209,6 +252,12 @@ def validate_graph(
                 location=index.locate(focus, path),
             )
         )
+    _sort(findings)
+    bind_prefixes(results)
+    return Report(findings, results, fail_on)
+
+
+def _sort(findings: list[Finding]) -> None:
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(
         key=lambda f: (
@@ -221,5 +270,76 @@ def validate_graph(
             f.component,
         )
     )
-    bind_prefixes(results)
-    return Report(findings, results, fail_on)
+
+
+def _validate_native(
+    data: Any,
+    index: SourceIndex | None,
+    fail_on: str,
+    shapes: Graph | None,
+    ontology: Graph | None,
+    store: Any,
+) -> Report:
+    from kg.build import ontology_triples
+    from kg.shacl import CompiledShapes, DataIndex, Validator, results_graph
+
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    compiled = _compiled(shapes_graph) if shapes is None else CompiledShapes(shapes_graph)
+    onto = ontology_triples() if ontology is None else tuple(ontology)
+    triples = data if isinstance(data, (set, list, tuple)) else list(data)
+    data_index = DataIndex(_chain(triples, onto))
+    state: dict[str, Any] = {"store": store}
+
+    def rows(select: str) -> list[tuple]:
+        if state["store"] is None:
+            from kg.store import memory_graph
+
+            state["store"] = memory_graph(triples, ontology=onto)
+        native = state["store"]
+        conv = native.conv
+        out = []
+        for sol in native.select(select):
+            out.append((conv.from_ox(sol["this"]), conv.from_ox(sol["value"])))
+        return out
+
+    results = Validator(compiled, data_index, rows).run()
+    index = index or SourceIndex()
+    findings = []
+    for r in results:
+        sev = _SEVERITY_OF.get(r.shape.severity, "violation")
+        path = r.path
+        findings.append(
+            Finding(
+                severity=sev,
+                focus=compact(r.focus),
+                path=compact(path) if isinstance(path, URIRef) else "",
+                value=compact(r.value) if r.value is not None else "",
+                component=compact(r.component),
+                shape=compact(r.shape.node),
+                message=_first_message(r.messages),
+                location=index.locate(r.focus, path),
+            )
+        )
+    _sort(findings)
+    return Report(findings, None, fail_on, make_graph=lambda: results_graph(results, shapes_graph))
+
+
+def _chain(*parts: Iterable[tuple]) -> Iterable[tuple]:
+    for part in parts:
+        yield from part
+
+
+@cache
+def _compiled_default() -> Any:
+    from kg.shacl import CompiledShapes
+
+    return CompiledShapes(load_shapes())
+
+
+def _compiled(shapes_graph: Graph) -> Any:
+    return _compiled_default()
+
+
+def _first_message(messages: list[Literal]) -> str:
+    msgs = sorted(messages, key=lambda m: (m.language != "en", str(m)))
+    return str(msgs[0]) if msgs else "constraint not met"

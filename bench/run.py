@@ -1,0 +1,408 @@
+"""Benchmark: kg's native engines against the straightforward baseline, at three sizes.
+
+    python bench/run.py                       # ~10k, ~100k, ~1M triples (about 15 minutes)
+    python bench/run.py --events 220 2200     # other sizes
+    python bench/run.py --baseline-timeout 60
+
+For each size, records are made with ``kg generate`` (seed 1), then two child
+processes run, so each has its own peak memory (``ru_maxrss``):
+
+* native — what ``kg build --reason`` does (load records with libyaml's parser,
+  build the triples, native SHACL, native OWL RL, Turtle by Oxigraph, the
+  persisted Oxigraph query store), then each canned query on the opened store
+  (median of 5, in process); plus ``kg query timeline`` end to end, ``kg --help``
+  and a rebuild after editing one record, as separate commands;
+* baseline — the straightforward use of the libraries on the same records:
+  PyYAML's pure-Python composer, an rdflib Graph, pySHACL, owlrl, rdflib's
+  Turtle serialiser, rdflib parsing the Turtle back (the "query store"), and
+  rdflib SPARQL for each canned query (one run). Each baseline stage is capped
+  by ``--baseline-timeout`` (SIGALRM): a capped stage is reported as
+  "> T s (timed out)" and its ratio as a lower bound.
+
+Results go to bench/RESULTS.md between the ``bench/run.py`` markers (other
+sections of that file are kept) and to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS_MD = HERE / "RESULTS.md"
+RESULTS_JSON = HERE / "results.json"
+BEGIN = "<!-- bench/run.py: begin -->"
+END = "<!-- bench/run.py: end -->"
+QUERY_CAP = 30.0  # seconds, for a native query's first run
+STAGES = ["load records", "build graph", "validate", "reason", "export turtle", "load query store"]
+
+
+class TimedOut(BaseException):  # not an Exception: library code catching those lets it through
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise TimedOut
+
+
+def timed(fn, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    """(seconds, result), or (None, None) when ``timeout`` ran out."""
+    if timeout:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    t = time.perf_counter()
+    try:
+        result = fn()
+    except TimedOut:
+        return None, None
+    finally:
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return time.perf_counter() - t, result
+
+
+def maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- children ----------------------------------------------------------------------
+
+
+def child_native(records: Path, out: Path) -> dict:
+    from kg import guard
+    from kg.errors import KgError
+    from kg.pipeline import build, open_native
+    from kg.query import _execute, bind_params, catalog, run_query
+
+    wall, result = timed(lambda: build(records, out, reason=True))
+    res: dict = {"stages": dict(result.timings), "build wall": wall}
+    res["triples"] = result.triples
+    res["inferred"] = len(result.inferred)
+    res["findings"] = result.report.counts
+    t, native = timed(lambda: open_native(out / "kg.ttl", reason=True))
+    res["open store"] = t
+    queries = {}
+    for name, q in sorted(catalog().items()):
+        bindings = bind_params(q, {})
+        # A first run in a forked worker stopped at the cap (kg.guard), then 3 in process.
+        try:
+            with guard.limits(timeout=QUERY_CAP, max_rows=0):
+                t, r = timed(lambda q=q, b=bindings: run_query(native, q.text, b))
+        except KgError:
+            queries[name] = {"median": None, "rows": None}
+            continue
+        runs = []
+        for _ in range(3):
+            t, r = timed(lambda q=q, b=bindings: _execute(native, q.text, b))
+            runs.append(t)
+        queries[name] = {"median": statistics.median(runs), "rows": len(r.rows)}
+    res["queries"] = queries
+    res["peak MiB"] = maxrss_mib()
+    return res
+
+
+def child_baseline(records: Path, out: Path, timeout: float) -> dict:
+    from rdflib import Graph
+
+    from kg import records as recmod
+    from kg.build import load_ontology, records_to_graph
+    from kg.query import _execute, bind_params, catalog
+
+    st: dict = {}
+    recmod._compose_fast = lambda text: recmod._SLOW  # PyYAML's pure-Python composer
+    st["load records"], recs = timed(lambda: recmod.load_records(records), timeout)
+    if recs is None:
+        return {"stages": st, "peak MiB": maxrss_mib()}
+    built = records_to_graph(recs)
+    st["build graph"], graph = timed(lambda: built.graph, timeout)
+    if graph is None:
+        return {"stages": st, "peak MiB": maxrss_mib()}
+
+    def validate():  # type: ignore[no-untyped-def]
+        from kg.validate import validate_graph
+
+        return validate_graph(graph, built.index, engine="reference")
+
+    def reason():  # type: ignore[no-untyped-def]
+        from kg.reason import infer
+
+        return infer(graph, engine="reference")
+
+    st["validate"], _ = timed(validate, timeout)
+    st["reason"], _ = timed(reason, timeout)
+    out.mkdir(parents=True, exist_ok=True)
+    ttl = out / "baseline.ttl"
+    st["export turtle"], _ = timed(lambda: graph.serialize(ttl, format="turtle"), timeout)
+    if ttl.exists():
+        st["load query store"], _parsed = timed(lambda: Graph().parse(ttl), timeout)
+    else:
+        st["load query store"] = None
+    qgraph = graph + load_ontology()
+    queries = {}
+    for name, q in sorted(catalog().items()):
+        bindings = bind_params(q, {})
+        t, r = timed(lambda q=q, b=bindings: _execute(qgraph, q.text, b), min(timeout / 4, 15.0))
+        queries[name] = {"median": t, "rows": None if r is None else len(r.rows)}
+    return {"stages": st, "queries": queries, "peak MiB": maxrss_mib()}
+
+
+# --- the parent ----------------------------------------------------------------------
+
+
+def run_child(args: list[str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def wall(cmd: list[str], cwd: Path | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
+    return time.perf_counter() - t
+
+
+def machine() -> dict:
+    import click
+    import owlrl
+    import pyoxigraph
+    import pyshacl
+    import rdflib
+    import yaml
+
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        m = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = m.group(1) if m else ""
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {
+            "rdflib": rdflib.__version__,
+            "pyoxigraph": pyoxigraph.__version__,
+            "owlrl": getattr(owlrl, "__version__", "?"),
+            "pyshacl": pyshacl.__version__,
+            "PyYAML": yaml.__version__ + (" (libyaml)" if yaml.__with_libyaml__ else ""),
+            "click": getattr(click, "__version__", "?"),
+        },
+    }
+
+
+def fmt_s(v: float | None, timeout: float | None = None) -> str:
+    if v is None:
+        return f"> {timeout:.0f} s (timed out)" if timeout else "–"
+    return f"{v:.3f} s" if v < 1 else f"{v:.1f} s"
+
+
+def ratio(base: float | None, native: float | None, timeout: float) -> str:
+    if native is None or native <= 0:
+        return "–"
+    if base is None:
+        return f"> {timeout / native:.0f}×"
+    return f"{base / native:.1f}×"
+
+
+def render(results: list[dict], info: dict, timeout: float, command: str) -> str:
+    sizes = [r["triples"] for r in results]
+    head = "| stage | " + " | ".join(f"{n:,} triples: native / baseline / ratio" for n in sizes)
+    lines = [
+        "## Native engines against the baseline (bench/run.py)",
+        "",
+        f"Reproduce: `{command}` (generated records, seed 1; each size in fresh child "
+        "processes; baseline stages capped at "
+        f"{timeout:.0f} s, queries at {min(timeout / 4, 15.0):.0f} s).",
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}; "
+        f"Python {info['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        + ".",
+        "",
+        head + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+
+    def row(label: str, nat: list, base: list, cap: float = timeout) -> None:
+        cells = []
+        for n, b in zip(nat, base, strict=True):
+            cells.append(f"{fmt_s(n, QUERY_CAP)} / {fmt_s(b, cap)} / {ratio(b, n, cap)}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for st in STAGES:
+        row(st, [r["native"]["stages"].get(st) for r in results],
+            [r["baseline"]["stages"].get(st) for r in results])  # fmt: skip
+    nat_total = [sum(r["native"]["stages"].values()) for r in results]
+    base_total = []
+    for r in results:
+        vals = [r["baseline"]["stages"].get(s) for s in STAGES]
+        base_total.append(None if any(v is None for v in vals) else sum(vals))
+    row("**full build** (sum of the stages)", nat_total, base_total)
+    lines.append(
+        "| peak memory (child process) | "
+        + " | ".join(
+            f"{r['native']['peak MiB']:.0f} MiB / {r['baseline']['peak MiB']:.0f} MiB / –"
+            for r in results
+        )
+        + " |"
+    )
+    names = sorted(results[0]["native"]["queries"])
+    for name in names:
+        row(f"query `{name}` (median)",
+            [r["native"]["queries"][name]["median"] for r in results],
+            [r["baseline"].get("queries", {}).get(name, {}).get("median") for r in results],
+            min(timeout / 4, 15.0))  # fmt: skip
+    lines += [
+        "",
+        "| end to end (separate commands) | " + " | ".join(f"{n:,}" for n in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+        "| `kg build DIR --reason` wall | "
+        + " | ".join(fmt_s(r["cli"]["build"]) for r in results)
+        + " |",
+        "| rebuild after editing one record (full rebuild) | "
+        + " | ".join(fmt_s(r["cli"]["rebuild"]) for r in results)
+        + " |",
+        "| `kg query timeline --graph …/kg.ttl` | "
+        + " | ".join(fmt_s(r["cli"]["query"]) for r in results)
+        + " |",
+        "| `kg --help` | " + " | ".join(fmt_s(r["cli"]["help"]) for r in results) + " |",
+        "| open the persisted store | "
+        + " | ".join(fmt_s(r["native"]["open store"]) for r in results)
+        + " |",
+        "| inferred triples / findings (native) | "
+        + " | ".join(f"{r['native']['inferred']:,} / {r['native']['findings']}" for r in results)
+        + " |",
+    ]
+    if len(results) >= 2:
+        a, b = results[-2], results[-1]
+        growth = []
+        for st in STAGES:
+            x, y = a["native"]["stages"].get(st), b["native"]["stages"].get(st)
+            if x and y:
+                growth.append(f"{st} {y / x:.1f}")
+        lines += [
+            "",
+            f"Growth native {b['triples']:,} / {a['triples']:,} "
+            f"(×{b['triples'] / a['triples']:.1f} triples): " + ", ".join(growth) + ".",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
+    ap.add_argument("--baseline-timeout", type=float, default=120.0)
+    ap.add_argument("--child", choices=["native", "baseline"])
+    ap.add_argument("--records", type=Path)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--rerender", action="store_true", help="Rewrite RESULTS.md from results.json.")
+    args = ap.parse_args()
+    if args.rerender:
+        data = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        write(
+            render(
+                data["results"],
+                data["machine"],
+                args.baseline_timeout,
+                data.get("command", "python bench/run.py"),
+            )
+        )
+        return
+    if args.child == "native":
+        print(json.dumps(child_native(args.records, args.out)))
+        return
+    if args.child == "baseline":
+        print(json.dumps(child_baseline(args.records, args.out, args.baseline_timeout)))
+        return
+    command = "python bench/run.py " + " ".join(a for a in sys.argv[1:] if a != "--no-write")
+    kg = str(Path(sys.executable).parent / "kg")
+    results = []
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    try:
+        for events in args.events:
+            records = work / f"records-{events}"
+            out = work / f"build-{events}"
+            subprocess.run(
+                [kg, "generate", "--events", str(events), "--seed", "1", "-o", str(records)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            print(f"[{events} events] native ...", file=sys.stderr, flush=True)
+            nat = run_child(["--child", "native", "--records", str(records), "--out", str(out)])
+            cli = {"build": wall([kg, "build", str(records), "-o", str(out), "--reason"])}
+            first = sorted(records.glob("*.yaml"))[0]
+            text = first.read_text(encoding="utf-8")
+            first.write_text(text.replace("Bulletin 0 of", "Bulletin zero of", 1), encoding="utf-8")
+            cli["rebuild"] = wall([kg, "build", str(records), "-o", str(out), "--reason"])
+            first.write_text(text, encoding="utf-8")
+            cli["query"] = statistics.median(
+                wall([kg, "query", "timeline", "--graph", str(out / "kg.ttl")]) for _ in range(3)
+            )
+            cli["help"] = statistics.median(wall([kg, "--help"]) for _ in range(3))
+            print(f"[{events} events] baseline ...", file=sys.stderr, flush=True)
+            base = run_child([
+                "--child", "baseline", "--records", str(records), "--out", str(out),
+                "--baseline-timeout", str(args.baseline_timeout),
+            ])  # fmt: skip
+            results.append(
+                {
+                    "events": events,
+                    "triples": nat["triples"],
+                    "native": nat,
+                    "baseline": base,
+                    "cli": cli,
+                }
+            )
+            print(json.dumps(results[-1]["cli"]), file=sys.stderr, flush=True)
+            (HERE / "results.partial.json").write_text(json.dumps(results) + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    info = machine()
+    table = render(results, info, args.baseline_timeout, command)
+    print(table)
+    print(f"Reproduce with: {command}")
+    if args.no_write:
+        return
+    RESULTS_JSON.write_text(
+        json.dumps({"machine": info, "command": command, "results": results}, indent=1) + "\n",
+        encoding="utf-8",
+    )
+    write(table)
+
+
+def write(table: str) -> None:
+    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmarks\n"
+    block = f"{BEGIN}\n{table}{END}\n"
+    if BEGIN in old and END in old:
+        new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END) + 1 :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    RESULTS_MD.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,466 @@
+"""A native SHACL engine for the constraints kg's shapes use.
+
+pySHACL is the reference; this engine gives the same results (focus node,
+path, constraint component, value, shape, severity, message — proved on
+generated data and on every fixture of tests/shapes by
+tests/test_equivalence.py) in a fraction of the time on large graphs:
+
+* the data (merged with the ontology, as pySHACL merges its ``ont_graph``) is
+  indexed once, subject -> predicate -> values, and the class hierarchy is
+  closed once, so targets and ``sh:class`` are set look-ups;
+* core constraints run in Python over that index; each SPARQL-based
+  constraint (``sh:sparql`` and SPARQL-based constraint components) runs
+  **once** on an Oxigraph store with ``$this`` left free, and its rows are
+  kept for the shape's focus nodes, instead of once per focus node.
+
+Only the parameters listed in ``SUPPORTED`` are implemented; shapes using any
+other make :func:`compile_shapes` raise :class:`Unsupported`, and the caller
+falls back to pySHACL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, XSD
+
+SUPPORTED = {
+    SH.path, SH.property, SH.targetClass, SH.targetSubjectsOf, SH.minCount, SH.maxCount,
+    SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.languageIn, SH.uniqueLang, SH["or"],
+    SH.hasValue, SH.minInclusive, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.sparql,
+    SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group,
+}  # fmt: skip
+_IGNORED = {RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description}
+
+
+class Unsupported(Exception):
+    """The shapes use a SHACL feature this engine does not implement."""
+
+
+@dataclass
+class SparqlCheck:
+    select: str
+    component: URIRef
+    messages: list[Literal]
+
+
+@dataclass
+class Shape:
+    node: Any
+    is_property: bool
+    path: Any = None  # URIRef, or ("alt", [URIRef, ...])
+    path_node: Any = None
+    constraints: list[tuple[Any, Any]] = field(default_factory=list)
+    properties: list[Shape] = field(default_factory=list)
+    sparql: list[SparqlCheck] = field(default_factory=list)
+    severity: URIRef = SH.Violation
+    messages: list[Literal] = field(default_factory=list)
+    target_classes: list[Any] = field(default_factory=list)
+    target_subjects_of: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    focus: Any
+    path: Any
+    value: Any
+    component: URIRef
+    shape: Shape
+    messages: list[Literal]
+
+
+def _list(g: Graph, head: Any) -> list[Any]:
+    out = []
+    while head is not None and head != RDF.nil:
+        out.append(g.value(head, RDF.first))
+        head = g.value(head, RDF.rest)
+    return out
+
+
+class CompiledShapes:
+    def __init__(self, shapes: Graph) -> None:
+        self.g = shapes
+        self.by_node: dict[Any, Shape] = {}
+        self.prefixes = self._prefixes()
+        self.components = self._components()
+        targeted = set(shapes.subjects(SH.targetClass, None)) | set(
+            shapes.subjects(SH.targetSubjectsOf, None)
+        )
+        for p in (SH.targetNode, SH.targetObjectsOf, SH.target):
+            if any(shapes.subjects(p, None)):
+                raise Unsupported(f"{p} is not supported")
+        self.targeted = [self.shape(n) for n in sorted(targeted, key=str)]
+
+    def _prefixes(self) -> str:
+        lines = []
+        for decl in self.g.objects(None, SH.declare):
+            prefix = self.g.value(decl, SH.prefix)
+            ns = self.g.value(decl, SH.namespace)
+            lines.append(f"PREFIX {prefix}: <{ns}>")
+        return "\n".join(sorted(set(lines))) + "\n"
+
+    def _components(self) -> dict[Any, tuple[Any, Any, str]]:
+        """Custom constraint components: parameter -> (component, parameter, select)."""
+        out = {}
+        for comp in self.g.subjects(RDF.type, SH.ConstraintComponent):
+            params = [self.g.value(p, SH.path) for p in self.g.objects(comp, SH.parameter)]
+            validator = self.g.value(comp, SH.propertyValidator)
+            if len(params) != 1 or validator is None:
+                raise Unsupported(f"constraint component {comp}")
+            select = self.g.value(validator, SH.select)
+            if any(self.g.objects(validator, SH.message)):
+                raise Unsupported("messages on validators")
+            out[params[0]] = (comp, params[0], str(select))
+        return out
+
+    def shape(self, node: Any) -> Shape:
+        if node in self.by_node:
+            return self.by_node[node]
+        g = self.g
+        path_node = g.value(node, SH.path)
+        sh = Shape(node, path_node is not None)
+        self.by_node[node] = sh
+        if path_node is not None:
+            sh.path_node = path_node
+            if isinstance(path_node, URIRef):
+                sh.path = path_node
+            else:
+                alt = g.value(path_node, SH.alternativePath)
+                members = _list(g, alt) if alt is not None else []
+                if not members or not all(isinstance(m, URIRef) for m in members):
+                    raise Unsupported(f"path of {node}")
+                sh.path = ("alt", members)
+        sh.severity = g.value(node, SH.severity) or SH.Violation
+        sh.messages = [m for m in g.objects(node, SH.message) if isinstance(m, Literal)]
+        sh.target_classes = sorted(g.objects(node, SH.targetClass), key=str)
+        sh.target_subjects_of = sorted(g.objects(node, SH.targetSubjectsOf), key=str)
+        for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+            if p in _IGNORED or p in (SH.path, SH.message, SH.severity, SH.targetClass,
+                                      SH.targetSubjectsOf, SH.declare, SH.prefixes):  # fmt: skip
+                continue
+            if p == SH.property:
+                sh.properties.append(self.shape(o))
+            elif p == SH.sparql:
+                select = g.value(o, SH.select)
+                if select is None or any(g.objects(o, SH.deactivated)):
+                    raise Unsupported("sh:sparql without sh:select")
+                msgs = [m for m in g.objects(o, SH.message) if isinstance(m, Literal)]
+                sh.sparql.append(SparqlCheck(str(select), SH.SPARQLConstraintComponent, msgs))
+            elif p in self.components:
+                comp, param, template = self.components[p]
+                if not sh.is_property or not isinstance(sh.path, URIRef):
+                    raise Unsupported("custom component on a node shape or complex path")
+                text = template.replace("$PATH", f"<{sh.path}>").replace(
+                    "$" + _local(param), f"<{o}>"
+                )
+                sh.sparql.append(SparqlCheck(text, comp, []))
+            elif p == SH["or"]:
+                sh.constraints.append((p, [self.shape(m) for m in _list(g, o)]))
+            elif p == SH.qualifiedValueShape:
+                sh.constraints.append((p, self.shape(o)))
+            elif p in (SH["in"], SH.languageIn):
+                sh.constraints.append((p, _list(g, o)))
+            elif p == SH.qualifiedMinCount:
+                continue  # read with sh:qualifiedValueShape
+            elif p in SUPPORTED or p in (SH.order, SH.group):
+                if p not in (SH.order, SH.group, SH.name, SH.description):
+                    sh.constraints.append((p, o))
+            elif str(p).startswith(str(SH)) or p in (RDFS.subClassOf,):
+                raise Unsupported(f"{p} on {node}")
+        if any(p == SH.qualifiedValueShape for p, _ in sh.constraints):
+            if g.value(node, SH.qualifiedMaxCount) is not None or g.value(
+                node, SH.qualifiedValueShapesDisjoint
+            ) not in (None, Literal(False)):
+                raise Unsupported("qualifiedMaxCount / qualifiedValueShapesDisjoint")
+            sh.constraints.append((SH.qualifiedMinCount, g.value(node, SH.qualifiedMinCount)))
+        return sh
+
+
+def _local(iri: Any) -> str:
+    s = str(iri)
+    return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+_COMPONENT = {
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.qualifiedMinCount: SH.QualifiedMinCountConstraintComponent,
+}
+
+
+class DataIndex:
+    """subject -> predicate -> values, and the closed class hierarchy."""
+
+    def __init__(self, triples: Iterable[tuple]) -> None:
+        out: dict[Any, dict[Any, list]] = {}
+        subclass: dict[Any, set] = {}
+        for s, p, o in triples:
+            d = out.get(s)
+            if d is None:
+                d = out[s] = {}
+            v = d.get(p)
+            if v is None:
+                d[p] = [o]
+            else:
+                v.append(o)
+            if p == RDFS.subClassOf:
+                subclass.setdefault(s, set()).add(o)
+        self.out = out
+        self._sup: dict[Any, frozenset] = {}
+        self._subclass = subclass
+        self._instances: dict[Any, set] | None = None
+
+    def supers(self, c: Any) -> frozenset:
+        """``c`` and every class it is a (transitive) subclass of."""
+        got = self._sup.get(c)
+        if got is None:
+            seen = {c}
+            todo = [c]
+            while todo:
+                for n in self._subclass.get(todo.pop(), ()):
+                    if n not in seen:
+                        seen.add(n)
+                        todo.append(n)
+            got = self._sup[c] = frozenset(seen)
+        return got
+
+    def values(self, s: Any, p: Any) -> list:
+        d = self.out.get(s)
+        if d is None:
+            return []
+        return d.get(p, [])
+
+    def is_instance(self, v: Any, c: Any) -> bool:
+        if isinstance(v, Literal):
+            return False
+        return any(c in self.supers(t) for t in self.values(v, RDF.type))
+
+    def instances(self, c: Any) -> set:
+        if self._instances is None:
+            inst: dict[Any, set] = {}
+            for s, preds in self.out.items():
+                for t in preds.get(RDF.type, ()):
+                    for sup in self.supers(t):
+                        inst.setdefault(sup, set()).add(s)
+            self._instances = inst
+        return self._instances.get(c, set())
+
+    def subjects_of(self, p: Any) -> set:
+        return {s for s, preds in self.out.items() if p in preds}
+
+
+def _lang_matches(lang: str, wanted: str) -> bool:
+    lang, wanted = lang.lower(), str(wanted).lower()
+    return wanted == "*" or lang == wanted or lang.startswith(wanted + "-")
+
+
+def _datatype_ok(v: Any, dt: Any) -> bool:
+    # Mirrors pySHACL's DatatypeConstraintComponent (0.40).
+    if not isinstance(v, Literal):
+        return False
+    if v.datatype == dt:
+        if getattr(v, "ill_typed", None) is True:
+            return False
+        return _actual(v, dt)
+    if dt == RDFS.Literal:
+        return True
+    if dt == RDFS.Datatype and v.datatype:
+        return True
+    if v.datatype is None and v.language is None and dt == XSD.string:
+        return _actual(v, dt)
+    if dt == RDF.langString and v.language:
+        return _actual(v, dt)
+    return False
+
+
+def _actual(v: Literal, dt: Any) -> bool:
+    from datetime import date, datetime, time
+
+    value = v.value
+    if dt in (XSD.string, RDF.langString):
+        return isinstance(value, (str, bytes))
+    kinds: dict[Any, Any] = {
+        XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,
+        XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+    }  # fmt: skip
+    kind = kinds.get(dt)
+    return True if kind is None else isinstance(value, kind)
+
+
+class Validator:
+    def __init__(self, shapes: CompiledShapes, data: DataIndex, sparql_rows: Any) -> None:
+        self.shapes = shapes
+        self.data = data
+        self.sparql_rows = sparql_rows  # callable: select text -> list of (this, value)
+        self._sparql_cache: dict[str, dict[Any, list]] = {}
+
+    def value_nodes(self, shape: Shape, focus: Any) -> list:
+        if not shape.is_property:
+            return [focus]
+        if isinstance(shape.path, URIRef):
+            vals = self.data.values(focus, shape.path)
+        else:
+            vals = []
+            for p in shape.path[1]:
+                vals.extend(self.data.values(focus, p))
+        return list(dict.fromkeys(vals))
+
+    def conforms(self, node: Any, shape: Shape) -> bool:
+        return not self.check(shape, [node], stop_early=True)
+
+    def check(self, shape: Shape, focus_nodes: Iterable[Any], stop_early: bool = False) -> list:
+        results: list[Result] = []
+        for f in focus_nodes:
+            vals = self.value_nodes(shape, f)
+            for param, arg in shape.constraints:
+                for value in self._constraint(shape, param, arg, f, vals):
+                    comp = _COMPONENT[param]
+                    if not shape.is_property and value is None:
+                        value = f
+                    results.append(Result(f, shape.path_node, value, comp, shape, shape.messages))
+                    if stop_early:
+                        return results
+            for prop in shape.properties:
+                nodes = vals
+                sub = self.check(prop, nodes, stop_early)
+                results.extend(sub)
+                if stop_early and sub:
+                    return results
+            for check in shape.sparql:
+                rows = self._sparql(check.select).get(f, ())
+                for value in rows:
+                    msgs = check.messages or shape.messages
+                    results.append(Result(f, shape.path_node, value, check.component, shape, msgs))
+                    if stop_early:
+                        return results
+        return results
+
+    def _sparql(self, select: str) -> dict[Any, list]:
+        got = self._sparql_cache.get(select)
+        if got is None:
+            got = {}
+            text = self.shapes.prefixes + select.replace("$this", "?this")
+            for this, value in self.sparql_rows(text):
+                got.setdefault(this, []).append(value)
+            self._sparql_cache[select] = got
+        return got
+
+    def _constraint(self, shape: Shape, param: Any, arg: Any, f: Any, vals: list) -> list:
+        """Values failing one constraint; ``None`` stands for a result without a value."""
+        if param == SH.minCount:
+            return [None] if len(vals) < int(arg) else []
+        if param == SH.maxCount:
+            return [None] if len(vals) > int(arg) else []
+        if param == SH["class"]:
+            return [v for v in vals if not self.data.is_instance(v, arg)]
+        if param == SH.datatype:
+            return [v for v in vals if not _datatype_ok(v, arg)]
+        if param == SH.nodeKind:
+            ok: Any = {
+                SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
+                SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
+                SH.BlankNodeOrLiteral: (BNode, Literal),
+            }[arg]  # fmt: skip
+            return [v for v in vals if not isinstance(v, ok)]
+        if param == SH["in"]:
+            allowed = set(arg)
+            return [v for v in vals if v not in allowed]
+        if param == SH.languageIn:
+            return [
+                v
+                for v in vals
+                if not (
+                    isinstance(v, Literal)
+                    and v.language
+                    and any(_lang_matches(v.language, w) for w in arg)
+                )
+            ]
+        if param == SH.uniqueLang:
+            if not (isinstance(arg, Literal) and arg.value is True):
+                return []
+            seen: set = set()
+            dup: list = []
+            for v in vals:
+                if isinstance(v, Literal) and v.language:
+                    low = v.language.lower()
+                    if low in seen and low not in dup:
+                        dup.append(low)
+                    seen.add(low)
+            return [None for _ in dup]
+        if param == SH["or"]:
+            return [v for v in vals if not any(self.conforms(v, s) for s in arg)]
+        if param == SH.hasValue:
+            return [] if arg in vals else [None]
+        if param == SH.minInclusive:
+            bad = []
+            for v in vals:
+                try:
+                    ok = isinstance(v, Literal) and v.value is not None and v.value >= arg.value
+                except TypeError:
+                    ok = False
+                if not ok:
+                    bad.append(v)
+            return bad
+        if param == SH.qualifiedValueShape:
+            return []
+        if param == SH.qualifiedMinCount:
+            qvs = next(a for p, a in shape.constraints if p == SH.qualifiedValueShape)
+            n = sum(1 for v in vals if self.conforms(v, qvs))
+            return [None] if n < int(arg) else []
+        raise Unsupported(str(param))
+
+    def run(self) -> list[Result]:
+        results: list[Result] = []
+        for shape in self.shapes.targeted:
+            focus: set = set()
+            for c in shape.target_classes:
+                focus |= self.data.instances(c)
+            for p in shape.target_subjects_of:
+                focus |= self.data.subjects_of(p)
+            results.extend(self.check(shape, sorted(focus, key=str)))
+        return results
+
+
+def results_graph(results: list[Result], shapes: Graph) -> Graph:
+    """The SHACL validation report graph (as pySHACL writes it) for ``results``."""
+    g = Graph()
+    report = BNode()
+    g.add((report, RDF.type, SH.ValidationReport))
+    g.add((report, SH.conforms, Literal(not results)))
+    for r in results:
+        node = BNode()
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, r.focus))
+        g.add((node, SH.resultSeverity, r.shape.severity))
+        g.add((node, SH.sourceConstraintComponent, r.component))
+        g.add((node, SH.sourceShape, r.shape.node))
+        if r.value is not None:
+            g.add((node, SH.value, r.value))
+        for m in r.messages:
+            g.add((node, SH.resultMessage, m))
+        if r.path is not None:
+            g.add((node, SH.resultPath, r.path))
+            if isinstance(r.path, BNode):
+                _copy_bnodes(shapes, g, r.path)
+    return g
+
+
+def _copy_bnodes(src: Graph, dst: Graph, node: Any) -> None:
+    for p, o in src.predicate_objects(node):
+        dst.add((node, p, o))
+        if isinstance(o, BNode):
+            _copy_bnodes(src, dst, o)
