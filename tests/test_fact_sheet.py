@@ -35,12 +35,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from rdflib import Dataset, Graph, Literal
+from rdflib import Graph, Literal
 
 from kg.build import build_graph
 from kg.namespaces import PREFIXES
@@ -67,10 +66,6 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("**", "").replace("*", "")).strip()
 
 
-def has_areas_type() -> bool:
-    return AREAS_TYPE in load_schema().types
-
-
 # --- fixtures -------------------------------------------------------------------------
 
 
@@ -80,26 +75,8 @@ def sheet() -> str:
 
 
 @pytest.fixture(scope="module")
-def records_root(tmp_path_factory) -> Path:
-    """The records folder to build: all records, or all but the A-rows file while the
-    ``cooperation-areas`` type is not yet in record-types.yaml."""
-    if has_areas_type():
-        return RECORDS
-    copy = tmp_path_factory.mktemp("records-without-areas") / "records"
-    shutil.copytree(RECORDS, copy)
-    (copy / AREAS_FILE.relative_to(RECORDS)).unlink()
-    return copy
-
-
-@pytest.fixture(scope="module")
-def graph(records_root) -> Graph:
-    built = build_graph(records_root)
-    if isinstance(built, Dataset):
-        union = Graph()
-        for s, p, o, _ in built.quads((None, None, None, None)):
-            union.add((s, p, o))
-        return union
-    return built
+def graph() -> Graph:
+    return build_graph(RECORDS)
 
 
 def _yaml_files(root: Path) -> list[Path]:
@@ -1770,11 +1747,6 @@ for row, *_ in AREAS:
 def test_fact_row_is_in_the_graph(graph, name: str) -> None:
     query = FACTS[name]
     if query.startswith("AREAS:"):
-        if not has_areas_type():
-            pytest.skip(
-                f"record type {AREAS_TYPE!r} is not yet in ontology/record-types.yaml; "
-                "checked at YAML level by test_areas_rows_in_yaml"
-            )
         query = areas_ask(query.removeprefix("AREAS:"))
     result = graph.query(query, initNs=PREFIXES)
     assert result.askAnswer, f"{name}\n{query}"

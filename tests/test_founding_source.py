@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal
+from rdflib import Graph, Literal
 
 from kg.build import build_graph
 from kg.namespaces import PREFIXES
@@ -66,14 +66,7 @@ def records():
 
 @pytest.fixture(scope="module")
 def graph() -> Graph:
-    built = build_graph(RECORDS)
-    if isinstance(built, Dataset):
-        # Query the union of its graphs.
-        union = Graph()
-        for s, p, o, _ in built.quads((None, None, None, None)):
-            union.add((s, p, o))
-        return union
-    return built
+    return build_graph(RECORDS)
 
 
 # --- (a) quotes ------------------------------------------------------------------
