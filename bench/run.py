@@ -214,14 +214,16 @@ def machine() -> dict:
     }
 
 
-def fmt_s(v: float | None, timeout: float | None = None) -> str:
+def fmt_s(v: float | str | None, timeout: float | None = None) -> str:
+    if isinstance(v, str):
+        return v
     if v is None:
         return f"> {timeout:.0f} s (timed out)" if timeout else "–"
     return f"{v:.3f} s" if v < 1 else f"{v:.1f} s"
 
 
-def ratio(base: float | None, native: float | None, timeout: float) -> str:
-    if native is None or native <= 0:
+def ratio(base: float | str | None, native: float | None, timeout: float) -> str:
+    if native is None or native <= 0 or isinstance(base, str):
         return "–"
     if base is None:
         return f"> {timeout / native:.0f}×"
@@ -247,21 +249,30 @@ def render(results: list[dict], info: dict, timeout: float, command: str) -> str
         "|---|" + "---|" * len(sizes),
     ]
 
-    def row(label: str, nat: list, base: list, cap: float = timeout) -> None:
+    def row(label: str, nat: list, base: list, cap: float | list = timeout) -> None:
         cells = []
-        for n, b in zip(nat, base, strict=True):
-            cells.append(f"{fmt_s(n, QUERY_CAP)} / {fmt_s(b, cap)} / {ratio(b, n, cap)}")
+        caps = cap if isinstance(cap, list) else [cap] * len(nat)
+        for n, b, c in zip(nat, base, caps, strict=True):
+            cells.append(f"{fmt_s(n, QUERY_CAP)} / {fmt_s(b, c)} / {ratio(b, n, c)}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
+    for r in results:
+        b = r["baseline"]["stages"]
+        if b.get("export turtle") is None:
+            # No complete Turtle file to parse: the figure would be meaningless.
+            b["load query store"] = "not run (no Turtle)"
     for st in STAGES:
         row(st, [r["native"]["stages"].get(st) for r in results],
             [r["baseline"]["stages"].get(st) for r in results])  # fmt: skip
     nat_total = [sum(r["native"]["stages"].values()) for r in results]
-    base_total = []
+    base_total: list = []
+    bounds = []  # with stages timed out: at least the sum, each capped one at its cap
     for r in results:
         vals = [r["baseline"]["stages"].get(s) for s in STAGES]
-        base_total.append(None if any(v is None for v in vals) else sum(vals))
-    row("**full build** (sum of the stages)", nat_total, base_total)
+        ok = all(isinstance(v, float) for v in vals)
+        base_total.append(sum(vals) if ok else None)
+        bounds.append(sum(v if isinstance(v, float) else timeout for v in vals[:-1]))
+    row("**full build** (sum of the stages)", nat_total, base_total, bounds)
     lines.append(
         "| peak memory (child process) | "
         + " | ".join(
