@@ -303,6 +303,17 @@ def _http_error(
 # --- endpoints ---------------------------------------------------------------------
 
 
+def _required_endpoint(store_url: str, kind: str, instead: str) -> str:
+    """The store's ``kind`` endpoint derived from its Graph Store URL, or a usage error."""
+    endpoint = derive_endpoint(store_url, kind)
+    if endpoint is None:
+        raise UsageError(
+            f"cannot tell the store's SPARQL {kind} endpoint from "
+            f"{redact(store_url)}; give --{kind}-endpoint (or {instead})"
+        )
+    return endpoint
+
+
 def derive_endpoint(store_url: str, kind: str) -> str | None:
     """Guess a store's query or update endpoint from its Graph Store endpoint.
 
@@ -887,19 +898,9 @@ def push(
     if graph is not None:
         _absolute_iri(graph, "--graph")
     if verify and query_endpoint is None:
-        query_endpoint = derive_endpoint(store_url, "query")
-        if query_endpoint is None:
-            raise UsageError(
-                "cannot tell the store's SPARQL query endpoint from "
-                f"{redact(store_url)}; give --query-endpoint (or --no-verify)"
-            )
+        query_endpoint = _required_endpoint(store_url, "query", "--no-verify")
     if atomic and update_endpoint is None:
-        update_endpoint = derive_endpoint(store_url, "update")
-        if update_endpoint is None:
-            raise UsageError(
-                "cannot tell the store's SPARQL update endpoint from "
-                f"{redact(store_url)}; give --update-endpoint (or --direct)"
-            )
+        update_endpoint = _required_endpoint(store_url, "update", "--direct")
     if query_endpoint:
         _check_url(query_endpoint, "--query-endpoint")
     if update_endpoint:
