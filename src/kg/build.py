@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -314,4 +315,13 @@ def _ontology_triples() -> tuple:
         g.parse(path, format="turtle")
     # Never follow owl:imports: the ontology is self-contained by design.
     g.remove((None, OWL.imports, None))
-    return tuple(g)
+    # The same IRI objects as the data's, so look-ups in the engines' indexes
+    # hit on identity instead of calling rdflib's (Python-level) __eq__.
+    return tuple(tuple(intern(t) for t in triple) for triple in g)
+
+
+def intern(term: Any) -> Any:
+    """``term`` itself, or for an IRI the one object kg uses for it in this process."""
+    if type(term) is URIRef:
+        return _iri(term)
+    return term

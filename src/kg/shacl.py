@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
+
+from kg.build import intern
 
 SUPPORTED = {
     SH.path, SH.property, SH.targetClass, SH.targetSubjectsOf, SH.minCount, SH.maxCount,
@@ -34,6 +37,7 @@ SUPPORTED = {
     SH.hasValue, SH.minInclusive, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.sparql,
     SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group,
 }  # fmt: skip
+_TYPE = RDF.type  # namespace attribute look-ups are slow in hot loops
 _IGNORED = {RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description}
 
 
@@ -177,6 +181,15 @@ class CompiledShapes:
             ) not in (None, Literal(False)):
                 raise Unsupported("qualifiedMaxCount / qualifiedValueShapesDisjoint")
             sh.constraints.append((SH.qualifiedMinCount, g.value(node, SH.qualifiedMinCount)))
+        # One object per IRI (shared with the data and _HANDLERS): look-ups in
+        # the hot loops then hit on identity.
+        sh.constraints = [(intern(p), intern(a)) for p, a in sh.constraints]
+        if isinstance(sh.path, URIRef):
+            sh.path = intern(sh.path)
+        elif sh.path is not None:
+            sh.path = ("alt", [intern(m) for m in sh.path[1]])
+        sh.target_classes = [intern(c) for c in sh.target_classes]
+        sh.target_subjects_of = [intern(c) for c in sh.target_subjects_of]
         return sh
 
 
@@ -207,6 +220,7 @@ class DataIndex:
     def __init__(self, triples: Iterable[tuple]) -> None:
         out: dict[Any, dict[Any, list]] = {}
         subclass: dict[Any, set] = {}
+        sub_class_of = RDFS.subClassOf
         for s, p, o in triples:
             d = out.get(s)
             if d is None:
@@ -216,7 +230,7 @@ class DataIndex:
                 d[p] = [o]
             else:
                 v.append(o)
-            if p == RDFS.subClassOf:
+            if p == sub_class_of:
                 subclass.setdefault(s, set()).add(o)
         self.out = out
         self._sup: dict[Any, frozenset] = {}
@@ -246,13 +260,14 @@ class DataIndex:
     def is_instance(self, v: Any, c: Any) -> bool:
         if isinstance(v, Literal):
             return False
-        return any(c in self.supers(t) for t in self.values(v, RDF.type))
+        supers = self.supers
+        return any(c in supers(t) for t in self.values(v, _TYPE))
 
     def instances(self, c: Any) -> set:
         if self._instances is None:
             inst: dict[Any, set] = {}
             for s, preds in self.out.items():
-                for t in preds.get(RDF.type, ()):
+                for t in preds.get(_TYPE, ()):
                     for sup in self.supers(t):
                         inst.setdefault(sup, set()).add(s)
             self._instances = inst
@@ -275,27 +290,30 @@ def _datatype_ok(v: Any, dt: Any) -> bool:
         if getattr(v, "ill_typed", None) is True:
             return False
         return _actual(v, dt)
-    if dt == RDFS.Literal:
+    if dt == _RDFS_LITERAL:
         return True
-    if dt == RDFS.Datatype and v.datatype:
+    if dt == _RDFS_DATATYPE and v.datatype:
         return True
-    if v.datatype is None and v.language is None and dt == XSD.string:
+    if v.datatype is None and v.language is None and dt == _XSD_STRING:
         return _actual(v, dt)
-    if dt == RDF.langString and v.language:
+    if dt == _LANG_STRING and v.language:
         return _actual(v, dt)
     return False
 
 
-def _actual(v: Literal, dt: Any) -> bool:
-    from datetime import date, datetime, time
+_RDFS_LITERAL, _RDFS_DATATYPE = RDFS.Literal, RDFS.Datatype
+_XSD_STRING, _LANG_STRING = XSD.string, RDF.langString
+_KINDS: dict[Any, Any] = {
+    XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,
+    XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+}  # fmt: skip
 
+
+def _actual(v: Literal, dt: Any) -> bool:
     value = v.value
-    if dt in (XSD.string, RDF.langString):
+    if dt in (_XSD_STRING, _LANG_STRING):
         return isinstance(value, (str, bytes))
-    kinds: dict[Any, Any] = {
-        XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,
-        XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
-    }  # fmt: skip
+    kinds = _KINDS
     kind = kinds.get(dt)
     return True if kind is None else isinstance(value, kind)
 
@@ -360,67 +378,82 @@ class Validator:
 
     def _constraint(self, shape: Shape, param: Any, arg: Any, f: Any, vals: list) -> list:
         """Values failing one constraint; ``None`` stands for a result without a value."""
-        if param == SH.minCount:
-            return [None] if len(vals) < int(arg) else []
-        if param == SH.maxCount:
-            return [None] if len(vals) > int(arg) else []
-        if param == SH["class"]:
-            return [v for v in vals if not self.data.is_instance(v, arg)]
-        if param == SH.datatype:
-            return [v for v in vals if not _datatype_ok(v, arg)]
-        if param == SH.nodeKind:
-            ok: Any = {
-                SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
-                SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
-                SH.BlankNodeOrLiteral: (BNode, Literal),
-            }[arg]  # fmt: skip
-            return [v for v in vals if not isinstance(v, ok)]
-        if param == SH["in"]:
-            allowed = set(arg)
-            return [v for v in vals if v not in allowed]
-        if param == SH.languageIn:
-            return [
-                v
-                for v in vals
-                if not (
-                    isinstance(v, Literal)
-                    and v.language
-                    and any(_lang_matches(v.language, w) for w in arg)
-                )
-            ]
-        if param == SH.uniqueLang:
-            if not (isinstance(arg, Literal) and arg.value is True):
-                return []
-            seen: set = set()
-            dup: list = []
-            for v in vals:
-                if isinstance(v, Literal) and v.language:
-                    low = v.language.lower()
-                    if low in seen and low not in dup:
-                        dup.append(low)
-                    seen.add(low)
-            return [None for _ in dup]
-        if param == SH["or"]:
-            return [v for v in vals if not any(self.conforms(v, s) for s in arg)]
-        if param == SH.hasValue:
-            return [] if arg in vals else [None]
-        if param == SH.minInclusive:
-            bad = []
-            for v in vals:
-                try:
-                    ok = isinstance(v, Literal) and v.value is not None and v.value >= arg.value
-                except TypeError:
-                    ok = False
-                if not ok:
-                    bad.append(v)
-            return bad
-        if param == SH.qualifiedValueShape:
+        # One dict look-up instead of a chain of term comparisons: this runs
+        # for every focus node and constraint (millions of times at 1M triples).
+        handler = _HANDLERS.get(param)
+        if handler is None:
+            raise Unsupported(str(param))
+        return handler(self, shape, arg, vals)
+
+    def _min_count(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [None] if len(vals) < int(arg) else []
+
+    def _max_count(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [None] if len(vals) > int(arg) else []
+
+    def _class(self, shape: Shape, arg: Any, vals: list) -> list:
+        is_instance = self.data.is_instance
+        return [v for v in vals if not is_instance(v, arg)]
+
+    def _datatype(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [v for v in vals if not _datatype_ok(v, arg)]
+
+    def _node_kind(self, shape: Shape, arg: Any, vals: list) -> list:
+        ok = _NODE_KINDS[arg]
+        return [v for v in vals if not isinstance(v, ok)]
+
+    def _in(self, shape: Shape, arg: Any, vals: list) -> list:
+        allowed = set(arg)
+        return [v for v in vals if v not in allowed]
+
+    def _language_in(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [
+            v
+            for v in vals
+            if not (
+                isinstance(v, Literal)
+                and v.language
+                and any(_lang_matches(v.language, w) for w in arg)
+            )
+        ]
+
+    def _unique_lang(self, shape: Shape, arg: Any, vals: list) -> list:
+        if not (isinstance(arg, Literal) and arg.value is True):
             return []
-        if param == SH.qualifiedMinCount:
-            qvs = next(a for p, a in shape.constraints if p == SH.qualifiedValueShape)
-            n = sum(1 for v in vals if self.conforms(v, qvs))
-            return [None] if n < int(arg) else []
-        raise Unsupported(str(param))
+        seen: set = set()
+        dup: list = []
+        for v in vals:
+            if isinstance(v, Literal) and v.language:
+                low = v.language.lower()
+                if low in seen and low not in dup:
+                    dup.append(low)
+                seen.add(low)
+        return [None for _ in dup]
+
+    def _or(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [v for v in vals if not any(self.conforms(v, s) for s in arg)]
+
+    def _has_value(self, shape: Shape, arg: Any, vals: list) -> list:
+        return [] if arg in vals else [None]
+
+    def _min_inclusive(self, shape: Shape, arg: Any, vals: list) -> list:
+        bad = []
+        for v in vals:
+            try:
+                ok = isinstance(v, Literal) and v.value is not None and v.value >= arg.value
+            except TypeError:
+                ok = False
+            if not ok:
+                bad.append(v)
+        return bad
+
+    def _qualified_value_shape(self, shape: Shape, arg: Any, vals: list) -> list:
+        return []  # checked with sh:qualifiedMinCount
+
+    def _qualified_min_count(self, shape: Shape, arg: Any, vals: list) -> list:
+        qvs = next(a for p, a in shape.constraints if p == SH.qualifiedValueShape)
+        n = sum(1 for v in vals if self.conforms(v, qvs))
+        return [None] if n < int(arg) else []
 
     def run(self) -> list[Result]:
         results: list[Result] = []
@@ -432,6 +465,29 @@ class Validator:
                 focus |= self.data.subjects_of(p)
             results.extend(self.check(shape, sorted(focus, key=str)))
         return results
+
+
+_HANDLERS: dict[Any, Any] = {  # keys interned below
+    SH.minCount: Validator._min_count,
+    SH.maxCount: Validator._max_count,
+    SH["class"]: Validator._class,
+    SH.datatype: Validator._datatype,
+    SH.nodeKind: Validator._node_kind,
+    SH["in"]: Validator._in,
+    SH.languageIn: Validator._language_in,
+    SH.uniqueLang: Validator._unique_lang,
+    SH["or"]: Validator._or,
+    SH.hasValue: Validator._has_value,
+    SH.minInclusive: Validator._min_inclusive,
+    SH.qualifiedValueShape: Validator._qualified_value_shape,
+    SH.qualifiedMinCount: Validator._qualified_min_count,
+}
+_HANDLERS = {intern(k): v for k, v in _HANDLERS.items()}
+_NODE_KINDS: dict[Any, tuple[type, ...]] = {
+    SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
+    SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
+    SH.BlankNodeOrLiteral: (BNode, Literal),
+}  # fmt: skip
 
 
 def results_graph(results: list[Result], shapes: Graph) -> Graph:

@@ -13,11 +13,12 @@ working on rdflib terms.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,17 @@ def memory_graph(
     return NativeGraph(store, graphs, conv)
 
 
+def turtle_graph(data: bytes, ontology: Iterable[tuple] = ()) -> NativeGraph:
+    """An in-memory store of Turtle ``data`` (parsed by Oxigraph, without the GIL)
+    in kg's asserted graph, plus ``ontology``'s triples."""
+    conv = TermConverter()
+    ox = conv.ox
+    store = ox.Store()
+    store.bulk_load(data, ox.RdfFormat.TURTLE, to_graph=conv.iri(ASSERTED_GRAPH))
+    store.bulk_extend(conv.quads(ontology, ONTOLOGY_GRAPH))
+    return NativeGraph(store, [ASSERTED_GRAPH, ONTOLOGY_GRAPH], conv)
+
+
 def file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -153,43 +165,89 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def persist(
-    parts: Sequence[tuple[Iterable[tuple], URIRef]],
-    conv: TermConverter,
-    out_dir: Path,
-    graph_file: Path,
-    inferred: bool,
-) -> Path:
-    """Write the triples of ``parts`` (each into its named graph) to a fresh
-    ``out_dir/kg.oxigraph`` store, replacing the old one only once complete, and
-    stamp it with ``graph_file``'s size and digest so a stale store is never used."""
-    ox = conv.ox
-    target = out_dir / STORE_DIR
-    tmp = out_dir / f".{STORE_DIR}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    disk = ox.Store(str(tmp))
-    for triples, graph in parts:
-        disk.bulk_extend(conv.quads(triples, graph))
-    disk.optimize()
-    disk.flush()
-    del disk
-    stamp = {
-        "graph": graph_file.name,
-        "sha256": file_digest(graph_file),
-        "inferred": inferred,
-        "size": graph_file.stat().st_size,
-    }
-    (tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
-    old = out_dir / f".{STORE_DIR}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old.exists():
-        shutil.rmtree(old)
-    return target
+class StoreWriter:
+    """Writes a fresh ``out_dir/kg.oxigraph`` store in a background thread.
+
+    Oxigraph's bulk loader parses and indexes without holding the GIL, so the
+    store fills while the build validates and reasons on the main thread (at
+    1M triples that hides most of the store's cost). Nothing replaces the old
+    store until :meth:`finish`; :meth:`abort` leaves it untouched.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.ox = _ox()
+        self.out_dir = out_dir
+        self.tmp = out_dir / f".{STORE_DIR}.tmp"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self._made_dir = not out_dir.exists()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.store = self.ox.Store(str(self.tmp))
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
+        self._jobs: list[Any] = []
+
+    def load_turtle(self, data: bytes, graph: URIRef) -> None:
+        """Queue Turtle ``data`` (as :func:`turtle_bytes` writes it) for ``graph``."""
+        ox = self.ox
+        self._jobs.append(
+            self._pool.submit(
+                self.store.bulk_load, data, ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph)
+            )
+        )
+
+    def load_triples(self, triples: Iterable[tuple], graph: URIRef, conv: TermConverter) -> None:
+        """Queue a few rdflib triples (converted here, on the calling thread)."""
+        quads = list(conv.quads(triples, graph))
+        self._jobs.append(self._pool.submit(self.store.bulk_extend, quads))
+
+    def _wait(self) -> None:
+        try:
+            for job in self._jobs:
+                job.result()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def abort(self) -> None:
+        # The build failed already: its error is the one to report.
+        with contextlib.suppress(Exception):
+            self._wait()
+        del self.store
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._made_dir:  # a failed build leaves no trace, not even its folder
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()
+
+    def finish(self, graph_file: Path, inferred: bool) -> Path:
+        """Wait for the loads, stamp the store with ``graph_file``'s size and digest
+        (so a stale store is never used) and put it in place of the old one."""
+        try:
+            self._wait()
+            self.store.optimize()
+            self.store.flush()
+        except BaseException:
+            del self.store
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        del self.store
+        stamp = {
+            "graph": graph_file.name,
+            "sha256": file_digest(graph_file),
+            "inferred": inferred,
+            "size": graph_file.stat().st_size,
+        }
+        (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+        target = self.out_dir / STORE_DIR
+        old = self.out_dir / f".{STORE_DIR}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(self.tmp, target)
+        if old.exists():
+            shutil.rmtree(old)
+        return target
 
 
 def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:

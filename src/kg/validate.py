@@ -190,7 +190,8 @@ def validate_graph(
 
     ``engine="native"`` uses :mod:`kg.shacl` (same results, much faster on
     large graphs; ``data`` may then be any iterable of triples and ``store`` a
-    :class:`kg.store.NativeGraph` already holding them); ``"reference"`` runs
+    :class:`kg.store.NativeGraph` already holding them, or a Future of one);
+    ``"reference"`` runs
     pySHACL.
 
     >>> from kg.build import build_graph
@@ -296,6 +297,8 @@ def _validate_native(
 
             state["store"] = memory_graph(triples, ontology=onto)
         native = state["store"]
+        if hasattr(native, "result"):  # a Future: the store is being loaded in a thread
+            native = state["store"] = native.result()
         conv = native.conv
         out = []
         for sol in native.select(select):
