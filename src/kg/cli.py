@@ -189,6 +189,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     help="Lowest severity that fails the build.",
 )
 @engine_option
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild everything, not only what the records changed since the last build affect.",
+)
 def build(
     records: Path | None,
     out_dir: Path,
@@ -196,11 +201,15 @@ def build(
     no_validate: bool,
     fail_on: str,
     engine: str,
+    full: bool,
 ) -> None:
     """Build the graph from records, validate it and write Turtle.
 
     RECORDS is a records folder or file (default: the bundled records). A graph
     that does not conform fails the build (exit 1) and nothing is written.
+    A later build into the same folder redoes only what the changed record
+    files affect (state in OUT/.kg-state/), with the same outputs; --full
+    rebuilds everything.
 
     Example:
 
@@ -209,14 +218,20 @@ def build(
     from kg.pipeline import build as run_build
 
     result = run_build(
-        records, out_dir, reason=reason, validate=not no_validate, fail_on=fail_on, engine=engine
+        records,
+        out_dir,
+        reason=reason,
+        validate=not no_validate,
+        fail_on=fail_on,
+        engine=engine,
+        full=full,
     )
     n = result.triples
-    click.echo(f"Built {len(result.built.records)} records into {n} triples.")
+    click.echo(f"Built {result.record_count} records into {n} triples.")
     if result.report is not None:
         click.echo(f"Validation: {result.report.summary()}")
-    if result.inferred is not None:
-        click.echo(f"Reasoning: {len(result.inferred)} inferred triples.")
+    if result.inferred_count is not None:
+        click.echo(f"Reasoning: {result.inferred_count} inferred triples.")
     for path in result.written:
         click.echo(f"Wrote {path}")
 
