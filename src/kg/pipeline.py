@@ -69,7 +69,8 @@ class BuildResult:
 
 def load(records: Path | None = None) -> BuiltGraph:
     """Load and check records (the bundled ones by default) and build the graph."""
-    return records_to_graph(load_records(records or records_dir()))
+    with gc_paused():
+        return records_to_graph(load_records(records or records_dir()))
 
 
 def build(
@@ -232,9 +233,10 @@ def validate_paths(paths: list[Path], fail_on: str = "violation", engine: str = 
     if record_paths and rdf_paths:
         raise UsageError("validate either records or RDF files, not both at once")
     if record_paths:
-        built = records_to_graph(load_records(record_paths))
-        if engine == "native":
-            return validate_graph(built.triples, built.index, fail_on=fail_on, engine=engine)
+        with gc_paused():
+            built = records_to_graph(load_records(record_paths))
+            if engine == "native":
+                return validate_graph(built.triples, built.index, fail_on=fail_on, engine=engine)
         return validate_graph(built.graph, built.index, fail_on=fail_on, engine=engine)
     data = Graph()
     for p in rdf_paths:
