@@ -317,3 +317,35 @@ def test_damaged_state_falls_back(work: tuple[Path, Path], tmp_path: Path) -> No
     _edit(records, eid, "label: {en: ", "label: {en: Renamed ")
     got = _same_as_full(records, out, tmp_path, "full")
     assert "no state" in got.fallback
+
+
+def test_splice_turtle_blocks() -> None:
+    """Replacing, adding (first, middle, last) and removing subject blocks gives
+    the bytes of serialising the new triples from scratch."""
+    from rdflib import Literal, URIRef
+
+    from kg.incremental import _blocks, _splice
+    from kg.namespaces import ID, KG
+    from kg.store import TermConverter, turtle_bytes
+
+    conv = TermConverter()
+
+    def triples(names: list[str], tag: str = "") -> set[tuple]:
+        out = set()
+        for n in names:
+            s = URIRef(f"{ID}{n}")
+            out.add((s, KG.label, Literal(f"{n}{tag}\nline two", lang="en")))
+            out.add((s, KG.part, URIRef(f"{ID}{n}/citation/1")))
+            out.add((URIRef(f"{ID}{n}/citation/1"), KG.quote, Literal("q")))
+        return out
+
+    old = triples(["b", "d", "f", "h"])
+    new = (old - triples(["d"])) | triples(["a", "e", "z"]) | triples(["f"], " changed")
+    new -= triples(["f"])
+    new |= triples(["f"], " changed")
+    changed = {t[0] for t in old ^ new}
+    got = _splice(turtle_bytes(old, conv), _blocks(new, changed, conv), conv)
+    assert got == turtle_bytes(new, conv)
+    assert _splice(turtle_bytes(set(), conv), _blocks(new, changed, conv), conv) == turtle_bytes(
+        {t for t in new if t[0] in changed}, conv
+    )

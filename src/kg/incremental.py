@@ -47,6 +47,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +161,7 @@ def _sameas_props(schema: Any) -> set:
     return props
 
 
+@cache
 def _reasoner_schema() -> Any:
     from kg.build import ontology_triples
     from kg.reason import _Schema
@@ -555,10 +557,10 @@ def _rebuild(
     sameas = _sameas_props(_reasoner_schema())
     if any(t[1] in sameas for t in added):
         raise Fallback("the change uses owl:sameAs")
-    for rec in old_recs:
-        del catalogue[rec.id]
-    for rec in new_recs:
+    catalogue_before = len(catalogue), [catalogue.get(r.id) for r in new_recs]
+    for rec in new_recs:  # every old record is among them (else: Fallback above)
         catalogue[rec.id] = [rec.type, rec.file, _lang(rec)]
+    catalogue_same = catalogue_before == (len(catalogue), [catalogue[r.id] for r in new_recs])
     timer.lap("build graph")
 
     conv = TermConverter()
@@ -645,7 +647,10 @@ def _rebuild(
         _write_json(
             tmp / "index" / f"{_key(display)}.json", per.get(display, {"nodes": [], "fields": []})
         )
-    _write_json(tmp / "catalogue.json", catalogue)
+    if catalogue_same:
+        os.link(old_state / "catalogue.json", tmp / "catalogue.json")
+    else:
+        _write_json(tmp / "catalogue.json", catalogue)
     if report is not None:
         _write_json(tmp / "findings.json", _findings_docs(report))
     counts = dict(manifest["counts"])
@@ -986,23 +991,42 @@ def _blocks(triples: Iterable[tuple], subjects: set, conv: Any) -> dict[str, byt
     return out
 
 
+def _block_at(data: bytes, pos: int) -> int:
+    """The offset of the first block starting at or after ``pos`` (``len(data)`` if none);
+    ``pos`` is past the header."""
+    n = len(data)
+    if data[pos - 1] != 0x0A:  # inside a line: go to the next one
+        nl = data.find(b"\n", pos)
+        pos = n if nl < 0 else nl + 1
+    while pos < n and data[pos] == 0x09:  # a line of the same block
+        nl = data.find(b"\n", pos)
+        pos = n if nl < 0 else nl + 1
+    return pos
+
+
+_LAST = "\U0010ffff"  # sorts after every IRI
+
+
 def _splice(old: bytes, blocks: dict[str, bytes], conv: Any) -> bytes:
     """``old`` Turtle with the blocks of ``blocks``' subjects replaced, added or
-    (when empty) removed, in subject order."""
+    (when empty) removed, in subject order. Each block is found by bisecting the
+    bytes (the blocks are sorted by subject), so only a few lines are decoded."""
     header = _header(conv)
     if not old.startswith(header):
         raise Fallback("a Turtle output is not as kg wrote it")
-    starts = [m.start() for m in _BLOCK_START.finditer(old, len(header))]
+    n = len(old)
+
+    def subject_from(pos: int) -> str:
+        start = _block_at(old, pos)
+        return _subject_at(old, start) if start < n else _LAST
+
     out = [header]
     prev = len(header)
     for s in sorted(blocks):
-        i = bisect.bisect_left(starts, s, key=lambda pos: _subject_at(old, pos))
-        pos = starts[i] if i < len(starts) else len(old)
+        found = bisect.bisect_left(range(prev, n + 1), s, key=subject_from)
+        pos = _block_at(old, prev + found) if prev + found < n else n
         out.append(old[prev:pos])
         out.append(blocks[s])
-        if i < len(starts) and _subject_at(old, pos) == s:
-            prev = starts[i + 1] if i + 1 < len(starts) else len(old)
-        else:
-            prev = pos
+        prev = _block_at(old, pos + 1) if pos < n and _subject_at(old, pos) == s else pos
     out.append(old[prev:])
     return b"".join(out)
