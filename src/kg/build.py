@@ -50,6 +50,10 @@ def _iri(value: str) -> URIRef:
     return u
 
 
+# The vocabulary's terms are the table's own objects too (see intern()).
+_T = {name: _iri(term) for name, term in _T.items()}
+
+
 @dataclass
 class SourceIndex:
     """Maps graph nodes (and node + property) back to record file, line and field."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rdflib import Graph, Literal, Namespace
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF
 
 from kg.build import load_ontology
@@ -204,18 +204,23 @@ def infer_triples(data: Iterable[tuple], ontology: Graph | None = None) -> set:
             + "\n  ".join(errors)
         )
     del rdf_type
+    # str's own methods: rdflib's URIRef.__eq__ and .startswith are Python
+    # code, and this runs over every triple of the closure.
+    starts, eq, uri = str.startswith, str.__eq__, URIRef
     return {
         t
         for t in closure
-        if not isinstance(t[0], Literal)
-        and t[0].startswith(prefix)
-        and not (t[1] == same and t[0] == t[2])
+        if (type(t[0]) is uri or not isinstance(t[0], Literal))
+        and starts(t[0], prefix)
+        and not (eq(t[1], same) and t[0] == t[2])
         and t not in data_set
     }
 
 
 def _saturate(known: set, agenda: list, schema: _Schema) -> set:
     rdf_type, same = RDF.type, OWL.sameAs
+    eq = str.__eq__  # predicates are IRIs: C string equality, not rdflib's __eq__
+    uri = URIRef
     sup_c, sup_p, inv, dom, rng = schema.sup_c, schema.sup_p, schema.inv, schema.dom, schema.rng
     transitive = schema.transitive
     succ: dict = {p: {} for p in transitive}
@@ -230,7 +235,7 @@ def _saturate(known: set, agenda: list, schema: _Schema) -> set:
             add = new.append
             for t in agenda:
                 s, p, o = t
-                if p == rdf_type:
+                if eq(p, rdf_type):
                     for d in sup_c.get(o, ()):
                         c = (s, rdf_type, d)
                         if c not in known:
@@ -244,7 +249,7 @@ def _saturate(known: set, agenda: list, schema: _Schema) -> set:
                     cands.append((o, q, s))
                 for c in dom.get(p, ()):
                     cands.append((s, rdf_type, c))
-                if not isinstance(o, Literal):
+                if type(o) is uri or not isinstance(o, Literal):  # (isinstance is slow here)
                     for c in rng.get(p, ()):
                         cands.append((o, rdf_type, c))
                 if p in transitive:
@@ -262,7 +267,7 @@ def _saturate(known: set, agenda: list, schema: _Schema) -> set:
                             pred[cp].setdefault(c[2], set()).add(c[0])
             agenda = new
         # owl:sameAs: merge each class of equal nodes, then saturate again.
-        pairs = [(s, o) for s, p, o in known if p == same and s != o]
+        pairs = [(s, o) for s, p, o in known if eq(p, same) and s != o]
         if not pairs:
             return known
         parent: dict = {}
@@ -311,8 +316,9 @@ def _clashes(closure: set, schema: _Schema, prefix: str) -> list[str]:
         return []
     types: dict = {}
     classes = {a for a, _ in schema.disjoint}
+    rdf_type, eq = RDF.type, str.__eq__
     for s, p, o in closure:
-        if p == RDF.type and o in classes:
+        if eq(p, rdf_type) and o in classes:
             types.setdefault(s, set()).add(o)
     errors = set()
     for s, cs in types.items():
