@@ -74,7 +74,7 @@ VIRTUOSO_DIFFERENCES = {
     ),
     "timeline": "Virtuoso returns 1 row for this query (rdfs:subClassOf* with FILTER NOT EXISTS)",
     "agreements": "Virtuoso loses 3 rows (class paths with FILTER NOT EXISTS, as in timeline)",
-    "secondary-only": "Virtuoso has no boolean type: EXISTS {…} and true come back as 1",
+    "secondary-only": "Virtuoso has no boolean type: BOUND(…) and true come back as 1",
     "event-structure": (
         "Virtuoso does not answer this query (sub-SELECT over kg:subEventOf*) in minutes"
     ),
