@@ -56,9 +56,19 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
         work.add(t)
     for t in ontology:
         work.add(t)
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
-    ).expand(work)
+    from rdflib import term
+
+    # owlrl swaps in its own lexical-to-value converters while it runs and
+    # does not put all of rdflib's back: afterwards "--06-25"^^xsd:gMonthDay
+    # reads as ill-typed in the whole process. Restore rdflib's own.
+    converters = dict(term._toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(
+            owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+        ).expand(work)
+    finally:
+        term._toPythonMapping.clear()
+        term._toPythonMapping.update(converters)
     errors = sorted(
         str(work.value(e, OWLRL_ERR.error)) for e in work.subjects(RDF.type, OWLRL_ERR.ErrorMessage)
     )

@@ -202,3 +202,16 @@ def test_export_round_trip_with_any_unicode(label, fmt, tmp_path_factory):
     for s, p, o, _g in parse_rdf(out).quads((None, None, None, None)):
         back.add((s, p, o))
     assert isomorphic(back, g)
+
+
+def test_reference_reasoner_leaves_rdflib_literal_parsing_as_it_was():
+    # owlrl installs its own converters while it runs (its gMonthDay one
+    # rejects "--06-25"); kg restores rdflib's, or a later export in the same
+    # process would refuse valid literals as ill-typed.
+    from kg.build import build_graph
+    from kg.reason import infer
+
+    assert Literal("--06-25", datatype=XSD.gMonthDay).ill_typed is None
+    infer(build_graph(), engine="reference")
+    assert Literal("--06-25", datatype=XSD.gMonthDay).ill_typed is None
+    assert Literal("2013-02-30", datatype=XSD.date).ill_typed is True
