@@ -179,8 +179,9 @@ def _compose_fast(text: str) -> Any:
     keys: list[Any] = []  # per open mapping: the pending key (value, line), or None
     root = None
     docs = 0
+    events: Any = yaml.parse(text, Loader=yaml.CSafeLoader)  # untyped attributes per kind
     try:
-        for ev in yaml.parse(text, Loader=yaml.CSafeLoader):
+        for ev in events:
             cls = ev.__class__
             if cls is scalar_ev:
                 if ev.anchor is not None or ev.tag is not None:
