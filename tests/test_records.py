@@ -109,8 +109,9 @@ def test_bad_record_exits_2_names_place_and_writes_nothing(case, invoke, mini, t
     assert expected in result.output
     assert result.output.startswith("Error: ")
     assert (out / "kg.ttl").read_bytes() == before
-    # The query store (kg.oxigraph) of the first build is left as it was too.
-    assert sorted(p.name for p in out.iterdir()) == ["kg.oxigraph", "kg.ttl"]
+    # The query store (kg.oxigraph) and the incremental state of the first
+    # build are left as they were too: no temporary or half-written folder.
+    assert sorted(p.name for p in out.iterdir()) == [".kg-state", "kg.oxigraph", "kg.ttl"]
 
 
 def test_not_utf8_is_refused_with_line(invoke, mini, tmp_path):
