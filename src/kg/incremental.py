@@ -798,15 +798,7 @@ def _revalidate(
     from kg.build import ontology_triples
     from kg.shacl import DataIndex, Unsupported, Validator
     from kg.store import NativeGraph
-    from kg.validate import (
-        _SEVERITY_OF,
-        Finding,
-        Report,
-        _compiled_default,
-        _first_message,
-        _sort,
-        compact,
-    )
+    from kg.validate import Finding, Report, _compiled_default, _sort, native_finding
 
     try:
         compiled = _compiled_default()
@@ -844,21 +836,7 @@ def _revalidate(
             results.extend(validator.check(shape, [f]))
 
     locator = _Locator(state, catalogue, changed_files, new_index)
-    findings = []
-    for r in results:  # as kg.validate._validate_native makes them
-        path = r.path
-        findings.append(
-            Finding(
-                severity=_SEVERITY_OF.get(r.shape.severity, "violation"),
-                focus=compact(r.focus),
-                path=compact(path) if isinstance(path, URIRef) else "",
-                value=compact(r.value) if r.value is not None else "",
-                component=compact(r.component),
-                shape=compact(r.shape.node),
-                message=_first_message(r.messages),
-                location=locator.locate(r.focus, path),
-            )
-        )
+    findings = [native_finding(r, locator.locate) for r in results]
     rechecked = {str(f) for f in focus}
     for sev, fc, path_c, value, comp, shape_c, msg, loc, focus_iri, path_iri in old_docs:
         if focus_iri in rechecked:

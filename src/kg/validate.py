@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -307,24 +307,24 @@ def _validate_native(
 
     results = Validator(compiled, data_index, rows).run()
     index = index or SourceIndex()
-    findings = []
-    for r in results:
-        sev = _SEVERITY_OF.get(r.shape.severity, "violation")
-        path = r.path
-        findings.append(
-            Finding(
-                severity=sev,
-                focus=compact(r.focus),
-                path=compact(path) if isinstance(path, URIRef) else "",
-                value=compact(r.value) if r.value is not None else "",
-                component=compact(r.component),
-                shape=compact(r.shape.node),
-                message=_first_message(r.messages),
-                location=index.locate(r.focus, path),
-            )
-        )
+    findings = [native_finding(r, index.locate) for r in results]
     _sort(findings)
     return Report(findings, None, fail_on, make_graph=lambda: results_graph(results, shapes_graph))
+
+
+def native_finding(r: Any, locate: Callable[[Any, Any], Location | None]) -> Finding:
+    """The finding for one result of the native engine (a :class:`kg.shacl.Result`)."""
+    path = r.path
+    return Finding(
+        severity=_SEVERITY_OF.get(r.shape.severity, "violation"),
+        focus=compact(r.focus),
+        path=compact(path) if isinstance(path, URIRef) else "",
+        value=compact(r.value) if r.value is not None else "",
+        component=compact(r.component),
+        shape=compact(r.shape.node),
+        message=_first_message(r.messages),
+        location=locate(r.focus, path),
+    )
 
 
 def _chain(*parts: Iterable[tuple]) -> Iterable[tuple]:
