@@ -113,7 +113,10 @@ def build(
                 fallback = str(exc)
         snap = incremental.snapshot(root)
         result = _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
-        incremental.save_state(snap, result, out_dir, reason=reason, validate=validate)
+        with gc_paused():  # the build's millions of objects are still alive here
+            t = time.perf_counter()
+            incremental.save_state(snap, result, out_dir, reason=reason, validate=validate)
+            result.timings["save state"] = time.perf_counter() - t
         result.fallback = fallback
         return result
     built = load(records)
