@@ -319,6 +319,30 @@ def test_damaged_state_falls_back(work: tuple[Path, Path], tmp_path: Path) -> No
     assert "no state" in got.fallback
 
 
+def test_missing_state_copy_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
+    records, out = work
+    eid = _first_id(records, "g-event-")
+    path = _edit(records, eid, "label: {en: ", "label: {en: Renamed ")
+    for copy in (out / STATE_DIR / "files").iterdir():
+        copy.unlink()  # the old copy of the changed file is gone
+    got = _same_as_full(records, out, tmp_path, "full")
+    assert "could not be used" in got.fallback or "damaged" in got.fallback
+    assert path.is_file()
+
+
+def test_output_folder_inside_the_records_folder(generated: Path, tmp_path: Path) -> None:
+    # The state's copies of the records files must never be read as records.
+    records = tmp_path / "records"
+    shutil.copytree(generated, records)
+    out = records / "build"
+    assert build(records, out, reason=True).mode == "full"
+    eid = _first_id(records, "g-event-")
+    _edit(records, eid, "label: {en: ", "label: {en: Renamed ")
+    again = build(records, out, reason=True)
+    assert again.mode == "incremental", again.fallback
+    assert b"Renamed " in (out / "kg.ttl").read_bytes()
+
+
 def test_splice_turtle_blocks() -> None:
     """Replacing, adding (first, middle, last) and removing subject blocks gives
     the bytes of serialising the new triples from scratch."""

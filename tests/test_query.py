@@ -182,3 +182,24 @@ def test_results_do_not_depend_on_hash_seed(tmp_path):
         for seed in ("11", "12")
     }
     assert len(outs) == 1
+
+
+def test_native_binding_leaves_iri_lookalikes_to_a_values_block():
+    # `?o<?d&&?x>?o` lexes as an IRI: writing terms into it would leave ?d
+    # unbound, so the text stays as it is and every parameter goes by VALUES.
+    from kg.query import _substitute
+
+    text = "SELECT ?x WHERE { ?x ?p ?o FILTER(?o<?d&&?x>?o) }"
+    assert _substitute(text, {"d": '"2"'}) == (text, {"d"})
+    assert _substitute("SELECT ?x WHERE { ?x ?p ?d }", {"d": '"2"'}) == (
+        'SELECT ?x WHERE { ?x ?p "2" }',
+        set(),
+    )
+
+
+def test_one_object_per_iri_whether_given_as_text_or_term():
+    from rdflib import RDF
+
+    from kg.build import _iri, intern
+
+    assert intern(RDF.type) is _iri(str(RDF.type))

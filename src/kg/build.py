@@ -44,9 +44,12 @@ def _minted(value: str) -> URIRef:
 
 def _iri(value: str) -> URIRef:
     """A URIRef for an IRI of the schema or the records, made once per process."""
-    u = _IRIS.get(value)
+    # Keyed by the plain string: a URIRef key never equals a str one (rdflib's
+    # __eq__), so the same IRI given as both would get two objects.
+    key = value if type(value) is str else str(value)
+    u = _IRIS.get(key)
     if u is None:
-        u = _IRIS[value] = URIRef(value)
+        u = _IRIS[key] = URIRef(key)
     return u
 
 

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from kg.validate import Finding, Report
 
 STATE_DIR = ".kg-state"
-_FORMAT = 1
+_FORMAT = 2  # 2: records copies named .copy (never read as records)
 # Beyond this share of the records' bytes changed (each parsed twice), a full build
 # is about as quick.
 MAX_CHANGED_SHARE = 0.5
@@ -108,6 +108,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _link(src: Path, dst: Path) -> None:
+    """Share an unchanged state file with the new state (a copy where links fail)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _key(display: str) -> str:
     """The name of a records file's entries in the state folder."""
     return hashlib.sha1(display.encode()).hexdigest()[:20]
@@ -115,6 +123,10 @@ def _key(display: str) -> str:
 
 def _fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     """Everything but the records that the outputs depend on."""
+    import pyoxigraph
+    import rdflib
+    import yaml
+
     import kg
     from kg.resources import ontology_files, record_types_file, shapes_files
 
@@ -126,6 +138,13 @@ def _fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     return {
         "format": _FORMAT,
         "kg": kg.__version__,
+        # Their parsing and serialising decide the bytes spliced into the outputs.
+        "libraries": [
+            pyoxigraph.__version__,
+            rdflib.__version__,
+            yaml.__version__,
+            bool(getattr(yaml, "__with_libyaml__", False)),
+        ],
         "inputs": h.hexdigest(),
         "engine": "native",
         "reason": reason,
@@ -283,7 +302,7 @@ def _save_full_state(
     files = {}
     for display, _path, data in snap.files:
         key = _key(display)
-        (tmp / "files" / f"{key}.yaml").write_bytes(data)
+        (tmp / "files" / f"{key}.copy").write_bytes(data)
         files[display] = {"sha256": _sha(data), "key": key}
     catalogue = {r.id: [r.type, r.file, _lang(r)] for r in built.records}
     _write_json(tmp / "catalogue.json", catalogue)
@@ -514,11 +533,11 @@ def _rebuild(
     for display, _path, data in changed:
         key = _key(display)
         if display in old_files:
-            got = _parse_file(state / "files" / f"{key}.yaml", display, schema, _Problems())
+            got = _parse_file(state / "files" / f"{key}.copy", display, schema, _Problems())
             if got is None:
                 raise Fallback("the state is damaged")
             old_recs += got
-        copy = tmp / "files" / f"{key}.yaml"
+        copy = tmp / "files" / f"{key}.copy"
         copy.write_bytes(data)  # parsed from the copy: the state holds what was built
         got = _parse_file(copy, display, schema, problems)
         new_recs += got or []
@@ -640,15 +659,15 @@ def _rebuild(
         files[display] = {"sha256": _sha(data), "key": key}
         if display in changed_names:
             continue
-        for sub, ext in (("files", "yaml"), ("index", "json")):
-            os.link(old_state / sub / f"{key}.{ext}", tmp / sub / f"{key}.{ext}")
+        for sub, ext in (("files", "copy"), ("index", "json")):
+            _link(old_state / sub / f"{key}.{ext}", tmp / sub / f"{key}.{ext}")
     per = _split_index(new_built.index)
     for display in changed_names:
         _write_json(
             tmp / "index" / f"{_key(display)}.json", per.get(display, {"nodes": [], "fields": []})
         )
     if catalogue_same:
-        os.link(old_state / "catalogue.json", tmp / "catalogue.json")
+        _link(old_state / "catalogue.json", tmp / "catalogue.json")
     else:
         _write_json(tmp / "catalogue.json", catalogue)
     if report is not None:

@@ -111,6 +111,10 @@ def build(
                 )
             except incremental.Fallback as exc:
                 fallback = str(exc)
+            except (OSError, KeyError, TypeError, ValueError) as exc:
+                # A damaged or unreadable state: the full build below redoes
+                # everything and writes a fresh state.
+                fallback = f"the state could not be used ({type(exc).__name__}: {exc})"
         snap = incremental.snapshot(root)
         result = _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
         with gc_paused():  # the build's millions of objects are still alive here

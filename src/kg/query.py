@@ -348,6 +348,10 @@ def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
         if kind in ("ws", "comment"):
             out.append(tok)
             continue
+        if kind == "iri" and any(re.search(rf"[?$]{re.escape(name)}(?!\w)", tok) for name in terms):
+            # `?a<?d&&?b>?c` reads as an IRI here though the engine may parse a
+            # comparison: leave the text alone and bind everything by VALUES.
+            return text, set(terms)
         if kind == "word" and tok.upper() in _CLAUSE_WORDS:
             clause = _CLAUSE_WORDS[tok.upper()]
         elif (kind == "word" and tok.upper() == "WHERE") or tok in ("{", "}"):

@@ -237,8 +237,13 @@ def _premises(data: set, schema: _Schema) -> set:
     the closure as if new, and the final ``not in data`` drops it. At 1M
     triples this halves the work (labels, quotes, dates fire nothing).
     """
-    eq, same, rdf_type = str.__eq__, OWL.sameAs, RDF.type
-    if any(eq(p, same) for _s, p, _o in data):
+    same, rdf_type = OWL.sameAs, RDF.type
+    # Properties whose triples are or imply owl:sameAs (itself, its
+    # sub-properties, its inverses' sub-properties).
+    sames = {same} | {p for p, sup in schema.sup_p.items() if same in sup}
+    sames |= {p for p, inv in schema.inv.items() if inv & sames}
+    sames |= {p for p, sup in schema.sup_p.items() if sup & sames}
+    if any(p in sames for _s, p, _o in data):
         return set(data)
     firing = set(schema.sup_p) | set(schema.inv) | set(schema.dom) | set(schema.rng)
     firing |= schema.transitive
