@@ -55,10 +55,6 @@ ENGINE_DIFFERENCES = {
         "UNION keeps duplicate solutions (bag semantics) in the stores; rdflib drops "
         "some; the query needs SELECT DISTINCT for 'each pair is listed once'"
     ),
-    "cooperation-areas": (
-        "inside NOT EXISTS { ?listing kg:date ?other FILTER(?other != ?d) } rdflib does not "
-        "see the outer ?d, so it keeps 3 rows the stores (rightly) drop"
-    ),
 }
 # Virtuoso 7.2 (Debian's 7.2.5) quirks; all but event-structure reproduced
 # without the VALUES binding (parameters written in, or a minimal query).
