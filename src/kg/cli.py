@@ -632,7 +632,9 @@ def serve(port: int, graph_file: Path | None, records: Path | None, reason: bool
         raise KeyboardInterrupt
 
     endpoint = run_serve(graph_file, records, reason=reason, port=port)
-    previous = signal.signal(signal.SIGTERM, stop)
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and the
+    # server must still stop (and clean up) on Ctrl-C / kill -INT.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         click.echo(f"Serving {endpoint.triples} triples, read-only, at {endpoint.query_url}")
         click.echo(f"(SPARQL 1.1 Protocol; web page at {endpoint.url}; Ctrl-C stops)", err=True)
@@ -641,7 +643,8 @@ def serve(port: int, graph_file: Path | None, records: Path | None, reason: bool
         click.echo("Stopped.", err=True)
     finally:
         endpoint.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @cli.command()
