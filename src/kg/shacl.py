@@ -181,7 +181,7 @@ class CompiledShapes:
             ) not in (None, Literal(False)):
                 raise Unsupported("qualifiedMaxCount / qualifiedValueShapesDisjoint")
             sh.constraints.append((SH.qualifiedMinCount, g.value(node, SH.qualifiedMinCount)))
-        # One object per IRI (shared with the data and _HANDLERS): look-ups in
+        # One object per IRI (shared with the data and _CORE): look-ups in
         # the hot loops then hit on identity.
         sh.constraints = [(intern(p), intern(a)) for p, a in sh.constraints]
         if isinstance(sh.path, URIRef):
@@ -196,22 +196,6 @@ class CompiledShapes:
 def _local(iri: Any) -> str:
     s = str(iri)
     return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
-_COMPONENT = {
-    SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent,
-    SH["class"]: SH.ClassConstraintComponent,
-    SH.datatype: SH.DatatypeConstraintComponent,
-    SH.nodeKind: SH.NodeKindConstraintComponent,
-    SH["in"]: SH.InConstraintComponent,
-    SH.languageIn: SH.LanguageInConstraintComponent,
-    SH.uniqueLang: SH.UniqueLangConstraintComponent,
-    SH["or"]: SH.OrConstraintComponent,
-    SH.hasValue: SH.HasValueConstraintComponent,
-    SH.minInclusive: SH.MinInclusiveConstraintComponent,
-    SH.qualifiedMinCount: SH.QualifiedMinCountConstraintComponent,
-}
 
 
 class DataIndex:
@@ -345,7 +329,7 @@ class Validator:
             vals = self.value_nodes(shape, f)
             for param, arg in shape.constraints:
                 for value in self._constraint(shape, param, arg, f, vals):
-                    comp = _COMPONENT[param]
+                    comp = _CORE[param][1]
                     if not shape.is_property and value is None:
                         value = f
                     results.append(Result(f, shape.path_node, value, comp, shape, shape.messages))
@@ -380,10 +364,10 @@ class Validator:
         """Values failing one constraint; ``None`` stands for a result without a value."""
         # One dict look-up instead of a chain of term comparisons: this runs
         # for every focus node and constraint (millions of times at 1M triples).
-        handler = _HANDLERS.get(param)
-        if handler is None:
+        entry = _CORE.get(param)
+        if entry is None:
             raise Unsupported(str(param))
-        return handler(self, shape, arg, vals)
+        return entry[0](self, shape, arg, vals)
 
     def _min_count(self, shape: Shape, arg: Any, vals: list) -> list:
         return [None] if len(vals) < int(arg) else []
@@ -467,22 +451,30 @@ class Validator:
         return results
 
 
-_HANDLERS: dict[Any, Any] = {  # keys interned below
-    SH.minCount: Validator._min_count,
-    SH.maxCount: Validator._max_count,
-    SH["class"]: Validator._class,
-    SH.datatype: Validator._datatype,
-    SH.nodeKind: Validator._node_kind,
-    SH["in"]: Validator._in,
-    SH.languageIn: Validator._language_in,
-    SH.uniqueLang: Validator._unique_lang,
-    SH["or"]: Validator._or,
-    SH.hasValue: Validator._has_value,
-    SH.minInclusive: Validator._min_inclusive,
-    SH.qualifiedValueShape: Validator._qualified_value_shape,
-    SH.qualifiedMinCount: Validator._qualified_min_count,
+# The core constraints: parameter -> (its check, the component a result names);
+# keys interned so look-ups in the hot loop hit on identity.
+_CORE: dict[Any, tuple[Any, Any]] = {
+    intern(param): entry
+    for param, entry in {
+        SH.minCount: (Validator._min_count, SH.MinCountConstraintComponent),
+        SH.maxCount: (Validator._max_count, SH.MaxCountConstraintComponent),
+        SH["class"]: (Validator._class, SH.ClassConstraintComponent),
+        SH.datatype: (Validator._datatype, SH.DatatypeConstraintComponent),
+        SH.nodeKind: (Validator._node_kind, SH.NodeKindConstraintComponent),
+        SH["in"]: (Validator._in, SH.InConstraintComponent),
+        SH.languageIn: (Validator._language_in, SH.LanguageInConstraintComponent),
+        SH.uniqueLang: (Validator._unique_lang, SH.UniqueLangConstraintComponent),
+        SH["or"]: (Validator._or, SH.OrConstraintComponent),
+        SH.hasValue: (Validator._has_value, SH.HasValueConstraintComponent),
+        SH.minInclusive: (Validator._min_inclusive, SH.MinInclusiveConstraintComponent),
+        # Checked with sh:qualifiedMinCount, whose component the results name.
+        SH.qualifiedValueShape: (Validator._qualified_value_shape, None),
+        SH.qualifiedMinCount: (
+            Validator._qualified_min_count,
+            SH.QualifiedMinCountConstraintComponent,
+        ),
+    }.items()
 }
-_HANDLERS = {intern(k): v for k, v in _HANDLERS.items()}
 _NODE_KINDS: dict[Any, tuple[type, ...]] = {
     SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
     SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
