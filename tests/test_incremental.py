@@ -130,6 +130,20 @@ def _same_as_full(records: Path, out: Path, tmp_path: Path, mode: str) -> BuildR
     return got
 
 
+def _fails_as_full(records: Path, out: Path, tmp_path: Path, error: type[Exception]) -> str:
+    """Rebuild into ``out`` and build fresh: both raise ``error`` with the same
+    message, and neither writes anything. Returns the message."""
+    before = _snapshot(out)
+    with pytest.raises(error) as inc:
+        build(records, out, reason=True)
+    with pytest.raises(error) as full:
+        build(records, tmp_path / "fresh", reason=True, full=True)
+    assert str(inc.value) == str(full.value)
+    assert _snapshot(out) == before  # nothing written
+    assert not (tmp_path / "fresh").exists()
+    return str(inc.value)
+
+
 def test_change_a_literal(work: tuple[Path, Path], tmp_path: Path) -> None:
     records, out = work
     eid = _first_id(records, "g-event-")
@@ -212,28 +226,15 @@ def test_overlapping_role_fails_as_full(work: tuple[Path, Path], tmp_path: Path)
     assert len(roles) >= 2
     _p, _t, first = _record(records, roles[0])
     _edit(records, roles[0], re.search(r"  end: .*\n", first).group(0), "")  # type: ignore[union-attr]
-    before = _snapshot(out)
-    with pytest.raises(NotConforming) as inc:
-        build(records, out, reason=True)
-    with pytest.raises(NotConforming) as full:
-        build(records, tmp_path / "fresh", reason=True, full=True)
-    assert str(inc.value) == str(full.value)
-    assert "overlaps another role record for the same post" in str(inc.value)
-    assert _snapshot(out) == before  # nothing written
-    assert not (tmp_path / "fresh").exists()
+    message = _fails_as_full(records, out, tmp_path, NotConforming)
+    assert "overlaps another role record for the same post" in message
 
 
 def test_yaml_error_fails_as_full(work: tuple[Path, Path], tmp_path: Path) -> None:
     records, out = work
     path = records / "part-2.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "- id: [unclosed\n", encoding="utf-8")
-    before = _snapshot(out)
-    with pytest.raises(BadRecords) as inc:
-        build(records, out, reason=True)
-    with pytest.raises(BadRecords) as full:
-        build(records, tmp_path / "fresh", reason=True, full=True)
-    assert str(inc.value) == str(full.value)
-    assert _snapshot(out) == before
+    _fails_as_full(records, out, tmp_path, BadRecords)
     result = CliRunner().invoke(cli, ["build", str(records), "-o", str(out), "--reason"])
     assert result.exit_code == 2
 
@@ -245,12 +246,7 @@ def test_bad_value_fails_as_full(work: tuple[Path, Path], tmp_path: Path) -> Non
     person = _first_id(records, "g-person-")
     _edit(records, eid, "participant: [", "participant: [nobody-at-all, ")
     _edit(records, person, "label: {en: ", "label: {xx-bad-: ")
-    with pytest.raises(BadRecords) as inc:
-        build(records, out, reason=True)
-    with pytest.raises(BadRecords) as full:
-        build(records, tmp_path / "fresh", reason=True, full=True)
-    assert str(inc.value) == str(full.value)
-    assert "nobody-at-all" in str(inc.value)
+    assert "nobody-at-all" in _fails_as_full(records, out, tmp_path, BadRecords)
 
 
 def test_removing_a_record_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
