@@ -516,7 +516,7 @@ def _rebuild(
 ) -> BuildResult:
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
     from kg.rdfio import atomic_write
-    from kg.store import STAMP, STORE_DIR, TermConverter, file_digest
+    from kg.store import STAMP, STORE_DIR, TermConverter
 
     state = out_dir / STATE_DIR
     old_files: dict[str, dict] = manifest["files"]
@@ -644,7 +644,7 @@ def _rebuild(
     store.flush()
     del store
     stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))
-    stamp.update(sha256=file_digest(graph_file), size=graph_file.stat().st_size)
+    stamp.update(sha256=hashlib.sha256(new_ttl).hexdigest(), size=len(new_ttl))
     (work / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
     retired = out_dir / f".{STORE_DIR}.old"
     shutil.rmtree(retired, ignore_errors=True)

@@ -205,7 +205,7 @@ def _build_native(
         except BaseException:
             writer.abort()
             raise
-        writer.finish(written[0], inferred is not None)
+        writer.finish(written[0], data, inferred is not None)
         lap("load query store")
     return BuildResult(built, report, inferred, written, timings)
 

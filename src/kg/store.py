@@ -225,9 +225,10 @@ class StoreWriter:
             with contextlib.suppress(OSError):
                 self.out_dir.rmdir()
 
-    def finish(self, graph_file: Path, inferred: bool) -> Path:
-        """Wait for the loads, stamp the store with ``graph_file``'s size and digest
-        (so a stale store is never used) and put it in place of the old one."""
+    def finish(self, graph_file: Path, data: bytes, inferred: bool) -> Path:
+        """Wait for the loads, stamp the store with the size and digest of
+        ``graph_file``, whose bytes are ``data`` (so a stale store is never
+        used), and put it in place of the old one."""
         try:
             self._wait()
             self.store.optimize()
@@ -239,9 +240,9 @@ class StoreWriter:
         del self.store
         stamp = {
             "graph": graph_file.name,
-            "sha256": file_digest(graph_file),
+            "sha256": hashlib.sha256(data).hexdigest(),
             "inferred": inferred,
-            "size": graph_file.stat().st_size,
+            "size": len(data),
         }
         (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
         target = self.out_dir / STORE_DIR
