@@ -316,7 +316,17 @@ class FaultServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer((HOST, 0), _Handler)
+        self.errors: list[BaseException | None] = []
+
+        class _Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                # Kept, not printed: socketserver prints to sys.stderr, which is
+                # the output CliRunner is capturing for the test's assertion
+                # (e.g. when kg closes a kept-alive connection the handler
+                # still writes to).
+                outer.errors.append(sys.exc_info()[1])
+
+        self.httpd = _Server((HOST, 0), _Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://{HOST}:{self.port}"
