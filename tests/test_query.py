@@ -45,6 +45,24 @@ def test_canned_query_golden(name, bundled):
     assert len(text.splitlines()) > 1, f"{name} returns no rows on the bundled records"
 
 
+@pytest.mark.parametrize("name", QUERIES)
+def test_no_row_twice_with_or_without_reasoning(name, bundled):
+    """Inferred types (a statement is also a kg:Statement) must not repeat rows."""
+    from kg.build import load_ontology
+    from kg.query import bind_params, get_query
+    from kg.reason import infer_triples
+
+    q = get_query(name)
+    graph = bundled.graph + load_ontology()
+    for reasoned in (False, True):
+        if reasoned:
+            for t in infer_triples(set(graph)):
+                graph.add(t)
+        rows = run_query(graph, q.text, bind_params(q, {})).rows
+        repeated = {r for r in rows if rows.count(r) > 1}
+        assert not repeated, f"{name} (reasoned={reasoned}) repeats {sorted(map(str, repeated))}"
+
+
 def test_every_query_header_is_complete():
     for q in catalog().values():
         assert q.title and q.description
