@@ -6,6 +6,7 @@ for that, it builds in full."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -369,3 +370,21 @@ def test_splice_turtle_blocks() -> None:
     assert _splice(turtle_bytes(set(), conv), _blocks(new, changed, conv), conv) == turtle_bytes(
         {t for t in new if t[0] in changed}, conv
     )
+
+
+def test_store_in_an_older_layout_is_not_opened(work: tuple[Path, Path]) -> None:
+    from kg.pipeline import open_native
+    from kg.store import BASE, STAMP, STORE_DIR, open_persisted
+
+    _records, out = work
+    native = open_persisted(out / "kg.ttl", reason=True)
+    assert native is not None and native.graphs[0] is BASE
+    rows = len(native)
+    del native
+    stamp = out / STORE_DIR / STAMP
+    doc = json.loads(stamp.read_text(encoding="utf-8"))
+    doc.pop("layout")  # as the stores kg wrote before the layout had a number
+    stamp.write_text(json.dumps(doc), encoding="utf-8")
+    assert open_persisted(out / "kg.ttl", reason=True) is None
+    # A query then loads kg.ttl into memory instead, and sees the same graph.
+    assert len(open_native(out / "kg.ttl", reason=True)) == rows

@@ -45,7 +45,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,7 +56,7 @@ from rdflib.namespace import OWL, RDF, SH
 
 from kg.build import BuiltGraph, SourceIndex, _Builder
 from kg.errors import BadInput, BadRecords, Location, NotConforming
-from kg.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import ID, INFERRED_GRAPH, PREFIXES
 from kg.records import (
     Record,
     Records,
@@ -69,6 +69,7 @@ from kg.records import (
     record_files,
 )
 from kg.schema import Schema, load_schema
+from kg.store import BASE, _ox
 
 if TYPE_CHECKING:
     from kg.pipeline import BuildResult
@@ -516,7 +517,7 @@ def _rebuild(
 ) -> BuildResult:
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
     from kg.rdfio import atomic_write
-    from kg.store import STAMP, STORE_DIR, TermConverter
+    from kg.store import LAYOUT, STAMP, STORE_DIR, TermConverter
 
     state = out_dir / STATE_DIR
     old_files: dict[str, dict] = manifest["files"]
@@ -588,15 +589,23 @@ def _rebuild(
     work = out_dir / f".{STORE_DIR}.inc"
     shutil.rmtree(work, ignore_errors=True)
     try:
+        layout = json.loads((store_dir / STAMP).read_text(encoding="utf-8")).get("layout")
+    except (OSError, ValueError, AttributeError):
+        layout = None
+    if layout != LAYOUT:
+        raise Fallback("the query store is missing or in an older layout")
+    try:
         ro = ox.Store.read_only(str(store_dir))
         ro.backup(str(work))  # hard links to the immutable files: instant
         del ro
         store = ox.Store(str(work))
     except OSError:
         raise Fallback("the query store cannot be opened") from None
-    for q in conv.quads(removed, ASSERTED_GRAPH):
-        store.remove(q)
-    store.extend(conv.quads(added, ASSERTED_GRAPH))
+    onto = _ontology_quads()
+    for q in conv.quads(removed, BASE):
+        if q not in onto:  # the default graph holds the ontology too: keep its triples
+            store.remove(q)
+    store.extend(conv.quads(added, BASE))
     timer.lap("update query store")
 
     changed_subjects = {t[0] for t in removed} | {t[0] for t in added}
@@ -772,11 +781,27 @@ class _Locator:
         return index.locate(node, path)
 
 
+@cache
+def _ontology_quads() -> frozenset:
+    from kg.build import ontology_triples
+    from kg.store import TermConverter
+
+    return frozenset(TermConverter().quads(ontology_triples(), BASE))
+
+
+def _asserted(store: Any, s: Any, p: Any, o: Any) -> Iterator[Any]:
+    """The store's asserted quads matching a pattern: its default graph holds the
+    ontology's triples too, which are not the records' (no ontology triple
+    names a record's node, so this only matters for nodes such as classes)."""
+    onto = _ontology_quads()
+    base = store.quads_for_pattern(s, p, o, _ox().DefaultGraph())
+    return (q for q in base if q not in onto)
+
+
 def _ball(store: Any, conv: Any, seeds: Iterable[Any], hops: int, backward: bool) -> Any:
     """Nodes within ``hops`` of ``seeds`` along asserted triples (backward: the
     nodes pointing at them), or, forward, the triples of those nodes."""
     ox = conv.ox
-    g = conv.iri(ASSERTED_GRAPH)
     seen = set(seeds)
     frontier = list(seen)
     triples: list[tuple] = []
@@ -785,13 +810,13 @@ def _ball(store: Any, conv: Any, seeds: Iterable[Any], hops: int, backward: bool
         for x in frontier:
             xo = conv.to_ox(x)
             if backward:
-                for q in store.quads_for_pattern(None, None, xo, g):
+                for q in _asserted(store, None, None, xo):
                     s = conv.from_ox(q.subject)
                     if s not in seen:
                         seen.add(s)
                         nxt.append(s)
                 continue
-            for q in store.quads_for_pattern(xo, None, None, g):
+            for q in _asserted(store, xo, None, None):
                 o = conv.from_ox(q.object)
                 triples.append((x, conv.from_ox(q.predicate), o))
                 if level < hops and isinstance(q.object, ox.NamedNode) and o not in seen:
@@ -827,7 +852,7 @@ def _revalidate(
     old_docs = _read_json(state / "findings.json")
     if not isinstance(old_docs, list):
         raise Fallback("the state is damaged")
-    native = NativeGraph(store, [ASSERTED_GRAPH, ONTOLOGY_GRAPH], conv)
+    native = NativeGraph(store, [BASE], conv)
 
     def rows(select: str) -> list[tuple]:
         return [(conv.from_ox(s["this"]), conv.from_ox(s["value"])) for s in native.select(select)]
@@ -902,7 +927,6 @@ def _reason_delta(store: Any, conv: Any, delta: set) -> tuple[set, set, dict]:
 
     ox = conv.ox
     schema = _reasoner_schema()
-    g = conv.iri(ASSERTED_GRAPH)
     nodes: set = set()
     for s, p, o in delta:
         nodes.add(s)
@@ -918,11 +942,11 @@ def _reason_delta(store: Any, conv: Any, delta: set) -> tuple[set, set, dict]:
             xo = conv.to_ox(x)
             found = [
                 q.object
-                for q in store.quads_for_pattern(xo, None, None, g)
+                for q in _asserted(store, xo, None, None)
                 if q.predicate.value in chain_names and isinstance(q.object, ox.NamedNode)
             ]
             for p in chain:
-                found.extend(q.subject for q in store.quads_for_pattern(None, p, xo, g))
+                found.extend(q.subject for q in _asserted(store, None, p, xo))
             for y in found:
                 y = conv.from_ox(y)
                 if y not in nodes:
@@ -935,8 +959,8 @@ def _reason_delta(store: Any, conv: Any, delta: set) -> tuple[set, set, dict]:
     for x in nodes:
         xo = conv.to_ox(x)
         for q in (
-            *store.quads_for_pattern(xo, None, None, g),
-            *store.quads_for_pattern(None, None, xo, g),
+            *_asserted(store, xo, None, None),
+            *_asserted(store, None, None, xo),
         ):
             local.add((conv.from_ox(q.subject), conv.from_ox(q.predicate), conv.from_ox(q.object)))
     new = {t for t in infer_triples(local) if t[0] in nodes}

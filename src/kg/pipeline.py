@@ -148,7 +148,7 @@ def _build_native(
     from kg.build import ontology_triples
     from kg.rdfio import atomic_write
     from kg.reason import infer_triples
-    from kg.store import StoreWriter, TermConverter, turtle_bytes, turtle_graph
+    from kg.store import BASE, StoreWriter, TermConverter, turtle_bytes, turtle_graph
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -172,8 +172,8 @@ def _build_native(
         # and reasons; it only replaces the old store once the build succeeded.
         writer = StoreWriter(out_dir)
         try:
-            writer.load_turtle(data, ASSERTED_GRAPH)
-            writer.load_triples(ontology_triples(), ONTOLOGY_GRAPH, conv)
+            writer.load_turtle(data, BASE)
+            writer.load_triples(ontology_triples(), BASE, conv)
             lap("load query store")
             report = None
             if validate:
