@@ -5,7 +5,11 @@ Each is a plain function the CLI calls; none of them prints or exits.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -86,7 +90,10 @@ def build(
     """Records -> validated graph -> ``out_dir/kg.ttl`` (and ``kg-inferred.ttl``).
 
     Nothing is written unless the records load and (when validating) the graph
-    conforms; each file is written atomically. The native engine (default) also
+    conforms. Every output is first written under a temporary name and all are
+    renamed into place together once the last is ready; a build that fails at
+    any point (a full disk, say) leaves the previous outputs exactly as they
+    were, and no temporary file. The native engine (default) also
     writes the query store ``out_dir/kg.oxigraph/`` that ``kg query --graph
     out_dir/kg.ttl`` opens; ``engine="reference"`` uses pySHACL, owlrl and
     rdflib's serialiser (no store).
@@ -134,21 +141,36 @@ def build(
         from kg.reason import infer
 
         inferred = infer(built.graph)
-    written = [out_dir / GRAPH_FILE]
-    write_rdf(built.graph, written[0], "turtle")
+    from kg.rdfio import serialize
+
+    outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
-        written.append(out_dir / INFERRED_FILE)
-        write_rdf(inferred, written[1], "turtle")
-    return BuildResult(built, report, inferred, written)
+        outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = _Staged()
+    try:
+        for path, data in outputs:
+            staged.file(path, data)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    return BuildResult(built, report, inferred, [path for path, _data in outputs])
 
 
 def _build_native(
     records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
 ) -> BuildResult:
     from kg.build import ontology_triples
-    from kg.rdfio import atomic_write
     from kg.reason import infer_triples
-    from kg.store import BASE, StoreWriter, TermConverter, turtle_bytes, turtle_graph
+    from kg.store import (
+        BASE,
+        STORE_DIR,
+        StoreWriter,
+        TermConverter,
+        turtle_bytes,
+        turtle_graph,
+    )
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -171,6 +193,7 @@ def _build_native(
         # The store fills in a background thread while the main one validates
         # and reasons; it only replaces the old store once the build succeeded.
         writer = StoreWriter(out_dir)
+        staged = _Staged()
         try:
             writer.load_turtle(data, BASE)
             writer.load_triples(ontology_triples(), BASE, conv)
@@ -197,17 +220,103 @@ def _build_native(
                 lap("export turtle")
                 writer.load_turtle(idata, INFERRED_GRAPH)
             written = [out_dir / GRAPH_FILE]
-            atomic_write(written[0], lambda fh: fh.write(data))
+            staged.file(written[0], data)
             if inferred is not None:
                 written.append(out_dir / INFERRED_FILE)
-                atomic_write(written[1], lambda fh: fh.write(idata))
+                staged.file(written[1], idata)
             lap("export turtle")
+            staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
+            staged.commit()
         except BaseException:
+            staged.discard()  # before abort, which removes the folder it made if empty
             writer.abort()
             raise
-        writer.finish(written[0], data, inferred is not None)
         lap("load query store")
     return BuildResult(built, report, inferred, written, timings)
+
+
+class _Staged:
+    """A build's outputs, each first written under a temporary name next to
+    where it goes, then put in place all together (:meth:`commit`) or all
+    removed (:meth:`discard`): the outputs in a folder always come from one
+    build, as far as renames allow."""
+
+    def __init__(self) -> None:
+        self.moves: list[tuple[Path, Path]] = []  # (staged, target), in commit order
+
+    def file(self, target: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        self.moves.append((Path(tmp), target))  # first, so discard removes it if writing fails
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def add(self, staged: Path, target: Path) -> None:
+        """An output made complete under the name ``staged`` (a file or folder)."""
+        self.moves.append((staged, target))
+
+    def discard(self) -> None:
+        for staged, _target in self.moves:
+            _remove(staged)
+        self.moves = []
+
+    def commit(self) -> None:
+        """Put every output in place, or, if one cannot be, none.
+
+        Each old output is kept aside until all the new ones are in place: a
+        file by a hard link (so it is never missing: a query reading it meanwhile
+        gets the old file or the new), a folder by renaming it. If a rename
+        fails, the new outputs placed so far are taken back and the old ones
+        restored, and the error is raised.
+        """
+        done: list[tuple[Path, Path, Path | None, bool, bool]] = []
+        try:
+            for staged, target in self.moves:
+                aside, linked = None, False
+                if os.path.lexists(target):
+                    aside = target.with_name(f".{target.name}.old")
+                    _remove(aside)  # left by a build that crashed here
+                    linked = not target.is_dir() and _try_link(target, aside)
+                    if not linked:
+                        os.replace(target, aside)
+                done.append((staged, target, aside, linked, False))
+                os.replace(staged, target)
+                done[-1] = (staged, target, aside, linked, True)
+        except BaseException:
+            # Undo all that can be undone; the first error is the one to report.
+            for staged, target, aside, linked, placed in reversed(done):
+                if placed and not linked:
+                    with contextlib.suppress(OSError):
+                        os.replace(target, staged)  # discard removes it there
+                if linked and not placed:
+                    _remove(aside)  # a second name of the old file, still in place
+                elif aside is not None:
+                    with contextlib.suppress(OSError):  # else it stays aside, not lost
+                        os.replace(aside, target)
+            raise
+        for _staged, _target, aside, _linked, _placed in done:
+            if aside is not None:
+                _remove(aside)
+        self.moves = []
+
+
+def _try_link(src: Path, dst: Path) -> bool:
+    try:
+        os.link(src, dst)
+    except OSError:  # no hard links on this file system: renamed aside instead
+        return False
+    return True
+
+
+def _remove(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -190,8 +189,10 @@ class StoreWriter:
 
     Oxigraph's bulk loader parses and indexes without holding the GIL, so the
     store fills while the build validates and reasons on the main thread (at
-    1M triples that hides most of the store's cost). Nothing replaces the old
-    store until :meth:`finish`; :meth:`abort` leaves it untouched.
+    1M triples that hides most of the store's cost). :meth:`ready` finishes it
+    under a temporary name, for the caller to put in place together with the
+    files of the same build; :meth:`abort` removes it and leaves the old
+    store untouched.
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -204,7 +205,7 @@ class StoreWriter:
             shutil.rmtree(self.tmp)
         self._made_dir = not out_dir.exists()
         out_dir.mkdir(parents=True, exist_ok=True)
-        self.store = self.ox.Store(str(self.tmp))
+        self.store: Any = self.ox.Store(str(self.tmp))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
         self._jobs: list[Any] = []
 
@@ -231,28 +232,25 @@ class StoreWriter:
             self._pool.shutdown(wait=True)
 
     def abort(self) -> None:
+        """Drop the new store (whether or not :meth:`ready` finished it); the
+        old store stays as it was."""
         # The build failed already: its error is the one to report.
         with contextlib.suppress(Exception):
             self._wait()
-        del self.store
+        self.store = None  # closes it: RocksDB keeps files open until then
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self._made_dir:  # a failed build leaves no trace, not even its folder
             with contextlib.suppress(OSError):
                 self.out_dir.rmdir()
 
-    def finish(self, graph_file: Path, data: bytes, inferred: bool) -> Path:
-        """Wait for the loads, stamp the store with the size and digest of
-        ``graph_file``, whose bytes are ``data`` (so a stale store is never
-        used), and put it in place of the old one."""
-        try:
-            self._wait()
-            self.store.optimize()
-            self.store.flush()
-        except BaseException:
-            del self.store
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
-        del self.store
+    def ready(self, graph_file: Path, data: bytes, inferred: bool) -> Path:
+        """Wait for the loads, close the store and stamp it with the size and
+        digest of ``graph_file``, whose bytes are ``data`` (so a stale store is
+        never used); return its folder, to be renamed to ``out_dir/kg.oxigraph``."""
+        self._wait()
+        self.store.optimize()
+        self.store.flush()
+        self.store = None
         stamp = {
             "layout": LAYOUT,
             "graph": graph_file.name,
@@ -261,16 +259,7 @@ class StoreWriter:
             "size": len(data),
         }
         (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
-        target = self.out_dir / STORE_DIR
-        old = self.out_dir / f".{STORE_DIR}.old"
-        if old.exists():
-            shutil.rmtree(old)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(self.tmp, target)
-        if old.exists():
-            shutil.rmtree(old)
-        return target
+        return self.tmp
 
 
 def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:

@@ -1,0 +1,104 @@
+"""Failed builds: the outputs of the last good build stay exactly as they were,
+and nothing a failed build made is left behind."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every file and folder under ``root``, with the bytes of each file."""
+    out: dict[str, bytes | None] = {}
+    for p in sorted(root.rglob("*")):
+        out[p.relative_to(root).as_posix()] = None if p.is_dir() else p.read_bytes()
+    return out
+
+
+def _change_records(mini: Path) -> None:
+    # Asserted and inferred triples both change (fewer participants, so fewer
+    # kg:participatesIn entailments): an output left half-replaced shows.
+    f = mini / "events.yaml"
+    text = f.read_text(encoding="utf-8")
+    new = text.replace("participant: [alice, org-division]", "participant: [alice]")
+    assert new != text
+    f.write_text(new, encoding="utf-8")
+
+
+def _fail_rename_to(monkeypatch, name: str) -> None:
+    """The first rename onto a path called ``name`` fails, as on a full or
+    read-only disk."""
+    real = os.replace
+    failed = []
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).name == name and not failed:
+            failed.append(dst)
+            raise OSError(errno.EIO, "rename failed (simulated)")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def _fail_write_of(monkeypatch, name: str) -> None:
+    """Flushing a file whose name starts with ``.name`` or ``name`` to disk
+    fails with "no space left", as a full disk does."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell which file a descriptor is")
+    real = os.fsync
+
+    def fsync(fd):
+        written = Path(os.readlink(f"/proc/self/fd/{fd}")).name
+        if written.startswith((name, f".{name}")):
+            raise OSError(errno.ENOSPC, "no space left on device (simulated)")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+FAULTS = {
+    "writing kg-inferred.ttl": lambda mp: _fail_write_of(mp, "kg-inferred.ttl"),
+    "renaming kg-inferred.ttl": lambda mp: _fail_rename_to(mp, "kg-inferred.ttl"),
+    "renaming kg.ttl": lambda mp: _fail_rename_to(mp, "kg.ttl"),
+    "putting the store in place": lambda mp: _fail_rename_to(mp, "kg.oxigraph"),
+}
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_failed_build_keeps_every_previous_output(
+    fault, engine, invoke, mini, tmp_path, monkeypatch
+):
+    if engine == "reference" and fault == "putting the store in place":
+        pytest.skip("the reference engine writes no store")
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason", "--engine", engine]
+    assert invoke(*args).exit_code == 0
+    before = _tree(out)
+    assert "kg.ttl" in before and "kg-inferred.ttl" in before
+    _change_records(mini)
+
+    with monkeypatch.context() as mp:
+        FAULTS[fault](mp)
+        with pytest.raises(OSError, match="simulated"):
+            invoke(*args, "--full")
+    assert _tree(out) == before
+
+    # The same build without the fault changes both files: the check above
+    # would have seen either of them replaced.
+    assert invoke(*args, "--full").exit_code == 0
+    after = _tree(out)
+    assert after["kg.ttl"] != before["kg.ttl"]
+    assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
+
+
+def test_failed_first_build_writes_nothing(invoke, mini, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    _fail_rename_to(monkeypatch, "kg.oxigraph")
+    with pytest.raises(OSError, match="simulated"):
+        invoke("build", str(mini), "-o", str(out), "--reason")
+    assert _tree(out) == {}
