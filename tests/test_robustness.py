@@ -102,3 +102,37 @@ def test_failed_first_build_writes_nothing(invoke, mini, tmp_path, monkeypatch):
     with pytest.raises(OSError, match="simulated"):
         invoke("build", str(mini), "-o", str(out), "--reason")
     assert _tree(out) == {}
+
+
+def _break_records(mini: Path) -> None:
+    # A statement without a speaker: well-formed, but it does not conform.
+    f = mini / "events.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("  speaker: alice\n", ""), encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_non_conforming_build_leaves_no_folder(engine, invoke, mini, tmp_path):
+    _break_records(mini)
+    out = tmp_path / "a" / "b" / "c"
+    result = invoke("build", str(mini), "-o", str(out), "--engine", engine)
+    assert result.exit_code == 1
+    assert "VIOLATION: " in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_failed_build_removes_only_the_folders_it_made(engine, invoke, mini, tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.txt").write_text("mine\n", encoding="utf-8")
+    _fail_rename_to(monkeypatch, "kg.ttl")
+    with pytest.raises(OSError, match="simulated"):
+        invoke("build", str(mini), "-o", str(tmp_path / "a" / "b" / "c"), "--engine", engine)
+    assert _tree(tmp_path / "a") == {"keep.txt": b"mine\n"}
+
+
+def test_output_folder_under_a_file_fails_as_before(invoke, mini, tmp_path):
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    with pytest.raises(NotADirectoryError):
+        invoke("build", str(mini), "-o", str(tmp_path / "afile" / "b" / "c"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "records"]

@@ -142,11 +142,12 @@ def build(
 
         inferred = infer(built.graph)
     from kg.rdfio import serialize
+    from kg.store import create_dirs, remove_created_dirs
 
     outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
         outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    made = create_dirs(out_dir)
     staged = _Staged()
     try:
         for path, data in outputs:
@@ -154,6 +155,7 @@ def build(
         staged.commit()
     except BaseException:
         staged.discard()
+        remove_created_dirs(made)
         raise
     return BuildResult(built, report, inferred, [path for path, _data in outputs])
 
@@ -228,7 +230,7 @@ def _build_native(
             staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
             staged.commit()
         except BaseException:
-            staged.discard()  # before abort, which removes the folder it made if empty
+            staged.discard()  # before abort, which removes the folders it made if empty
             writer.abort()
             raise
         lap("load query store")

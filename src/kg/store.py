@@ -184,6 +184,35 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def create_dirs(path: Path) -> list[Path]:
+    """Create the folder ``path`` and its missing parents, as ``mkdir -p`` does
+    (and raising as it does); return the folders made, innermost first, for
+    :func:`remove_created_dirs`."""
+    missing = []
+    p = path
+    while not p.exists() and not p.is_symlink() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        remove_created_dirs(missing)
+        raise
+    return missing
+
+
+def remove_created_dirs(made: list[Path]) -> None:
+    """Remove folders :func:`create_dirs` made, innermost first, each only while
+    empty: a failed command leaves no trace, and never takes what else is there."""
+    for d in made:
+        try:
+            d.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return  # not empty: something else uses it, and so its parents
+
+
 class StoreWriter:
     """Writes a fresh ``out_dir/kg.oxigraph`` store in a background thread.
 
@@ -191,8 +220,8 @@ class StoreWriter:
     store fills while the build validates and reasons on the main thread (at
     1M triples that hides most of the store's cost). :meth:`ready` finishes it
     under a temporary name, for the caller to put in place together with the
-    files of the same build; :meth:`abort` removes it and leaves the old
-    store untouched.
+    files of the same build; :meth:`abort` removes it, and the folders the
+    writer made, leaving the old store untouched.
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -203,9 +232,13 @@ class StoreWriter:
         self.tmp = out_dir / f".{STORE_DIR}.tmp"
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
-        self._made_dir = not out_dir.exists()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.store: Any = self.ox.Store(str(self.tmp))
+        self._made_dirs = create_dirs(out_dir)
+        try:
+            self.store: Any = self.ox.Store(str(self.tmp))
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            remove_created_dirs(self._made_dirs)
+            raise
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
         self._jobs: list[Any] = []
 
@@ -232,16 +265,14 @@ class StoreWriter:
             self._pool.shutdown(wait=True)
 
     def abort(self) -> None:
-        """Drop the new store (whether or not :meth:`ready` finished it); the
-        old store stays as it was."""
+        """Drop the new store (whether or not :meth:`ready` finished it) and the
+        folders the writer made; the old store stays as it was."""
         # The build failed already: its error is the one to report.
         with contextlib.suppress(Exception):
             self._wait()
         self.store = None  # closes it: RocksDB keeps files open until then
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if self._made_dir:  # a failed build leaves no trace, not even its folder
-            with contextlib.suppress(OSError):
-                self.out_dir.rmdir()
+        remove_created_dirs(self._made_dirs)
 
     def ready(self, graph_file: Path, data: bytes, inferred: bool) -> Path:
         """Wait for the loads, close the store and stamp it with the size and
