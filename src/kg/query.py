@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from rdflib import Graph, Literal, URIRef, Variable
@@ -332,17 +332,138 @@ _CLAUSE_WORDS = {"SELECT": "select", "GROUP": "modifier", "ORDER": "modifier",
 _BIND_VALUES = re.compile(r"^#\+\s*bind:\s*values\b", re.MULTILINE)
 
 
+class _Slots:
+    """Follows the triple patterns of a query, token by token, to tell where
+    each one stands: a subject, a predicate ("verb"), an object, a graph name.
+
+    Only what decides whether a literal may be written there: SPARQL takes one
+    as a subject or an object, in an expression or a collection, but not as a
+    predicate (``?s "fr" ?o`` is a syntax error) nor a graph name. Where it
+    cannot tell, it says so, and the caller binds by VALUES, which is always
+    right.
+    """
+
+    # Each frame: [kind, slot]. Kinds: "group" ({ }), "bnode" ([ ]), "coll" (a
+    # collection), "expr" (an expression's parentheses), "path" (a path's).
+    # Slots in a group or bnode: S, V, O (what the next term is), "after" (an
+    # object was given), "kw" (after a keyword), "graph" (after GRAPH).
+    _ADVANCE: ClassVar[dict[str, str]] = {"S": "V", "V": "O", "O": "after"}
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.frames: list[list[str]] = []
+        self.last = ["", ""]  # the two tokens before this one
+
+    def literal_ok(self) -> bool:
+        """Whether a literal may stand where the next term goes."""
+        if not self.frames:
+            return False  # outside the patterns: a DESCRIBE target, say
+        kind, slot = self.frames[-1]
+        if kind in ("expr", "coll"):
+            return True
+        return kind in ("group", "bnode") and slot in ("S", "O")
+
+    def _term(self) -> None:
+        frame = self.frames[-1] if self.frames else None
+        if frame and frame[0] in ("group", "bnode"):
+            if frame[1] == "graph":
+                frame[1] = "kw"
+            else:
+                frame[1] = self._ADVANCE.get(frame[1], frame[1])
+
+    def step(self, kind: str | None, tok: str, start: int) -> None:
+        """Move past the token ``tok`` (of :data:`guard._TOKEN`'s ``kind``) at ``start``."""
+        frame = self.frames[-1] if self.frames else None
+        datatype = self.last == ["^", "^"]  # `"2"^^xsd:date`: still the literal
+        self.last = [self.last[1], tok]
+        before = self.text[start - 1] if start else ""
+        if tok in ("{", "[", "("):
+            self.frames.append(self._opened(tok, frame))
+            return
+        if kind == "close":
+            self._close(tok)
+            return
+        if frame is None or frame[0] not in ("group", "bnode") or datatype:
+            return  # inside an expression, a collection or a path: nothing to follow
+        if kind == "word":
+            word = tok.upper()
+            if before.isdigit():
+                pass  # the exponent of a number: `1e5` reads as 1 and e5
+            elif word in ("A", "TRUE", "FALSE", "UNDEF"):
+                self._term()
+            else:
+                frame[1] = "graph" if word == "GRAPH" else "kw"
+        elif kind in ("var", "iri", "string"):
+            self._term()
+        elif kind == "pname":
+            self._term()
+            if tok.endswith("."):  # `kg:Person.` ends the triple: a name cannot end with "."
+                frame[1] = "S"
+        elif kind == "other":
+            after = self.text[start + 1 : start + 2]
+            if tok == "." and not (before.isdigit() and after.isdigit()):
+                frame[1] = "S"
+            elif tok == ";":
+                frame[1] = "V"
+            elif tok == ",":
+                frame[1] = "O"
+            elif tok in ("/", "|") and frame[1] == "O":
+                frame[1] = "V"  # a path goes on
+            elif tok.isdigit() and not (before.isdigit() or before == "."):
+                self._term()  # a number's first digit
+        # A language tag, `^^` and path modifiers (^ ! * + ?) change nothing.
+
+    @staticmethod
+    def _opened(tok: str, frame: list[str] | None) -> list[str]:
+        if tok == "{":
+            return ["group", "S"]
+        if tok == "[":
+            return ["bnode", "V"]
+        # A collection as a subject or object; a path group as a predicate;
+        # else (after FILTER, BIND, a function name) an expression.
+        if frame is None:
+            return ["expr", ""]
+        if frame[0] in ("group", "bnode"):
+            kind = {"S": "coll", "O": "coll", "V": "path"}.get(frame[1], "expr")
+        else:
+            kind = frame[0]  # nested in a collection, a path or an expression
+        return [kind, ""]
+
+    def _close(self, tok: str) -> None:
+        closed = self.frames.pop()[0] if self.frames else ""
+        outer = self.frames[-1] if self.frames else None
+        if outer is None or outer[0] not in ("group", "bnode"):
+            return
+        if tok == "}":
+            outer[1] = "S"  # a group pattern ends: the next triple starts
+        elif closed == "path":
+            outer[1] = "O"
+        elif closed == "expr":
+            if outer[1] == "kw":
+                outer[1] = "S"  # FILTER(...), BIND(...) ends
+        else:
+            self._term()  # a [ ] or ( ) stood as a term
+
+
 def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
     """Write each bound variable's term in its place wherever SPARQL allows a term
     there, and say which variables were left (those still need a VALUES block).
 
     >>> _substitute('SELECT ?x WHERE { ?x ?p ?lang FILTER(BOUND(?lang)) }', {"lang": '"fr"'})
     ('SELECT ?x WHERE { ?x ?p "fr" FILTER(BOUND(?lang)) }', {'lang'})
+
+    A literal (as Oxigraph writes the term: a quoted string) is written only
+    where SPARQL takes one (:class:`_Slots`): as a predicate it would be a
+    syntax error where rdflib's initBindings finds no match.
+
+    >>> _substitute('SELECT ?x WHERE { ?x ?lang ?o }', {"lang": '"fr"'})
+    ('SELECT ?x WHERE { ?x ?lang ?o }', {'lang'})
     """
     out: list[str] = []
     left: set[str] = set()
     clause = None
     prev: list[str] = ["", ""]  # the two tokens before this one, upper-cased
+    slots = _Slots(text)
     for m in guard._TOKEN.finditer(text):
         kind, tok = m.lastgroup, m.group()
         if kind in ("ws", "comment"):
@@ -357,10 +478,17 @@ def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
         elif (kind == "word" and tok.upper() == "WHERE") or tok in ("{", "}"):
             clause = None
         elif kind == "var" and tok[1:] in terms:
-            if clause or prev[1] == "AS" or prev == ["BOUND", "("]:
+            term = terms[tok[1:]]
+            if (
+                clause
+                or prev[1] == "AS"
+                or prev == ["BOUND", "("]
+                or (term.startswith('"') and not slots.literal_ok())
+            ):
                 left.add(tok[1:])
             else:
-                tok = terms[tok[1:]]
+                tok = term
+        slots.step(kind, m.group(), m.start())
         out.append(tok)
         prev = [prev[1], m.group().upper()]
     return "".join(out), left
