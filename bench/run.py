@@ -46,6 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
 RESULTS_JSON = HERE / "results.json"
+PARTIAL = HERE / "results.partial.json"
 BEGIN = "<!-- bench/run.py: begin -->"
 END = "<!-- bench/run.py: end -->"
 QUERY_CAP = 30.0  # seconds, for a native query's first run
@@ -423,7 +424,8 @@ def main() -> None:
                 }
             )
             print(json.dumps(results[-1]["cli"]), file=sys.stderr, flush=True)
-            (HERE / "results.partial.json").write_text(json.dumps(results) + "\n", encoding="utf-8")
+            if not args.no_write:  # what a long run measured survives its crash
+                PARTIAL.write_text(json.dumps(results) + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     info = machine()
@@ -437,6 +439,7 @@ def main() -> None:
         encoding="utf-8",
     )
     write(table)
+    PARTIAL.unlink(missing_ok=True)
 
 
 def write(table: str) -> None:
