@@ -293,3 +293,31 @@ def test_native_binding_writes_a_literal_only_where_sparql_allows_one():
         text.replace("?d", "<http://x.test/d>"),
         set(),
     )
+
+
+@pytest.mark.parametrize(
+    ("param", "error"),
+    [
+        ("on: {type: date, description: A day}", None),
+        ("no: {type: lang, default: no, description: Norwegian}", None),
+        ("2013: {type: date}", "must be a SPARQL variable name"),
+        ("day: {type: date, optional: yes}", "optional must be true or false"),
+    ],
+)
+def test_query_header_reads_yaml_words_as_text(tmp_path, param, error):
+    from kg.errors import BadInput
+    from kg.query import parse_query_file
+
+    path = tmp_path / "words.rq"
+    path.write_text(
+        f"#+ title: T\n#+ description: D\n#+ params:\n#+   {param}\n"
+        "SELECT * WHERE { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    if error:
+        with pytest.raises(BadInput, match=error):
+            parse_query_file(path)
+        return
+    (p,) = parse_query_file(path).params
+    assert p.name == param.split(":")[0]
+    assert p.default in (None, "no")

@@ -37,6 +37,22 @@ from kg.validate import compact
 PARAM_TYPES = ("iri", "string", "lang", "date", "integer")
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _HeaderLoader(yaml.SafeLoader):
+    """YAML 1.2's booleans: only true/false. YAML 1.1 (PyYAML's default) also
+    reads yes/no/on/off as booleans, which turned a parameter named ``on``
+    into ``True``."""
+
+
+_HeaderLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_HeaderLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 _FORM_RE = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 
 
@@ -95,7 +111,7 @@ def parse_query_file(path: Path) -> CannedQuery:
         if line.startswith("#+")
     )
     try:
-        meta: dict[str, Any] = yaml.safe_load(header) or {}
+        meta: dict[str, Any] = yaml.load(header, Loader=_HeaderLoader) or {}
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: malformed '#+' header: {exc}") from None
     name = path.stem
@@ -106,8 +122,12 @@ def parse_query_file(path: Path) -> CannedQuery:
             raise BadInput(f"{path}: header needs '#+ {key}: ...'")
     params = []
     for pname, spec in (meta.get("params") or {}).items():
+        if not isinstance(pname, str) or not _VAR_RE.match(pname):
+            raise BadInput(f"{path}: parameter {pname!r} must be a SPARQL variable name")
         if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
             raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
+        if not isinstance(spec.get("optional", False), bool):
+            raise BadInput(f"{path}: parameter {pname!r}: optional must be true or false")
         default = spec.get("default")
         params.append(
             Param(
