@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
+from kg.errors import WriteFailed
 from kg.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
 from kg.pipeline import load
 from kg.rdfio import RDF_FORMATS
@@ -119,7 +122,7 @@ def test_atomic_write_failure_mid_stream(tmp_path):
         fh.write(b"partial")
         raise OSError("interrupted")
 
-    with pytest.raises(OSError):
+    with pytest.raises(WriteFailed, match=f"^cannot write {re.escape(str(out))}: interrupted$"):
         atomic_write(out, half)
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.ttl"]

@@ -9,6 +9,7 @@ import pytest
 from rdflib import OWL, RDF, URIRef
 
 from kg.build import load_ontology, records_to_graph
+from kg.errors import WriteFailed
 from kg.namespaces import KG
 from kg.query import catalog
 from kg.records import load_records
@@ -229,7 +230,7 @@ def test_failed_write_leaves_the_old_site(tmp_path, mini_site, monkeypatch):
         return original(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", flaky)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteFailed, match=f"^cannot write {re.escape(str(out))}: disk full$"):
         write_site(mini_site, out)
     monkeypatch.undo()
     assert sorted(p.name for p in out.rglob("*")) == before

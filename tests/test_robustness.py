@@ -59,12 +59,35 @@ def _fail_write_of(monkeypatch, name: str) -> None:
     monkeypatch.setattr(os, "fsync", fsync)
 
 
+# fault -> (how to cause it, the output the error names, why it says it failed)
 FAULTS = {
-    "writing kg-inferred.ttl": lambda mp: _fail_write_of(mp, "kg-inferred.ttl"),
-    "renaming kg-inferred.ttl": lambda mp: _fail_rename_to(mp, "kg-inferred.ttl"),
-    "renaming kg.ttl": lambda mp: _fail_rename_to(mp, "kg.ttl"),
-    "putting the store in place": lambda mp: _fail_rename_to(mp, "kg.oxigraph"),
+    "writing kg-inferred.ttl": (
+        lambda mp: _fail_write_of(mp, "kg-inferred.ttl"),
+        "kg-inferred.ttl",
+        "no space left on device (simulated)",
+    ),
+    "renaming kg-inferred.ttl": (
+        lambda mp: _fail_rename_to(mp, "kg-inferred.ttl"),
+        "kg-inferred.ttl",
+        "rename failed (simulated)",
+    ),
+    "renaming kg.ttl": (
+        lambda mp: _fail_rename_to(mp, "kg.ttl"),
+        "kg.ttl",
+        "rename failed (simulated)",
+    ),
+    "putting the store in place": (
+        lambda mp: _fail_rename_to(mp, "kg.oxigraph"),
+        "kg.oxigraph",
+        "rename failed (simulated)",
+    ),
 }
+
+
+def _fails_writing(result, path: Path, why: str) -> None:
+    """The command failed on a write that is not the user's fault: exit 4 and
+    one line naming the output."""
+    assert (result.exit_code, result.output) == (4, f"Error: cannot write {path}: {why}\n")
 
 
 @pytest.mark.parametrize("engine", ["native", "reference"])
@@ -81,10 +104,10 @@ def test_failed_build_keeps_every_previous_output(
     assert "kg.ttl" in before and "kg-inferred.ttl" in before
     _change_records(mini)
 
+    inject, name, why = FAULTS[fault]
     with monkeypatch.context() as mp:
-        FAULTS[fault](mp)
-        with pytest.raises(OSError, match="simulated"):
-            invoke(*args, "--full")
+        inject(mp)
+        _fails_writing(invoke(*args, "--full"), out / name, why)
     assert _tree(out) == before
 
     # The same build without the fault changes both files: the check above
@@ -99,8 +122,8 @@ def test_failed_first_build_writes_nothing(invoke, mini, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     _fail_rename_to(monkeypatch, "kg.oxigraph")
-    with pytest.raises(OSError, match="simulated"):
-        invoke("build", str(mini), "-o", str(out), "--reason")
+    result = invoke("build", str(mini), "-o", str(out), "--reason")
+    _fails_writing(result, out / "kg.oxigraph", "rename failed (simulated)")
     assert _tree(out) == {}
 
 
@@ -126,13 +149,53 @@ def test_failed_build_removes_only_the_folders_it_made(engine, invoke, mini, tmp
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "keep.txt").write_text("mine\n", encoding="utf-8")
     _fail_rename_to(monkeypatch, "kg.ttl")
-    with pytest.raises(OSError, match="simulated"):
-        invoke("build", str(mini), "-o", str(tmp_path / "a" / "b" / "c"), "--engine", engine)
+    out = tmp_path / "a" / "b" / "c"
+    result = invoke("build", str(mini), "-o", str(out), "--engine", engine)
+    _fails_writing(result, out / "kg.ttl", "rename failed (simulated)")
     assert _tree(tmp_path / "a") == {"keep.txt": b"mine\n"}
 
 
-def test_output_folder_under_a_file_fails_as_before(invoke, mini, tmp_path):
-    (tmp_path / "afile").write_text("", encoding="utf-8")
-    with pytest.raises(NotADirectoryError):
-        invoke("build", str(mini), "-o", str(tmp_path / "afile" / "b" / "c"))
+# Each command that writes to -o, with the path to give it under ``afile``.
+WRITERS = {
+    "build": lambda mini: ["build", str(mini), "--reason"],
+    "build --engine reference": lambda mini: ["build", str(mini), "--engine", "reference"],
+    "export": lambda mini: ["export", "--records", str(mini)],
+    "report": lambda mini: ["report", "--records", str(mini)],
+    "validate": lambda mini: ["validate", str(mini)],
+    "query": lambda mini: ["query", "timeline", "--records", str(mini)],
+}
+
+
+@pytest.mark.parametrize("command", list(WRITERS))
+def test_output_path_under_a_file_is_refused(command, invoke, mini, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # relative -o, as typed
+    Path("afile").write_text("", encoding="utf-8")
+    out = Path("afile", "b", "c.ttl")
+    result = invoke(*WRITERS[command](mini), "-o", str(out))
+    where = out.resolve() if command == "report" else out  # the report names it in full
+    blocker = Path("afile").resolve() if command == "report" else Path("afile")
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write {where}: {blocker} is a file, not a folder\n",
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "records"]
+    assert Path("afile").read_bytes() == b""
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_output_folder_without_permission_is_refused(engine, invoke, mini, tmp_path, monkeypatch):
+    out = tmp_path / "locked" / "out"
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if Path(path) == out:  # as for a folder the user may not write in
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    result = invoke("build", str(mini), "-o", str(out), "--engine", engine)
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write {out}: Permission denied\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]  # locked/ removed again

@@ -162,7 +162,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.
 
     Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input
-    or usage error, 3 remote store or network failure.
+    or usage error, 3 remote store or network failure, 4 an output could not
+    be written (disk full, I/O error).
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

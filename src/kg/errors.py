@@ -2,17 +2,22 @@
 
 The CLI turns these into a one-line ``Error: …`` and the exit code; nothing
 else in kg decides exit codes. Codes: 0 success, 1 data does not conform,
-2 bad input / refused request / usage error, 3 remote store or network failure.
+2 bad input / refused request / usage error (an output path that cannot be
+written too), 3 remote store or network failure, 4 an output could not be
+written (disk full, I/O error).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_BAD_INPUT = 2
 EXIT_REMOTE = 3
+EXIT_WRITE = 4
 
 
 @dataclass(frozen=True)
@@ -77,3 +82,51 @@ class RemoteError(KgError):
     """A remote store or the network failed."""
 
     exit_code = EXIT_REMOTE
+
+
+class OutputError(KgError):
+    """An output path kg cannot write to: it runs through a file, names a file
+    where a folder goes, or kg may not write there. The user's to fix."""
+
+
+class WriteFailed(KgError):
+    """Writing an output failed on a path that was fine: a full disk, an I/O
+    error. Not the user's command, nor the data: its own exit code."""
+
+    exit_code = EXIT_WRITE
+
+
+# What a write to a path the user gave raises when the path itself is wrong;
+# any other errno is the machine's (ENOSPC, EDQUOT, EIO, ...).
+_BAD_PATH = frozenset(
+    {
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.EISDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+    }
+)
+
+
+def write_error(path: Path, exc: OSError) -> KgError:
+    """The error to raise for ``exc``, met while writing the output ``path``.
+
+    The message names ``path`` (what the user asked for), not the temporary
+    name the OS error may carry.
+    """
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno not in _BAD_PATH:
+        return WriteFailed(f"cannot write {path}: {why}")
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        # mkdir -p through a file says only "not a directory" or "file exists"
+        # about some path: name the file in the way.
+        for p in (path, *path.parents):
+            if p.is_symlink() or p.exists():
+                if not p.is_dir():
+                    why = f"{p} is a file, not a folder"
+                break
+    return OutputError(f"cannot write {path}: {why}")

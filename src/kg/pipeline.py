@@ -21,7 +21,7 @@ from typing import Any
 from rdflib import Dataset, Graph
 
 from kg.build import BuiltGraph, load_ontology, record_iri, records_to_graph
-from kg.errors import BadInput, NotConforming, UsageError
+from kg.errors import BadInput, NotConforming, UsageError, write_error
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from kg.rdfio import RDF_FORMATS, format_from_path, is_dataset_format, parse_rdf, write_rdf
 from kg.records import load_records
@@ -247,12 +247,15 @@ class _Staged:
         self.moves: list[tuple[Path, Path]] = []  # (staged, target), in commit order
 
     def file(self, target: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        self.moves.append((Path(tmp), target))  # first, so discard removes it if writing fails
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise write_error(target, exc) from exc
 
     def add(self, staged: Path, target: Path) -> None:
         """An output made complete under the name ``staged`` (a file or folder)."""
@@ -273,8 +276,10 @@ class _Staged:
         restored, and the error is raised.
         """
         done: list[tuple[Path, Path, Path | None, bool, bool]] = []
+        current: Path | None = None  # the output being put in place, to name in an error
         try:
             for staged, target in self.moves:
+                current = target
                 aside, linked = None, False
                 if os.path.lexists(target):
                     aside = target.with_name(f".{target.name}.old")
@@ -285,7 +290,7 @@ class _Staged:
                 done.append((staged, target, aside, linked, False))
                 os.replace(staged, target)
                 done[-1] = (staged, target, aside, linked, True)
-        except BaseException:
+        except BaseException as exc:
             # Undo all that can be undone; the first error is the one to report.
             for staged, target, aside, linked, placed in reversed(done):
                 if placed and not linked:
@@ -296,6 +301,8 @@ class _Staged:
                 elif aside is not None:
                     with contextlib.suppress(OSError):  # else it stays aside, not lost
                         os.replace(aside, target)
+            if isinstance(exc, OSError) and current is not None:
+                raise write_error(current, exc) from exc
             raise
         for _staged, _target, aside, _linked, _placed in done:
             if aside is not None:

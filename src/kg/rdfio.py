@@ -19,7 +19,7 @@ from typing import IO
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from kg import guard
-from kg.errors import BadInput, UsageError
+from kg.errors import BadInput, UsageError, write_error
 
 # name -> (rdflib format, extensions, keeps named graphs)
 RDF_FORMATS: dict[str, tuple[str, tuple[str, ...], bool]] = {
@@ -58,19 +58,25 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
     If ``write`` fails, the temporary file is removed and any previous
-    ``path`` is left exactly as it was.
+    ``path`` is left exactly as it was. An OS error (``path`` under a file, a
+    full disk) is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
         raise
 
 

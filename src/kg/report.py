@@ -46,7 +46,7 @@ from kg.describe import (
     describe,
     record_id,
 )
-from kg.errors import UsageError
+from kg.errors import UsageError, write_error
 from kg.namespaces import KG, PREFIXES
 from kg.validate import Report, compact
 
@@ -1044,8 +1044,11 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
                 f"{out_dir} is not empty and is not a kg report; "
                 "choose another folder with -o (kg will not overwrite it)"
             )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc
     old: Path | None = None
     try:
         for rel, data in files.items():
@@ -1061,10 +1064,12 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
             os.rmdir(old)
             os.replace(out_dir, old)
         os.replace(tmp, out_dir)
-    except BaseException:
+    except BaseException as exc:
         if old is not None and old.exists() and not out_dir.exists():
             os.replace(old, out_dir)
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise write_error(out_dir, exc) from exc
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

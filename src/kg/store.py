@@ -32,6 +32,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg.errors import write_error
 from kg.namespaces import INFERRED_GRAPH, PREFIXES
 
 STORE_DIR = "kg.oxigraph"
@@ -186,8 +187,8 @@ def file_digest(path: Path) -> str:
 
 def create_dirs(path: Path) -> list[Path]:
     """Create the folder ``path`` and its missing parents, as ``mkdir -p`` does
-    (and raising as it does); return the folders made, innermost first, for
-    :func:`remove_created_dirs`."""
+    (raising :func:`kg.errors.write_error`'s error where it fails); return the
+    folders made, innermost first, for :func:`remove_created_dirs`."""
     missing = []
     p = path
     while not p.exists() and not p.is_symlink() and p != p.parent:
@@ -195,8 +196,10 @@ def create_dirs(path: Path) -> list[Path]:
         p = p.parent
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except BaseException:
+    except BaseException as exc:
         remove_created_dirs(missing)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
         raise
     return missing
 
@@ -235,9 +238,11 @@ class StoreWriter:
         self._made_dirs = create_dirs(out_dir)
         try:
             self.store: Any = self.ox.Store(str(self.tmp))
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(self.tmp, ignore_errors=True)
             remove_created_dirs(self._made_dirs)
+            if isinstance(exc, OSError):
+                raise write_error(out_dir / STORE_DIR, exc) from exc
             raise
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
         self._jobs: list[Any] = []
@@ -278,18 +283,21 @@ class StoreWriter:
         """Wait for the loads, close the store and stamp it with the size and
         digest of ``graph_file``, whose bytes are ``data`` (so a stale store is
         never used); return its folder, to be renamed to ``out_dir/kg.oxigraph``."""
-        self._wait()
-        self.store.optimize()
-        self.store.flush()
-        self.store = None
-        stamp = {
-            "layout": LAYOUT,
-            "graph": graph_file.name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "inferred": inferred,
-            "size": len(data),
-        }
-        (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+        try:
+            self._wait()
+            self.store.optimize()
+            self.store.flush()
+            self.store = None
+            stamp = {
+                "layout": LAYOUT,
+                "graph": graph_file.name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "inferred": inferred,
+                "size": len(data),
+            }
+            (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:  # a full disk, mostly: the store is the largest output
+            raise write_error(self.out_dir / STORE_DIR, exc) from exc
         return self.tmp
 
 
