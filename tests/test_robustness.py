@@ -118,6 +118,56 @@ def test_failed_build_keeps_every_previous_output(
     assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
 
 
+# The incremental path also renames the state folder into place.
+INCREMENTAL_FAULTS = {
+    **FAULTS,
+    "putting the state in place": (
+        lambda mp: _fail_rename_to(mp, ".kg-state"),
+        ".kg-state",
+        "rename failed (simulated)",
+    ),
+}
+
+
+def _no_full_build(*args, **kwargs):
+    raise AssertionError("the incremental build fell back to a full one")
+
+
+@pytest.mark.parametrize("fault", list(INCREMENTAL_FAULTS))
+def test_failed_incremental_build_keeps_every_previous_output(
+    fault, invoke, mini, tmp_path, monkeypatch
+):
+    from test_incremental import _same_as_full
+
+    import kg.incremental
+    import kg.pipeline
+
+    # The mini records are three small files: any edit is over the share of
+    # the bytes an incremental build takes on.
+    monkeypatch.setattr(kg.incremental, "MAX_CHANGED_SHARE", 1.0)
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason"]
+    assert invoke(*args).exit_code == 0
+    before = _tree(out)
+    assert ".kg-state/manifest.json" in before and "kg.oxigraph/kg-store.json" in before
+    _change_records(mini)
+
+    inject, name, why = INCREMENTAL_FAULTS[fault]
+    with monkeypatch.context() as mp:
+        inject(mp)
+        # The fault must hit the incremental build itself, not a full one after it.
+        mp.setattr(kg.pipeline, "_build_native", _no_full_build)
+        _fails_writing(invoke(*args), out / name, why)
+    assert _tree(out) == before
+
+    # The state still describes the outputs: the same build without the fault
+    # is incremental, changes both files, and gives what a full build gives.
+    _same_as_full(mini, out, tmp_path, "incremental")
+    after = _tree(out)
+    assert after["kg.ttl"] != before["kg.ttl"]
+    assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
+
+
 def test_failed_first_build_writes_nothing(invoke, mini, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()

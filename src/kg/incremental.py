@@ -55,7 +55,7 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, SH
 
 from kg.build import BuiltGraph, SourceIndex, _Builder
-from kg.errors import BadInput, BadRecords, Location, NotConforming
+from kg.errors import BadInput, BadRecords, Location, NotConforming, write_error
 from kg.namespaces import ID, INFERRED_GRAPH, PREFIXES
 from kg.records import (
     Record,
@@ -111,6 +111,8 @@ def _sha(data: bytes) -> str:
 
 def _link(src: Path, dst: Path) -> None:
     """Share an unchanged state file with the new state (a copy where links fail)."""
+    if not src.is_file():
+        raise Fallback("the state is damaged")
     try:
         os.link(src, dst)
     except OSError:
@@ -155,17 +157,24 @@ def _fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     }
 
 
-def _outputs(out_dir: Path, reason: bool) -> dict[str, Any]:
-    """What the state was written with: a rewritten output makes the state stale."""
+def _outputs(out_dir: Path, reason: bool, staged: dict[str, Path] | None = None) -> dict[str, Any]:
+    """What the state was written with: a rewritten output makes the state stale.
+
+    ``staged`` maps an output's name (or the store's stamp) to where it waits
+    to be put in place: a rename keeps a file's size and modification time.
+    """
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE
     from kg.store import STAMP, STORE_DIR
 
+    at = {GRAPH_FILE: out_dir / GRAPH_FILE, STAMP: out_dir / STORE_DIR / STAMP}
+    if reason:
+        at[INFERRED_FILE] = out_dir / INFERRED_FILE
+    at.update(staged or {})
     out: dict[str, Any] = {}
-    names = [GRAPH_FILE, INFERRED_FILE] if reason else [GRAPH_FILE]
-    for name in names:
-        st = (out_dir / name).stat()
+    for name in [GRAPH_FILE, INFERRED_FILE] if reason else [GRAPH_FILE]:
+        st = at[name].stat()
         out[name] = [st.st_size, st.st_mtime_ns]
-    out[STAMP] = _sha((out_dir / STORE_DIR / STAMP).read_bytes())
+    out[STAMP] = _sha(at[STAMP].read_bytes())
     return out
 
 
@@ -255,7 +264,9 @@ def _read_json(path: Path) -> Any:
 
 
 def drop_state(out_dir: Path) -> None:
-    for name in (STATE_DIR, f"{STATE_DIR}.tmp", f"{STATE_DIR}.old"):
+    # ..kg-state.old: where an incremental build's commit (pipeline._Staged)
+    # keeps the old state aside, left there only by a crash.
+    for name in (STATE_DIR, f"{STATE_DIR}.tmp", f"{STATE_DIR}.old", f".{STATE_DIR}.old"):
         shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
@@ -515,8 +526,7 @@ def _rebuild(
     validate: bool,
     fail_on: str,
 ) -> BuildResult:
-    from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
-    from kg.rdfio import atomic_write
+    from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult, _Staged
     from kg.store import LAYOUT, STAMP, STORE_DIR, TermConverter
 
     state = out_dir / STATE_DIR
@@ -641,55 +651,67 @@ def _rebuild(
         new_inf_ttl = _splice(inferred_file.read_bytes(), _blocks(triples, subjects, conv), conv)
     timer.lap("export turtle")
 
-    # Commit. The state goes first: from here until the new one is in place, a
-    # crash leaves no state, and the next build is a full one.
-    old_state = out_dir / f"{STATE_DIR}.old"
-    shutil.rmtree(old_state, ignore_errors=True)
-    os.replace(state, old_state)
-    if removed or added:
-        atomic_write(graph_file, lambda fh: fh.write(new_ttl))
-    if new_inf_ttl is not None and (inf_removed or inf_added):
-        atomic_write(written[1], lambda fh: fh.write(new_inf_ttl))
-    store.flush()
-    del store
-    stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))
-    stamp.update(sha256=hashlib.sha256(new_ttl).hexdigest(), size=len(new_ttl))
-    (work / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
-    retired = out_dir / f".{STORE_DIR}.old"
-    shutil.rmtree(retired, ignore_errors=True)
-    os.replace(store_dir, retired)
-    os.replace(work, store_dir)
-    shutil.rmtree(retired, ignore_errors=True)
-    timer.lap("update query store")
+    # Every output is made under a temporary name and then all are put in place
+    # together, or none (the full build's way): a failure anywhere leaves
+    # kg.ttl, kg-inferred.ttl, the store and the state as they were. kg.ttl is
+    # renamed first, so that a crash part-way through leaves a kg.ttl the old
+    # state does not describe, and the next build is a full one.
+    staged = _Staged()
+    try:
+        at: dict[str, Path] = {}
+        if removed or added:
+            at[GRAPH_FILE] = staged.file(graph_file, new_ttl)
+        if new_inf_ttl is not None and (inf_removed or inf_added):
+            at[INFERRED_FILE] = staged.file(written[1], new_inf_ttl)
+        try:
+            store.flush()
+            del store  # closed: RocksDB keeps its files open until then
+            stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))
+            stamp.update(sha256=hashlib.sha256(new_ttl).hexdigest(), size=len(new_ttl))
+            (work / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise write_error(store_dir, exc) from exc
+        staged.add(work, store_dir)
+        at[STAMP] = work / STAMP
+        timer.lap("update query store")
 
-    files = {}
-    for display, _path, data in snap.files:
-        key = _key(display)
-        files[display] = {"sha256": _sha(data), "key": key}
-        if display in changed_names:
-            continue
-        for sub, ext in (("files", "copy"), ("index", "json")):
-            _link(old_state / sub / f"{key}.{ext}", tmp / sub / f"{key}.{ext}")
-    per = _split_index(new_built.index)
-    for display in changed_names:
-        _write_json(
-            tmp / "index" / f"{_key(display)}.json", per.get(display, {"nodes": [], "fields": []})
-        )
-    if catalogue_same:
-        _link(old_state / "catalogue.json", tmp / "catalogue.json")
-    else:
-        _write_json(tmp / "catalogue.json", catalogue)
-    if report is not None:
-        _write_json(tmp / "findings.json", _findings_docs(report))
-    counts = dict(manifest["counts"])
-    counts["records"] = len(catalogue)
-    counts["triples"] += len(added) - len(removed)
-    if reason:
-        counts["inferred"] += len(inf_added) - len(inf_removed)
-    manifest = dict(manifest, files=files, counts=counts, outputs=_outputs(out_dir, reason))
-    _write_json(tmp / "manifest.json", manifest)
-    os.replace(tmp, state)
-    shutil.rmtree(old_state, ignore_errors=True)
+        files = {}
+        try:
+            for display, _path, data in snap.files:
+                key = _key(display)
+                files[display] = {"sha256": _sha(data), "key": key}
+                if display in changed_names:
+                    continue
+                for sub, ext in (("files", "copy"), ("index", "json")):
+                    _link(state / sub / f"{key}.{ext}", tmp / sub / f"{key}.{ext}")
+            per = _split_index(new_built.index)
+            for display in changed_names:
+                _write_json(
+                    tmp / "index" / f"{_key(display)}.json",
+                    per.get(display, {"nodes": [], "fields": []}),
+                )
+            if catalogue_same:
+                _link(state / "catalogue.json", tmp / "catalogue.json")
+            else:
+                _write_json(tmp / "catalogue.json", catalogue)
+            if report is not None:
+                _write_json(tmp / "findings.json", _findings_docs(report))
+            counts = dict(manifest["counts"])
+            counts["records"] = len(catalogue)
+            counts["triples"] += len(added) - len(removed)
+            if reason:
+                counts["inferred"] += len(inf_added) - len(inf_removed)
+            outputs = _outputs(out_dir, reason, at)
+            _write_json(
+                tmp / "manifest.json", dict(manifest, files=files, counts=counts, outputs=outputs)
+            )
+        except OSError as exc:
+            raise write_error(state, exc) from exc
+        staged.add(tmp, state)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
     timer.lap("save state")
     return BuildResult(
         new_built,

@@ -246,7 +246,8 @@ class _Staged:
     def __init__(self) -> None:
         self.moves: list[tuple[Path, Path]] = []  # (staged, target), in commit order
 
-    def file(self, target: Path, data: bytes) -> None:
+    def file(self, target: Path, data: bytes) -> Path:
+        """Write ``data`` for ``target``; return the temporary name it is under."""
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
@@ -256,6 +257,7 @@ class _Staged:
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise write_error(target, exc) from exc
+        return Path(tmp)
 
     def add(self, staged: Path, target: Path) -> None:
         """An output made complete under the name ``staged`` (a file or folder)."""
