@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -97,3 +98,22 @@ def test_build_from_any_directory(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert (Path(tmp_path) / "out" / "kg.ttl").exists()
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_build_without_reason_removes_the_older_inferred_file(engine, invoke, mini, tmp_path):
+    """kg-inferred.ttl of an earlier --reason build would not match the new kg.ttl."""
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--engine", engine]
+    assert invoke(*args, "--reason").exit_code == 0
+    assert (out / "kg-inferred.ttl").is_file()
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if line.startswith("Wrote ")] == [
+        f"Wrote {out / 'kg.ttl'}"
+    ]
+    want = [".kg-state", "kg.oxigraph", "kg.ttl"] if engine == "native" else ["kg.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == want
+    # And --reason again writes it again.
+    assert invoke(*args, "--reason").exit_code == 0
+    assert (out / "kg-inferred.ttl").is_file()

@@ -290,8 +290,11 @@ def test_options_and_full_flag(work: tuple[Path, Path], tmp_path: Path) -> None:
     records, out = work
     assert build(records, out, reason=True, full=True).fallback == "--full"
     assert build(records, out, reason=True).mode == "incremental"
-    # Another --reason flag: the state does not fit.
+    # Another --reason flag: the state does not fit. The full build removes
+    # the kg-inferred.ttl of the --reason one.
+    assert (out / "kg-inferred.ttl").is_file()
     assert build(records, out).mode == "full"
+    assert not (out / "kg-inferred.ttl").exists()
     runner = CliRunner()
     result = runner.invoke(cli, ["build", str(records), "-o", str(out), "--full"])
     assert result.exit_code == 0, result.output
@@ -388,3 +391,24 @@ def test_store_in_an_older_layout_is_not_opened(work: tuple[Path, Path]) -> None
     assert open_persisted(out / "kg.ttl", reason=True) is None
     # A query then loads kg.ttl into memory instead, and sees the same graph.
     assert len(open_native(out / "kg.ttl", reason=True)) == rows
+
+
+def test_incremental_build_without_reason_removes_an_inferred_file(
+    work: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """As the full build does: none is left that does not match kg.ttl."""
+    records, out = work
+    inferred = (out / "kg-inferred.ttl").read_bytes()
+    assert build(records, out).mode == "full"
+    (out / "kg-inferred.ttl").write_bytes(inferred)  # not from this build: copied back, say
+    _edit(records, _first_id(records, "g-event-"), "label: {en: ", "label: {en: Renamed ")
+    got = build(records, out)
+    assert got.mode == "incremental", got.fallback
+    assert got.written == [out / "kg.ttl"]
+    assert not (out / "kg-inferred.ttl").exists()
+    fresh = build(records, tmp_path / "fresh", full=True)
+    assert (out / "kg.ttl").read_bytes() == (tmp_path / "fresh" / "kg.ttl").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        p.name for p in (tmp_path / "fresh").iterdir()
+    )
+    assert fresh.written == [tmp_path / "fresh" / "kg.ttl"]

@@ -168,6 +168,29 @@ def test_failed_incremental_build_keeps_every_previous_output(
     assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
 
 
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_failed_build_without_reason_keeps_the_inferred_file(
+    engine, invoke, mini, tmp_path, monkeypatch
+):
+    """The kg-inferred.ttl a build without --reason removes stays if it fails."""
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--engine", engine]
+    assert invoke(*args, "--reason").exit_code == 0
+    before = _tree(out)
+    _change_records(mini)
+    # A rename after kg.ttl's: the native build has moved kg-inferred.ttl aside
+    # by then, the reference one is moving it.
+    last = "kg.oxigraph" if engine == "native" else ".kg-inferred.ttl.old"
+    _fail_rename_to(monkeypatch, last)
+    named = out / ("kg.oxigraph" if engine == "native" else "kg-inferred.ttl")
+    _fails_writing(invoke(*args), named, "rename failed (simulated)")
+    assert _tree(out) == before
+    monkeypatch.undo()
+
+    assert invoke(*args).exit_code == 0
+    assert not (out / "kg-inferred.ttl").exists()
+
+
 def test_failed_first_build_writes_nothing(invoke, mini, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()

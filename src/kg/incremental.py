@@ -663,6 +663,8 @@ def _rebuild(
             at[GRAPH_FILE] = staged.file(graph_file, new_ttl)
         if new_inf_ttl is not None and (inf_removed or inf_added):
             at[INFERRED_FILE] = staged.file(written[1], new_inf_ttl)
+        if not reason:  # as the full build: none from another build stays
+            staged.remove(out_dir / INFERRED_FILE)
         try:
             store.flush()
             del store  # closed: RocksDB keeps its files open until then

@@ -93,7 +93,9 @@ def build(
     conforms. Every output is first written under a temporary name and all are
     renamed into place together once the last is ready; a build that fails at
     any point (a full disk, say) leaves the previous outputs exactly as they
-    were, and no temporary file. The native engine (default) also
+    were, and no temporary file. Without ``reason``, a ``kg-inferred.ttl`` an
+    earlier build left goes with the same step (it would not match the new
+    ``kg.ttl``). The native engine (default) also
     writes the query store ``out_dir/kg.oxigraph/`` that ``kg query --graph
     out_dir/kg.ttl`` opens; ``engine="reference"`` uses pySHACL, owlrl and
     rdflib's serialiser (no store).
@@ -152,6 +154,8 @@ def build(
     try:
         for path, data in outputs:
             staged.file(path, data)
+        if inferred is None:
+            staged.remove(out_dir / INFERRED_FILE)
         staged.commit()
     except BaseException:
         staged.discard()
@@ -226,6 +230,8 @@ def _build_native(
             if inferred is not None:
                 written.append(out_dir / INFERRED_FILE)
                 staged.file(written[1], idata)
+            else:
+                staged.remove(out_dir / INFERRED_FILE)
             lap("export turtle")
             staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
             staged.commit()
@@ -244,7 +250,8 @@ class _Staged:
     build, as far as renames allow."""
 
     def __init__(self) -> None:
-        self.moves: list[tuple[Path, Path]] = []  # (staged, target), in commit order
+        # (staged, target) in commit order; staged None: target is to be removed
+        self.moves: list[tuple[Path | None, Path]] = []
 
     def file(self, target: Path, data: bytes) -> Path:
         """Write ``data`` for ``target``; return the temporary name it is under."""
@@ -263,6 +270,12 @@ class _Staged:
         """An output made complete under the name ``staged`` (a file or folder)."""
         self.moves.append((staged, target))
 
+    def remove(self, target: Path) -> None:
+        """An output this build does not make (kg-inferred.ttl without --reason):
+        an older build's would no longer match the others. It goes with the
+        commit, and stays if the commit fails."""
+        self.moves.append((None, target))
+
     def discard(self) -> None:
         for staged, _target in self.moves:
             _remove(staged)
@@ -277,7 +290,7 @@ class _Staged:
         fails, the new outputs placed so far are taken back and the old ones
         restored, and the error is raised.
         """
-        done: list[tuple[Path, Path, Path | None, bool, bool]] = []
+        done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
         current: Path | None = None  # the output being put in place, to name in an error
         try:
             for staged, target in self.moves:
@@ -286,16 +299,18 @@ class _Staged:
                 if os.path.lexists(target):
                     aside = target.with_name(f".{target.name}.old")
                     _remove(aside)  # left by a build that crashed here
-                    linked = not target.is_dir() and _try_link(target, aside)
+                    # One being removed goes aside by a rename: it is to be gone.
+                    linked = staged is not None and not target.is_dir() and _try_link(target, aside)
                     if not linked:
                         os.replace(target, aside)
                 done.append((staged, target, aside, linked, False))
-                os.replace(staged, target)
+                if staged is not None:
+                    os.replace(staged, target)
                 done[-1] = (staged, target, aside, linked, True)
         except BaseException as exc:
             # Undo all that can be undone; the first error is the one to report.
             for staged, target, aside, linked, placed in reversed(done):
-                if placed and not linked:
+                if placed and not linked and staged is not None:
                     with contextlib.suppress(OSError):
                         os.replace(target, staged)  # discard removes it there
                 if linked and not placed:
