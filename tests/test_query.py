@@ -302,6 +302,7 @@ def test_native_binding_writes_a_literal_only_where_sparql_allows_one():
         ("no: {type: lang, default: no, description: Norwegian}", None),
         ("2013: {type: date}", "must be a SPARQL variable name"),
         ("day: {type: date, optional: yes}", "optional must be true or false"),
+        ("day: {type: date, description: A day (YYYY, YYYY-MM)}", "needs quotes"),
     ],
 )
 def test_query_header_reads_yaml_words_as_text(tmp_path, param, error):

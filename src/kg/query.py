@@ -38,6 +38,7 @@ PARAM_TYPES = ("iri", "string", "lang", "date", "integer")
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PARAM_KEYS = {"type", "default", "description", "optional"}
 
 
 class _HeaderLoader(yaml.SafeLoader):
@@ -126,6 +127,12 @@ def parse_query_file(path: Path) -> CannedQuery:
             raise BadInput(f"{path}: parameter {pname!r} must be a SPARQL variable name")
         if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
             raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
+        unknown = sorted(str(k) for k in spec if k not in _PARAM_KEYS)
+        if unknown:
+            raise BadInput(
+                f"{path}: parameter {pname!r} has unknown keys {unknown} "
+                "(a value with a comma needs quotes)"
+            )
         if not isinstance(spec.get("optional", False), bool):
             raise BadInput(f"{path}: parameter {pname!r}: optional must be true or false")
         default = spec.get("default")
