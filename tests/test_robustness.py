@@ -85,9 +85,9 @@ FAULTS = {
 
 
 def _fails_writing(result, path: Path, why: str) -> None:
-    """The command failed on a write that is not the user's fault: exit 4 and
-    one line naming the output."""
-    assert (result.exit_code, result.output) == (4, f"Error: cannot write {path}: {why}\n")
+    """The command failed on a write that is not the user's fault: exit 2 (the
+    product has four codes) and one line naming the output."""
+    assert (result.exit_code, result.output) == (2, f"Error: cannot write {path}: {why}\n")
 
 
 @pytest.mark.parametrize("engine", ["native", "reference"])

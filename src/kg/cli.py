@@ -161,9 +161,9 @@ def _emit(text: str | bytes, out: Path | None) -> None:
 def cli(ctx: click.Context, debug: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.
 
-    Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input
-    or usage error, 3 remote store or network failure, 4 an output could not
-    be written (disk full, I/O error).
+    Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input,
+    usage error or an output that could not be written, 3 remote store or
+    network failure.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

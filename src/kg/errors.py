@@ -2,9 +2,10 @@
 
 The CLI turns these into a one-line ``Error: …`` and the exit code; nothing
 else in kg decides exit codes. Codes: 0 success, 1 data does not conform,
-2 bad input / refused request / usage error (an output path that cannot be
-written too), 3 remote store or network failure, 4 an output could not be
-written (disk full, I/O error).
+2 bad input / refused request / usage error (an output that cannot be written
+too: a bad ``-o`` path, a full disk), 3 remote store or network failure. The
+four codes are the product's whole vocabulary: a new kind of failure gets its
+own class and message, not a new code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_BAD_INPUT = 2
 EXIT_REMOTE = 3
-EXIT_WRITE = 4
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,8 @@ class OutputError(KgError):
 
 class WriteFailed(KgError):
     """Writing an output failed on a path that was fine: a full disk, an I/O
-    error. Not the user's command, nor the data: its own exit code."""
-
-    exit_code = EXIT_WRITE
+    error. Not the data; the request could not be carried out (exit 2), and
+    nothing was written."""
 
 
 # What a write to a path the user gave raises when the path itself is wrong;
