@@ -117,3 +117,21 @@ def test_build_without_reason_removes_the_older_inferred_file(engine, invoke, mi
     # And --reason again writes it again.
     assert invoke(*args, "--reason").exit_code == 0
     assert (out / "kg-inferred.ttl").is_file()
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_outputs_get_the_usual_file_permissions(engine, invoke, mini, tmp_path):
+    """Not mkstemp's 0600: a new file as the umask says, a replaced one keeps its own."""
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        assert invoke("build", str(mini), "-o", str(out), "--engine", engine).exit_code == 0
+        assert (out / "kg.ttl").stat().st_mode & 0o777 == 0o644
+        (out / "kg.ttl").chmod(0o640)
+        again = invoke("build", str(mini), "-o", str(out), "--engine", engine, "--full")
+        assert again.exit_code == 0, again.output
+        assert (out / "kg.ttl").stat().st_mode & 0o777 == 0o640
+        assert invoke("export", "-o", str(tmp_path / "g.nt")).exit_code == 0
+        assert (tmp_path / "g.nt").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)

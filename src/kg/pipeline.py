@@ -9,7 +9,6 @@ import contextlib
 import gc
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,14 @@ from rdflib import Dataset, Graph
 from kg.build import BuiltGraph, load_ontology, record_iri, records_to_graph
 from kg.errors import BadInput, NotConforming, UsageError, write_error
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
-from kg.rdfio import RDF_FORMATS, format_from_path, is_dataset_format, parse_rdf, write_rdf
+from kg.rdfio import (
+    RDF_FORMATS,
+    format_from_path,
+    is_dataset_format,
+    parse_rdf,
+    temp_file,
+    write_rdf,
+)
 from kg.records import load_records
 from kg.resources import records_dir
 from kg.validate import Report, validate_graph
@@ -256,7 +262,7 @@ class _Staged:
     def file(self, target: Path, data: bytes) -> Path:
         """Write ``data`` for ``target``; return the temporary name it is under."""
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            fd, tmp = temp_file(target)
             self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

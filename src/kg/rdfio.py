@@ -54,6 +54,37 @@ def is_dataset_format(fmt: str) -> bool:
     return RDF_FORMATS[fmt][2]
 
 
+def _umask() -> int:
+    try:  # Linux says it without changing it (os.umask can only set it)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_file(target: Path) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (open descriptor, name), with the
+    permissions ``target`` will keep: its own if it exists, else those a new
+    file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.fchmod(fd, mode)
+    except OSError:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
@@ -63,7 +94,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = temp_file(path)
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:
