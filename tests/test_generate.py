@@ -50,3 +50,37 @@ def test_names_are_invented(tmp_path):
     assert "Invented names and sources; not facts." in text
     for real in ("Abe", "Rasmussen", "Stoltenberg", "Kishida", "NATO", "Japan"):
         assert real not in text
+
+
+def test_output_under_a_file_is_a_clean_error(invoke, tmp_path):
+    (tmp_path / "afile").write_text("x\n", encoding="utf-8")
+    result = invoke("generate", "--events", "5", "-o", str(tmp_path / "afile" / "x"))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write {tmp_path / 'afile' / 'x'}: {tmp_path / 'afile'} is a file, "
+        "not a folder\n",
+    )
+
+
+def test_failed_run_keeps_the_previous_records(invoke, tmp_path, monkeypatch):
+    out = tmp_path / "gen"
+    generate_records(out, 40, seed=1)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    from kg import pipeline
+
+    real = pipeline.temp_file
+    calls = []
+
+    def dying(target):
+        calls.append(target)
+        if len(calls) == 2:  # the second file of the new set
+            raise OSError(28, "No space left on device")
+        return real(target)
+
+    monkeypatch.setattr(pipeline, "temp_file", dying)
+    result = invoke("generate", "--events", "800", "--seed", "2", "-o", str(out))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot write {out / 'generated-00001.yaml'}: No space left on device\n",
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import UsageError
-from kg.rdfio import atomic_write
 
 RECORDS_PER_FILE = 2000
 
@@ -344,21 +343,32 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         raise UsageError("--events must be at least 1")
     if violations < 0:
         raise UsageError("--violations must not be negative")
+    from kg.pipeline import _Staged
+    from kg.store import create_dirs, remove_created_dirs
+
     gen = _Gen(events, seed)
     injected = gen.build(violations)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("generated-*.yaml"):
-        old.unlink()
     summary = Summary(events, len(gen.records), violations=injected)
     header = (
         f"# Synthetic kg records: kg generate --events {events} --seed {seed}"
         f" --violations {violations}\n# Invented names and sources; not facts.\n"
     )
-    for start in range(0, len(gen.records), RECORDS_PER_FILE):
-        chunk = gen.records[start : start + RECORDS_PER_FILE]
-        text = header + "\n".join("\n".join(r) + "\n" for r in chunk)
-        path = out_dir / f"generated-{start // RECORDS_PER_FILE:05d}.yaml"
-        data = text.encode("utf-8")
-        atomic_write(path, lambda fh, data=data: fh.write(data))  # type: ignore[misc]
-        summary.files.append(path)
+    # All files staged, then put in place together with the old set's removal:
+    # a failed run leaves the previous records as they were.
+    made = create_dirs(out_dir)
+    staged = _Staged()
+    try:
+        for start in range(0, len(gen.records), RECORDS_PER_FILE):
+            chunk = gen.records[start : start + RECORDS_PER_FILE]
+            text = header + "\n".join("\n".join(r) + "\n" for r in chunk)
+            path = out_dir / f"generated-{start // RECORDS_PER_FILE:05d}.yaml"
+            staged.file(path, text.encode("utf-8"))
+            summary.files.append(path)
+        for old in sorted(set(out_dir.glob("generated-*.yaml")) - set(summary.files)):
+            staged.remove(old)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        remove_created_dirs(made)
+        raise
     return summary
