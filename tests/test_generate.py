@@ -66,9 +66,9 @@ def test_failed_run_keeps_the_previous_records(invoke, tmp_path, monkeypatch):
     out = tmp_path / "gen"
     generate_records(out, 40, seed=1)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    from kg import pipeline
+    from kg import rdfio
 
-    real = pipeline.temp_file
+    real = rdfio.temp_file
     calls = []
 
     def dying(target):
@@ -77,7 +77,7 @@ def test_failed_run_keeps_the_previous_records(invoke, tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(target)
 
-    monkeypatch.setattr(pipeline, "temp_file", dying)
+    monkeypatch.setattr(rdfio, "temp_file", dying)
     result = invoke("generate", "--events", "800", "--seed", "2", "-o", str(out))
     assert (result.exit_code, result.output) == (
         2,

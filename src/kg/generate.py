@@ -343,8 +343,7 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         raise UsageError("--events must be at least 1")
     if violations < 0:
         raise UsageError("--violations must not be negative")
-    from kg.pipeline import _Staged
-    from kg.store import create_dirs, remove_created_dirs
+    from kg.rdfio import Staged
 
     gen = _Gen(events, seed)
     injected = gen.build(violations)
@@ -355,9 +354,7 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
     )
     # All files staged, then put in place together with the old set's removal:
     # a failed run leaves the previous records as they were.
-    made = create_dirs(out_dir)
-    staged = _Staged()
-    try:
+    with Staged(out_dir) as staged:
         for start in range(0, len(gen.records), RECORDS_PER_FILE):
             chunk = gen.records[start : start + RECORDS_PER_FILE]
             text = header + "\n".join("\n".join(r) + "\n" for r in chunk)
@@ -367,8 +364,4 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         for old in sorted(set(out_dir.glob("generated-*.yaml")) - set(summary.files)):
             staged.remove(old)
         staged.commit()
-    except BaseException:
-        staged.discard()
-        remove_created_dirs(made)
-        raise
     return summary

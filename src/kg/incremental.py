@@ -264,7 +264,7 @@ def _read_json(path: Path) -> Any:
 
 
 def drop_state(out_dir: Path) -> None:
-    # ..kg-state.old: where an incremental build's commit (pipeline._Staged)
+    # ..kg-state.old: where an incremental build's commit (rdfio.Staged)
     # keeps the old state aside, left there only by a crash.
     for name in (STATE_DIR, f"{STATE_DIR}.tmp", f"{STATE_DIR}.old", f".{STATE_DIR}.old"):
         shutil.rmtree(out_dir / name, ignore_errors=True)
@@ -526,7 +526,8 @@ def _rebuild(
     validate: bool,
     fail_on: str,
 ) -> BuildResult:
-    from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult, _Staged
+    from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
+    from kg.rdfio import Staged
     from kg.store import LAYOUT, STAMP, STORE_DIR, TermConverter
 
     state = out_dir / STATE_DIR
@@ -656,8 +657,7 @@ def _rebuild(
     # kg.ttl, kg-inferred.ttl, the store and the state as they were. kg.ttl is
     # renamed first, so that a crash part-way through leaves a kg.ttl the old
     # state does not describe, and the next build is a full one.
-    staged = _Staged()
-    try:
+    with Staged() as staged:
         at: dict[str, Path] = {}
         if removed or added:
             at[GRAPH_FILE] = staged.file(graph_file, new_ttl)
@@ -711,9 +711,6 @@ def _rebuild(
             raise write_error(state, exc) from exc
         staged.add(tmp, state)
         staged.commit()
-    except BaseException:
-        staged.discard()
-        raise
     timer.lap("save state")
     return BuildResult(
         new_built,

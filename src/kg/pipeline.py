@@ -5,10 +5,7 @@ Each is a plain function the CLI calls; none of them prints or exits.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,14 +17,14 @@ from typing import Any
 from rdflib import Dataset, Graph
 
 from kg.build import BuiltGraph, load_ontology, record_iri, records_to_graph
-from kg.errors import BadInput, NotConforming, UsageError, write_error
+from kg.errors import BadInput, NotConforming, UsageError
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from kg.rdfio import (
     RDF_FORMATS,
+    Staged,
     format_from_path,
     is_dataset_format,
     parse_rdf,
-    temp_file,
     write_rdf,
 )
 from kg.records import load_records
@@ -150,23 +147,16 @@ def build(
 
         inferred = infer(built.graph)
     from kg.rdfio import serialize
-    from kg.store import create_dirs, remove_created_dirs
 
     outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
         outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
-    made = create_dirs(out_dir)
-    staged = _Staged()
-    try:
+    with Staged(out_dir) as staged:
         for path, data in outputs:
             staged.file(path, data)
         if inferred is None:
             staged.remove(out_dir / INFERRED_FILE)
         staged.commit()
-    except BaseException:
-        staged.discard()
-        remove_created_dirs(made)
-        raise
     return BuildResult(built, report, inferred, [path for path, _data in outputs])
 
 
@@ -205,7 +195,6 @@ def _build_native(
         # The store fills in a background thread while the main one validates
         # and reasons; it only replaces the old store once the build succeeded.
         writer = StoreWriter(out_dir)
-        staged = _Staged()
         try:
             writer.load_turtle(data, BASE)
             writer.load_triples(ontology_triples(), BASE, conv)
@@ -232,123 +221,25 @@ def _build_native(
                 lap("export turtle")
                 writer.load_turtle(idata, INFERRED_GRAPH)
             written = [out_dir / GRAPH_FILE]
-            staged.file(written[0], data)
-            if inferred is not None:
-                written.append(out_dir / INFERRED_FILE)
-                staged.file(written[1], idata)
-            else:
-                staged.remove(out_dir / INFERRED_FILE)
-            lap("export turtle")
-            staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
-            staged.commit()
+            # An error inside discards the staged files (before abort below
+            # removes the folders the writer made, if empty).
+            with Staged() as staged:
+                staged.file(written[0], data)
+                if inferred is not None:
+                    written.append(out_dir / INFERRED_FILE)
+                    staged.file(written[1], idata)
+                else:
+                    staged.remove(out_dir / INFERRED_FILE)
+                lap("export turtle")
+                staged.add(
+                    writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR
+                )
+                staged.commit()
         except BaseException:
-            staged.discard()  # before abort, which removes the folders it made if empty
             writer.abort()
             raise
         lap("load query store")
     return BuildResult(built, report, inferred, written, timings)
-
-
-class _Staged:
-    """A build's outputs, each first written under a temporary name next to
-    where it goes, then put in place all together (:meth:`commit`) or all
-    removed (:meth:`discard`): the outputs in a folder always come from one
-    build, as far as renames allow."""
-
-    def __init__(self) -> None:
-        # (staged, target) in commit order; staged None: target is to be removed
-        self.moves: list[tuple[Path | None, Path]] = []
-
-    def file(self, target: Path, data: bytes) -> Path:
-        """Write ``data`` for ``target``; return the temporary name it is under."""
-        try:
-            fd, tmp = temp_file(target)
-            self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise write_error(target, exc) from exc
-        return Path(tmp)
-
-    def add(self, staged: Path, target: Path) -> None:
-        """An output made complete under the name ``staged`` (a file or folder)."""
-        self.moves.append((staged, target))
-
-    def remove(self, target: Path) -> None:
-        """An output this build does not make (kg-inferred.ttl without --reason):
-        an older build's would no longer match the others. It goes with the
-        commit, and stays if the commit fails."""
-        self.moves.append((None, target))
-
-    def discard(self) -> None:
-        for staged, _target in self.moves:
-            _remove(staged)
-        self.moves = []
-
-    def commit(self) -> None:
-        """Put every output in place, or, if one cannot be, none.
-
-        Each old output is kept aside until all the new ones are in place: a
-        file by a hard link (so it is never missing: a query reading it meanwhile
-        gets the old file or the new), a folder by renaming it. If a rename
-        fails, the new outputs placed so far are taken back and the old ones
-        restored, and the error is raised.
-        """
-        done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
-        current: Path | None = None  # the output being put in place, to name in an error
-        try:
-            for staged, target in self.moves:
-                current = target
-                aside, linked = None, False
-                if os.path.lexists(target):
-                    aside = target.with_name(f".{target.name}.old")
-                    _remove(aside)  # left by a build that crashed here
-                    # One being removed goes aside by a rename: it is to be gone.
-                    linked = staged is not None and not target.is_dir() and _try_link(target, aside)
-                    if not linked:
-                        os.replace(target, aside)
-                done.append((staged, target, aside, linked, False))
-                if staged is not None:
-                    os.replace(staged, target)
-                done[-1] = (staged, target, aside, linked, True)
-        except BaseException as exc:
-            # Undo all that can be undone; the first error is the one to report.
-            for staged, target, aside, linked, placed in reversed(done):
-                if placed and not linked and staged is not None:
-                    with contextlib.suppress(OSError):
-                        os.replace(target, staged)  # discard removes it there
-                if linked and not placed:
-                    _remove(aside)  # a second name of the old file, still in place
-                elif aside is not None:
-                    with contextlib.suppress(OSError):  # else it stays aside, not lost
-                        os.replace(aside, target)
-            if isinstance(exc, OSError) and current is not None:
-                raise write_error(current, exc) from exc
-            raise
-        for _staged, _target, aside, _linked, _placed in done:
-            if aside is not None:
-                _remove(aside)
-        self.moves = []
-
-
-def _try_link(src: Path, dst: Path) -> bool:
-    try:
-        os.link(src, dst)
-    except OSError:  # no hard links on this file system: renamed aside instead
-        return False
-    return True
-
-
-def _remove(path: Path | None) -> None:
-    if path is None:
-        return
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
 
 
 @contextmanager

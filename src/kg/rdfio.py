@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,6 +110,155 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         if isinstance(exc, OSError):
             raise write_error(path, exc) from exc
         raise
+
+
+def create_dirs(path: Path) -> list[Path]:
+    """Create the folder ``path`` and its missing parents, as ``mkdir -p`` does
+    (raising :func:`kg.errors.write_error`'s error where it fails); return the
+    folders made, innermost first, for :func:`remove_created_dirs`."""
+    missing = []
+    p = path
+    while not p.exists() and not p.is_symlink() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except BaseException as exc:
+        remove_created_dirs(missing)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
+        raise
+    return missing
+
+
+def remove_created_dirs(made: list[Path]) -> None:
+    """Remove folders :func:`create_dirs` made, innermost first, each only while
+    empty: a failed command leaves no trace, and never takes what else is there."""
+    for d in made:
+        try:
+            d.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return  # not empty: something else uses it, and so its parents
+
+
+class Staged:
+    """A command's outputs, each first written under a temporary name next to
+    where it goes, then put in place all together (:meth:`commit`) or all
+    removed (:meth:`discard`): the outputs in a folder always come from one
+    run, as far as renames allow.
+
+    Used as a context manager, an exception inside discards what was staged
+    and removes the folders made for ``folder`` (created on entry when given).
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        # (staged, target) in commit order; staged None: target is to be removed
+        self.moves: list[tuple[Path | None, Path]] = []
+        self._folder = folder
+        self._made: list[Path] = []
+
+    def __enter__(self) -> Staged:
+        if self._folder is not None:
+            self._made = create_dirs(self._folder)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.discard()
+            remove_created_dirs(self._made)
+
+    def file(self, target: Path, data: bytes) -> Path:
+        """Write ``data`` for ``target``; return the temporary name it is under."""
+        try:
+            fd, tmp = temp_file(target)
+            self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise write_error(target, exc) from exc
+        return Path(tmp)
+
+    def add(self, staged: Path, target: Path) -> None:
+        """An output made complete under the name ``staged`` (a file or folder)."""
+        self.moves.append((staged, target))
+
+    def remove(self, target: Path) -> None:
+        """An output this build does not make (kg-inferred.ttl without --reason):
+        an older build's would no longer match the others. It goes with the
+        commit, and stays if the commit fails."""
+        self.moves.append((None, target))
+
+    def discard(self) -> None:
+        for staged, _target in self.moves:
+            _remove(staged)
+        self.moves = []
+
+    def commit(self) -> None:
+        """Put every output in place, or, if one cannot be, none.
+
+        Each old output is kept aside until all the new ones are in place: a
+        file by a hard link (so it is never missing: a query reading it meanwhile
+        gets the old file or the new), a folder by renaming it. If a rename
+        fails, the new outputs placed so far are taken back and the old ones
+        restored, and the error is raised.
+        """
+        done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
+        current: Path | None = None  # the output being put in place, to name in an error
+        try:
+            for staged, target in self.moves:
+                current = target
+                aside, linked = None, False
+                if os.path.lexists(target):
+                    aside = target.with_name(f".{target.name}.old")
+                    _remove(aside)  # left by a build that crashed here
+                    # One being removed goes aside by a rename: it is to be gone.
+                    linked = staged is not None and not target.is_dir() and _try_link(target, aside)
+                    if not linked:
+                        os.replace(target, aside)
+                done.append((staged, target, aside, linked, False))
+                if staged is not None:
+                    os.replace(staged, target)
+                done[-1] = (staged, target, aside, linked, True)
+        except BaseException as exc:
+            # Undo all that can be undone; the first error is the one to report.
+            for staged, target, aside, linked, placed in reversed(done):
+                if placed and not linked and staged is not None:
+                    with contextlib.suppress(OSError):
+                        os.replace(target, staged)  # discard removes it there
+                if linked and not placed:
+                    _remove(aside)  # a second name of the old file, still in place
+                elif aside is not None:
+                    with contextlib.suppress(OSError):  # else it stays aside, not lost
+                        os.replace(aside, target)
+            if isinstance(exc, OSError) and current is not None:
+                raise write_error(current, exc) from exc
+            raise
+        for _staged, _target, aside, _linked, _placed in done:
+            if aside is not None:
+                _remove(aside)
+        self.moves = []
+
+
+def _try_link(src: Path, dst: Path) -> bool:
+    try:
+        os.link(src, dst)
+    except OSError:  # no hard links on this file system: renamed aside instead
+        return False
+    return True
+
+
+def _remove(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:

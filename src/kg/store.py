@@ -34,6 +34,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import write_error
 from kg.namespaces import INFERRED_GRAPH, PREFIXES
+from kg.rdfio import create_dirs, remove_created_dirs
 
 STORE_DIR = "kg.oxigraph"
 STAMP = "kg-store.json"
@@ -124,10 +125,8 @@ class NativeGraph:
     conv: TermConverter = field(default_factory=TermConverter)
 
     def __len__(self) -> int:
-        ox = self.conv.ox
         q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         sol = next(iter(self.store.query(q, default_graph=self.default_graph())))
-        del ox
         return int(sol["n"].value)
 
     def default_graph(self) -> list[Any] | None:
@@ -183,37 +182,6 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def create_dirs(path: Path) -> list[Path]:
-    """Create the folder ``path`` and its missing parents, as ``mkdir -p`` does
-    (raising :func:`kg.errors.write_error`'s error where it fails); return the
-    folders made, innermost first, for :func:`remove_created_dirs`."""
-    missing = []
-    p = path
-    while not p.exists() and not p.is_symlink() and p != p.parent:
-        missing.append(p)
-        p = p.parent
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except BaseException as exc:
-        remove_created_dirs(missing)
-        if isinstance(exc, OSError):
-            raise write_error(path, exc) from exc
-        raise
-    return missing
-
-
-def remove_created_dirs(made: list[Path]) -> None:
-    """Remove folders :func:`create_dirs` made, innermost first, each only while
-    empty: a failed command leaves no trace, and never takes what else is there."""
-    for d in made:
-        try:
-            d.rmdir()
-        except FileNotFoundError:
-            continue
-        except OSError:
-            return  # not empty: something else uses it, and so its parents
 
 
 class StoreWriter:
