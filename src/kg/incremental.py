@@ -600,10 +600,10 @@ def _rebuild(
     work = out_dir / f".{STORE_DIR}.inc"
     shutil.rmtree(work, ignore_errors=True)
     try:
-        layout = json.loads((store_dir / STAMP).read_text(encoding="utf-8")).get("layout")
-    except (OSError, ValueError, AttributeError):
-        layout = None
-    if layout != LAYOUT:
+        stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = None
+    if not isinstance(stamp, dict) or stamp.get("layout") != LAYOUT:
         raise Fallback("the query store is missing or in an older layout")
     try:
         ro = ox.Store.read_only(str(store_dir))
@@ -668,7 +668,6 @@ def _rebuild(
         try:
             store.flush()
             del store  # closed: RocksDB keeps its files open until then
-            stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))
             stamp.update(sha256=hashlib.sha256(new_ttl).hexdigest(), size=len(new_ttl))
             (work / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
         except OSError as exc:
