@@ -68,7 +68,6 @@ VIRTUOSO_DIFFERENCES = {
         "Virtuoso loses solutions when one pattern chains kg:subOrganizationOf+ with "
         "rdfs:subClassOf* (1 row of 7)"
     ),
-    "timeline": "Virtuoso's CONCAT turns '≤' into '?' (undated events' bounds)",
     "agreements": "Virtuoso loses 3 rows (class paths with FILTER NOT EXISTS, as in timeline)",
     "secondary-only": "Virtuoso has no boolean type: BOUND(…) and true come back as 1",
     "event-structure": (
