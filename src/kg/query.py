@@ -281,11 +281,26 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
         for prefix, ns in PREFIXES.items():
             g.bind(prefix, ns, override=True, replace=True)
         for t in result.graph or []:
+            # SPARQL 1.1 (16.2): a template instance with a literal subject or a
+            # non-IRI predicate is left out; rdflib keeps it, Oxigraph and the stores do not.
+            if isinstance(t[0], Literal) or not isinstance(t[1], URIRef):
+                continue
             g.add(t)
         return QueryResult(form, graph=g)
     names = [str(v) for v in result.vars or []]
-    rows = [tuple(row[i] for i in range(len(names))) for row in guard.capped(result)]  # type: ignore[index]
+    rows = [
+        tuple(_rdf11(row[i]) for i in range(len(names)))  # type: ignore[index]
+        for row in guard.capped(result)
+    ]
     return QueryResult(form, vars=names, rows=rows)
+
+
+def _rdf11(term: Any) -> Any:
+    """``"x"^^xsd:string`` as the plain literal ``"x"``: the same literal in RDF 1.1,
+    and the form Oxigraph and the stores return (rdflib keeps the datatype)."""
+    if type(term) is Literal and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
 
 
 def _query_groups(text: str, form: str) -> list[int]:
