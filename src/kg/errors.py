@@ -72,6 +72,11 @@ class UsageError(KgError):
     """A request kg refuses: unknown query, missing parameter, bad option value."""
 
 
+class FolderBusy(UsageError):
+    """Another kg process is writing to the output folder (it holds the folder's
+    lock): refused at once, nothing written, for the user to run again later."""
+
+
 class NotConforming(KgError):
     """The data does not conform to the shapes (at or above --fail-on)."""
 

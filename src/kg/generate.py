@@ -337,13 +337,15 @@ class _Gen:
 def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int = 0) -> Summary:
     """Write synthetic records for ``events`` events into ``out_dir`` (YAML files).
 
-    Existing ``generated-*.yaml`` files in ``out_dir`` are replaced.
+    Existing ``generated-*.yaml`` files in ``out_dir`` are replaced. As ``kg build``,
+    it holds ``out_dir``'s lock while writing (:class:`kg.errors.FolderBusy`
+    if another kg process does) and first clears what a killed run left.
     """
     if events < 1:
         raise UsageError("--events must be at least 1")
     if violations < 0:
         raise UsageError("--violations must not be negative")
-    from kg.rdfio import Staged
+    from kg.rdfio import Staged, output_folder
 
     gen = _Gen(events, seed)
     injected = gen.build(violations)
@@ -353,8 +355,10 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         f" --violations {violations}\n# Invented names and sources; not facts.\n"
     )
     # All files staged, then put in place together with the old set's removal:
-    # a failed run leaves the previous records as they were.
-    with Staged(out_dir) as staged:
+    # a failed run leaves the previous records as they were. The lock keeps
+    # another run from writing its set in between; every generated-*.yaml is
+    # this command's (it removes those it does not write).
+    with output_folder(out_dir, r"generated-.*\.yaml"), Staged() as staged:
         for start in range(0, len(gen.records), RECORDS_PER_FILE):
             chunk = gen.records[start : start + RECORDS_PER_FILE]
             text = header + "\n".join("\n".join(r) + "\n" for r in chunk)

@@ -6,6 +6,7 @@ Each is a plain function the CLI calls; none of them prints or exits.
 from __future__ import annotations
 
 import gc
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from kg.rdfio import (
     Staged,
     format_from_path,
     is_dataset_format,
+    output_folder,
     parse_rdf,
     write_rdf,
 )
@@ -107,34 +109,69 @@ def build(
     build into ``out_dir`` redoes only what the changed record files affect
     (:mod:`kg.incremental`), with the same outputs; ``full=True`` rebuilds
     everything.
+
+    One kg process at a time writes into ``out_dir``: if another holds its
+    lock, :class:`kg.errors.FolderBusy` is raised at once and nothing is
+    touched. Holding it, the build first clears what a killed build left
+    there (:func:`kg.rdfio.sweep_leftovers`).
     """
     if engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
-    if engine == "native":
-        # --- incremental rebuilds (kg.incremental) ---
-        from kg import incremental
+    from kg.incremental import STATE_DIR
+    from kg.store import STORE_DIR
 
-        root = records or records_dir()
-        fallback = "--full"
-        if not full:
-            try:
-                return incremental.build_incremental(
-                    root, out_dir, reason=reason, validate=validate, fail_on=fail_on
-                )
-            except incremental.Fallback as exc:
-                fallback = str(exc)
-            except (OSError, KeyError, TypeError, ValueError) as exc:
-                # A damaged or unreadable state: the full build below redoes
-                # everything and writes a fresh state.
-                fallback = f"the state could not be used ({type(exc).__name__}: {exc})"
-        snap = incremental.snapshot(root)
-        result = _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
-        with gc_paused():  # the build's millions of objects are still alive here
-            t = time.perf_counter()
-            incremental.save_state(snap, result, out_dir, reason=reason, validate=validate)
-            result.timings["save state"] = time.perf_counter() - t
-        result.fallback = fallback
-        return result
+    # Either engine's outputs, so that a reference build also clears what a
+    # killed native one left.
+    outputs = "|".join(re.escape(n) for n in (GRAPH_FILE, INFERRED_FILE, STORE_DIR, STATE_DIR))
+    scratch = (f".{STORE_DIR}.tmp", f".{STORE_DIR}.inc", f"{STATE_DIR}.tmp", f"{STATE_DIR}.old")
+    # Locked from before the incremental build reads the state to after the
+    # new state is saved: another build in between would mix two builds' files.
+    with output_folder(out_dir, outputs, scratch):
+        if engine == "native":
+            return _build_with_state(
+                records, out_dir, reason=reason, validate=validate, fail_on=fail_on, full=full
+            )
+        return _build_reference(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
+
+
+def _build_with_state(
+    records: Path | None,
+    out_dir: Path,
+    *,
+    reason: bool,
+    validate: bool,
+    fail_on: str,
+    full: bool,
+) -> BuildResult:
+    # --- incremental rebuilds (kg.incremental) ---
+    from kg import incremental
+
+    root = records or records_dir()
+    fallback = "--full"
+    if not full:
+        try:
+            return incremental.build_incremental(
+                root, out_dir, reason=reason, validate=validate, fail_on=fail_on
+            )
+        except incremental.Fallback as exc:
+            fallback = str(exc)
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            # A damaged or unreadable state: the full build below redoes
+            # everything and writes a fresh state.
+            fallback = f"the state could not be used ({type(exc).__name__}: {exc})"
+    snap = incremental.snapshot(root)
+    result = _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
+    with gc_paused():  # the build's millions of objects are still alive here
+        t = time.perf_counter()
+        incremental.save_state(snap, result, out_dir, reason=reason, validate=validate)
+        result.timings["save state"] = time.perf_counter() - t
+    result.fallback = fallback
+    return result
+
+
+def _build_reference(
+    records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
+) -> BuildResult:
     built = load(records)
     report = None
     if validate:
@@ -151,7 +188,7 @@ def build(
     outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
         outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
-    with Staged(out_dir) as staged:
+    with Staged() as staged:
         for path, data in outputs:
             staged.file(path, data)
         if inferred is None:

@@ -12,15 +12,17 @@ import logging
 import os
 import re
 import shutil
+import stat
+import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from kg import guard
-from kg.errors import BadInput, UsageError, write_error
+from kg.errors import BadInput, FolderBusy, UsageError, write_error
 
 # name -> (rdflib format, extensions, keeps named graphs)
 RDF_FORMATS: dict[str, tuple[str, tuple[str, ...], bool]] = {
@@ -143,31 +145,150 @@ def remove_created_dirs(made: list[Path]) -> None:
             return  # not empty: something else uses it, and so its parents
 
 
+@contextlib.contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the existing folder ``path`` while writing in it,
+    or raise :class:`kg.errors.FolderBusy` at once if another process holds it.
+
+    The lock is ``flock`` on the folder itself, not a lock file: nothing is
+    left in the folder (a failed build can still remove a folder it made), and
+    the kernel drops it when its holder ends, even by a kill. Advisory: only kg
+    processes ask for it. Where there is no ``flock`` (Windows) or the file
+    system refuses it, there is no lock. Not reentrant: a second lock on the
+    same folder in the same process is refused too.
+    """
+    if sys.platform == "win32":
+        yield
+        return
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(path) from None
+        except OSError:
+            pass  # no flock on this file system (ENOLCK, EOPNOTSUPP): unlocked, as before
+        else:
+            # The holder may have removed the folder (a failed build that made
+            # it) between our open and our lock: the one locked is no longer ``path``.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if not same:
+                raise _busy(path)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _busy(path: Path) -> FolderBusy:
+    return FolderBusy(f"another kg process is writing to {path}; try again when it has finished")
+
+
+# Names kg's own writes leave only when killed: temporary files from
+# temp_file and Staged.commit's asides. mkstemp's random part is from this
+# alphabet (eight characters in CPython, not a documented promise); the output
+# name before it is what says the file is this command's.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]+\.tmp", re.S)
+_ASIDE_NAME = re.compile(r"\.(?P<target>.+)\.old", re.S)
+
+
+def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> None:
+    """Remove what a killed run of a command left in ``folder``: the temporary
+    files and :meth:`Staged.commit` asides of the outputs whose names fully
+    match the regular expression ``outputs``, and the command's own scratch
+    files or folders named in ``scratch``. Nothing else is touched, not even
+    temporary files of other outputs (a ``kg export -o`` into the folder may
+    be writing one). Call it holding :func:`folder_lock`, so that no other kg
+    writer is using them.
+
+    An aside is deleted only when its output exists. A kill in the middle of a
+    commit can leave an output renamed aside and its new version not yet in
+    place (a folder, an output being removed, a file where hard links fail):
+    the aside is then the only copy, and is put back instead. The outputs may
+    then come from two builds, as they may after any kill mid-commit; kg
+    notices (the store's stamp and the incremental state record the
+    ``kg.ttl`` they go with), and the command that called this replaces them.
+    """
+    is_output = re.compile(outputs, re.S).fullmatch
+    skip = set(scratch)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return  # the command's own writes will say what is wrong
+    for name in names:
+        path = folder / name
+        if name in skip:
+            _remove(path)
+            continue
+        temp = _TEMP_NAME.fullmatch(name)
+        if temp and is_output(temp["target"]):
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(path.lstat().st_mode):  # temp_file makes only files
+                    path.unlink()
+            continue
+        aside = _ASIDE_NAME.fullmatch(name)
+        if aside and is_output(aside["target"]):
+            target = folder / aside["target"]
+            if os.path.lexists(target):
+                _remove(path)
+            else:
+                with contextlib.suppress(OSError):
+                    os.replace(path, target)
+
+
+@contextlib.contextmanager
+def output_folder(path: Path, outputs: str, scratch: Iterable[str] = ()) -> Iterator[None]:
+    """The folder a command writes its outputs in, for the whole write: created
+    with its missing parents, locked (:func:`folder_lock`) and swept of that
+    command's leftovers (:func:`sweep_leftovers`). If the block fails, the
+    folders made here are removed again (only while empty)."""
+    made = create_dirs(path)
+    entered = False
+    try:
+        with folder_lock(path):
+            entered = True
+            try:
+                sweep_leftovers(path, outputs, scratch)
+                yield
+            except BaseException:
+                # Still locked: no other kg writer can have started in them.
+                remove_created_dirs(made)
+                raise
+    except BaseException as exc:
+        # A busy folder is the other process's, even if this one made it (the
+        # other found it there and is about to write in it).
+        if not entered and not isinstance(exc, FolderBusy):
+            remove_created_dirs(made)
+        raise
+
+
 class Staged:
     """A command's outputs, each first written under a temporary name next to
     where it goes, then put in place all together (:meth:`commit`) or all
     removed (:meth:`discard`): the outputs in a folder always come from one
     run, as far as renames allow.
 
-    Used as a context manager, an exception inside discards what was staged
-    and removes the folders made for ``folder`` (created on entry when given).
+    Used as a context manager, an exception inside discards what was staged.
+    Commands take their folder with :func:`output_folder` first.
     """
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self) -> None:
         # (staged, target) in commit order; staged None: target is to be removed
         self.moves: list[tuple[Path | None, Path]] = []
-        self._folder = folder
-        self._made: list[Path] = []
 
     def __enter__(self) -> Staged:
-        if self._folder is not None:
-            self._made = create_dirs(self._folder)
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
             self.discard()
-            remove_created_dirs(self._made)
 
     def file(self, target: Path, data: bytes) -> Path:
         """Write ``data`` for ``target``; return the temporary name it is under."""
