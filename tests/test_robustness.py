@@ -1,10 +1,15 @@
 """Failed builds: the outputs of the last good build stay exactly as they were,
-and nothing a failed build made is left behind."""
+and nothing a failed build made is left behind. One kg writer per output
+folder at a time, and what a killed one left is cleared by the next."""
 
 from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -272,3 +277,257 @@ def test_output_folder_without_permission_is_refused(engine, invoke, mini, tmp_p
         f"Error: cannot write {out}: Permission denied\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]  # locked/ removed again
+
+
+# --- one kg writer per output folder, and what a killed one left ---------------------
+
+needs_flock = pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+
+
+@contextmanager
+def _held_lock(folder: Path) -> Iterator[None]:
+    """``folder``'s lock, held as another kg process holds it (a flock belongs to
+    an open file description, so a second one conflicts even in this process)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _busy(out: Path) -> str:
+    return f"Error: another kg process is writing to {out}; try again when it has finished\n"
+
+
+# Each way of writing into OUT, and a leftover of its own it would clear.
+WRITES_TO_OUT = {
+    "build (incremental)": (["build", "{mini}", "--reason"], ".kg.ttl.0a1b2c3d.tmp"),
+    "build --full": (["build", "{mini}", "--reason", "--full"], ".kg.ttl.0a1b2c3d.tmp"),
+    "build --engine reference": (
+        ["build", "{mini}", "--reason", "--engine", "reference"],
+        ".kg.ttl.0a1b2c3d.tmp",
+    ),
+    "generate": (["generate", "--events", "5"], ".generated-00000.yaml.0a1b2c3d.tmp"),
+}
+
+
+@needs_flock
+@pytest.mark.parametrize("command", list(WRITES_TO_OUT))
+def test_folder_locked_by_another_process_is_refused_untouched(
+    command, invoke, mini, tmp_path, monkeypatch
+):
+    import kg.incremental
+
+    monkeypatch.setattr(kg.incremental, "MAX_CHANGED_SHARE", 1.0)  # mini's files are small
+    template, leftover = WRITES_TO_OUT[command]
+    out = tmp_path / "out"
+    args = [a.format(mini=mini) for a in template] + ["-o", str(out)]
+    assert invoke(*args).exit_code == 0
+    _change_records(mini)
+    (out / leftover).write_bytes(b"left by a killed run\n")  # not cleared either
+    before = _tree(out)
+
+    with _held_lock(out):
+        result = invoke(*args)
+    assert (result.exit_code, result.output) == (2, _busy(out))
+    assert _tree(out) == before
+
+    # Once the lock is free, the same command writes: the check above would
+    # have seen it.
+    assert invoke(*args).exit_code == 0
+    assert _tree(out) != before
+    assert leftover not in _tree(out)
+
+
+@needs_flock
+def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, monkeypatch):
+    import kg.incremental
+    from kg.errors import FolderBusy
+    from kg.pipeline import build
+    from kg.rdfio import folder_lock
+
+    out = tmp_path / "out"
+    real = kg.incremental.save_state
+    probed = []
+
+    def save_state(snap, result, out_dir, **kwargs):
+        # The build's last write: the folder is still locked.
+        with pytest.raises(FolderBusy), folder_lock(out_dir):
+            pass
+        probed.append(out_dir)
+        return real(snap, result, out_dir, **kwargs)
+
+    monkeypatch.setattr(kg.incremental, "save_state", save_state)
+    build(mini, out)
+    assert probed == [out]
+    with folder_lock(out):  # and free once build() returned
+        pass
+    with _held_lock(out), pytest.raises(FolderBusy, match="another kg process is writing"):
+        build(mini, out)
+
+
+# A hard kill leaves, besides the outputs: temporary files of outputs, Staged's
+# asides of old outputs, and the store's and the state's scratch folders.
+BUILD_LEFTOVERS = {
+    ".kg.ttl.xxxx.tmp": b"half a graph",
+    ".kg.ttl.k3x_9a2b.tmp": b"",
+    ".kg-inferred.ttl.0123abcd.tmp": b"half the entailments",
+    ".kg.ttl.old": b"the graph before",
+    ".kg-inferred.ttl.old": b"the entailments before",
+    ".kg.oxigraph.tmp/CURRENT": b"a store being written",
+    ".kg.oxigraph.old/CURRENT": b"the store before",
+    ".kg.oxigraph.inc/CURRENT": b"a store being updated",
+    "..kg-state.old/manifest.json": b"{}",
+    ".kg-state.tmp/manifest.json": b"{}",
+    ".kg-state.old/manifest.json": b"{}",
+}
+# What is not kg build's: a user's files, another command's temporary files.
+NOT_BUILDS = {
+    ".notes.tmp": b"mine",
+    ".x.nt.abcd.tmp": b"an export -o OUT/x.nt in flight",
+    ".x.nt.0a1b2c3d.tmp": b"another",
+    ".kg.ttl.bak": b"a user's copy",
+    "kg.ttl.old": b"another",
+    ".kg.ttl.0A1B.tmp": b"not mkstemp's letters",
+}
+
+
+def _plant(out: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (out / name).parent.mkdir(exist_ok=True)
+        (out / name).write_bytes(data)
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_build_clears_what_a_killed_build_left(engine, invoke, mini, tmp_path):
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason", "--engine", engine]
+    assert invoke(*args).exit_code == 0
+    clean = _tree(out)
+    top = {n for n in clean if "/" not in n}
+    # The reference engine writes no store and no state: asides of those would
+    # be their only copies, and so put back (test_aside_is_put_back_...).
+    only_native = (".kg.oxigraph.old/CURRENT", "..kg-state.old/manifest.json")
+    leftovers = {
+        n: b for n, b in BUILD_LEFTOVERS.items() if engine == "native" or n not in only_native
+    }
+    _plant(out, leftovers)
+    _plant(out, NOT_BUILDS)
+
+    assert invoke(*args).exit_code == 0
+    after = _tree(out)
+    assert {n for n in after if "/" not in n} == top | set(NOT_BUILDS)
+    assert {n: after[n] for n in NOT_BUILDS} == NOT_BUILDS
+    for name in ("kg.ttl", "kg-inferred.ttl"):
+        assert after[name] == clean[name]
+
+
+def test_aside_is_put_back_when_it_is_the_only_copy(tmp_path):
+    from kg.rdfio import sweep_leftovers
+
+    _plant(
+        tmp_path,
+        {
+            ".a.old": b"a, renamed aside; the new a never came",
+            "b": b"the new b",
+            ".b.old": b"the old b",
+            ".c.old/f": b"c is a folder",
+            ".d.old": b"d is not an output",
+        },
+    )
+    sweep_leftovers(tmp_path, "a|b|c")
+    assert _tree(tmp_path) == {
+        "a": b"a, renamed aside; the new a never came",
+        "b": b"the new b",
+        "c": None,
+        "c/f": b"c is a folder",
+        ".d.old": b"d is not an output",
+    }
+
+
+@needs_flock
+def test_build_recovers_from_a_kill_mid_commit(invoke, mini, tmp_path):
+    """Killed between moving the old store aside and putting the new one in
+    place: the old store is then only under its aside name."""
+    from test_incremental import _same_as_full
+
+    out = tmp_path / "out"
+    args = [str(mini), "-o", str(out), "--reason"]
+    assert invoke("build", *args).exit_code == 0
+    old_store = {n: b for n, b in _tree(out).items() if n.startswith("kg.oxigraph/")}
+    _change_records(mini)
+    die = (
+        "import os, sys\n"
+        "real = os.replace\n"
+        "def replace(src, dst, *a, **k):\n"
+        "    if os.path.basename(dst) == 'kg.oxigraph':\n"
+        "        os._exit(9)  # as a SIGKILL: no cleanup, the lock freed by the kernel\n"
+        "    return real(src, dst, *a, **k)\n"
+        "os.replace = replace\n"
+        "from kg.cli import main\n"
+        "sys.argv[0] = 'kg'\n"
+        "main()\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", die, "build", *args, "--full"], capture_output=True, check=False
+    )
+    assert killed.returncode == 9, killed.stderr.decode()
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".kg-inferred.ttl.old",
+        ".kg-state",
+        ".kg.oxigraph.old",
+        ".kg.oxigraph.tmp",
+        ".kg.ttl.old",
+        "kg-inferred.ttl",
+        "kg.ttl",
+    ]
+
+    # A build that fails after the sweep still leaves the old store back in place.
+    changed = (mini / "events.yaml").read_bytes()
+    _break_records(mini)
+    assert invoke("build", *args).exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".kg-state",
+        "kg-inferred.ttl",
+        "kg.oxigraph",
+        "kg.ttl",
+    ]
+    assert {n: b for n, b in _tree(out).items() if n.startswith("kg.oxigraph/")} == old_store
+
+    # The old store does not go with the killed build's kg.ttl, nor the state:
+    # the next build is a full one, and gives a full build's outputs.
+    (mini / "events.yaml").write_bytes(changed)
+    _same_as_full(mini, out, tmp_path, "full")
+    assert not [p.name for p in out.iterdir() if p.name.endswith((".old", ".tmp"))]
+
+
+def test_generate_clears_what_a_killed_run_left(invoke, tmp_path):
+    out = tmp_path / "gen"
+    args = ["generate", "--events", "5", "-o", str(out)]
+    assert invoke(*args).exit_code == 0
+    clean = _tree(out)
+    assert list(clean) == ["generated-00000.yaml"]
+    _plant(
+        out,
+        {
+            ".generated-00000.yaml.xxxx.tmp": b"half a file",
+            ".generated-00000.yaml.old": b"the file before",
+            ".generated-00003.yaml.k3x_9a2b.tmp": b"a file of a larger set",
+            # A larger set's file, renamed aside to be removed: put back, then
+            # removed with the other generated-*.yaml this run does not write.
+            ".generated-00004.yaml.old": b"# a file of a larger set\n",
+        },
+    )
+    theirs = {
+        ".notes.tmp": b"mine",
+        ".x.nt.abcd.tmp": b"an export -o OUT/x.nt in flight",
+        ".mine.yaml.0a1b2c3d.tmp": b"not kg generate's",
+        "notes.yaml": b"mine\n",
+    }
+    _plant(out, theirs)
+
+    assert invoke(*args).exit_code == 0
+    assert _tree(out) == clean | theirs
