@@ -42,24 +42,17 @@ pytest_plugins = ["servers"]
 QUERIES = sorted(catalog())
 KG_GRAPH = "https://w3id.org/kg-nj/graph/test"
 
-# Differences that come from a canned query, not from the protocol: the query
-# relies on behaviour where rdflib departs from the SPARQL 1.1 semantics that
-# the stores implement. The comparison xfails with the reason only while the
-# difference is there; fix the query and the test passes by itself.
-ENGINE_DIFFERENCES = {
-    "statements": (
-        "rdflib turns a GROUP BY sub-query over no solutions into one unbound row; "
-        "the stores (rightly) return none"
-    ),
-    "meetings": (
-        "UNION keeps duplicate solutions (bag semantics) in the stores; rdflib drops "
-        "some; the query needs SELECT DISTINCT for 'each pair is listed once'"
-    ),
-}
+# The local rows come from Oxigraph (the native engine), and every canned
+# query gives the same rows on the Oxigraph server. On Virtuoso some do not:
+# the comparison xfails with the reason while the difference is there, and
+# fails once a listed query agrees, so the list cannot go stale.
 # Virtuoso 7.2 (Debian's 7.2.5) quirks; all but event-structure reproduced
 # without the VALUES binding (parameters written in, or a minimal query).
 VIRTUOSO_DIFFERENCES = {
-    **ENGINE_DIFFERENCES,
+    "statements": (
+        "Virtuoso joins the themes' GROUP BY sub-query with any rdfs:subClassOf* or + "
+        "path into 1 row of 8 (a plain type pattern keeps all 8)"
+    ),
     "theme-hierarchy": (
         "Virtuoso drops the solutions of OPTIONAL { ?t skos:broader+ ?a } that have no match "
         "(the top themes), as if the OPTIONAL were a join"
@@ -68,7 +61,6 @@ VIRTUOSO_DIFFERENCES = {
         "Virtuoso loses solutions when one pattern chains kg:subOrganizationOf+ with "
         "rdfs:subClassOf* (1 row of 7)"
     ),
-    "agreements": "Virtuoso loses 3 rows (class paths with FILTER NOT EXISTS, as in timeline)",
     "secondary-only": "Virtuoso has no boolean type: BOUND(…) and true come back as 1",
     "event-structure": (
         "Virtuoso does not answer this query (sub-SELECT over kg:subEventOf*) in minutes"
@@ -250,8 +242,6 @@ def test_canned_query_same_rows_remotely(name, pushed, oxigraph, local_graph, ru
     local = render(run_query(local_graph, q.text, bind_params(q, {})), "csv")
     r = run_cli(runner, "query", name, "--format", "csv", "--endpoint", oxigraph.query)
     assert r.exit_code == 0, r.output
-    if sorted_csv(r.output) != sorted_csv(local) and name in ENGINE_DIFFERENCES:
-        pytest.xfail(ENGINE_DIFFERENCES[name])
     assert sorted_csv(r.output) == sorted_csv(local)
     assert len(local.splitlines()) > 1
 
@@ -596,8 +586,10 @@ def test_virtuoso_canned_query_same_rows(name, virtuoso_pushed, virtuoso, local_
     if r.exit_code != 0 and name in VIRTUOSO_DIFFERENCES:
         pytest.xfail(f"{VIRTUOSO_DIFFERENCES[name]} ({r.output.strip()})")
     assert r.exit_code == 0, r.output
-    if sorted_csv(r.output) != sorted_csv(local) and name in VIRTUOSO_DIFFERENCES:
-        pytest.xfail(VIRTUOSO_DIFFERENCES[name])
+    if name in VIRTUOSO_DIFFERENCES:
+        if sorted_csv(r.output) != sorted_csv(local):
+            pytest.xfail(VIRTUOSO_DIFFERENCES[name])
+        pytest.fail(f"{name} now gives the same rows on Virtuoso: take it off VIRTUOSO_DIFFERENCES")
     assert sorted_csv(r.output) == sorted_csv(local)
 
 
