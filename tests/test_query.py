@@ -9,12 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-from rdflib import Variable
+from rdflib import Literal, URIRef, Variable
 from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
 from kg.query import catalog, render, run_query
 
 GOLDEN = Path(__file__).parent / "golden"
+MINI = Path(__file__).parent / "fixtures" / "mini"
 QUERIES = sorted(catalog())
 UPDATE = os.environ.get("KG_UPDATE_GOLDEN") == "1"
 
@@ -255,34 +256,188 @@ def test_one_object_per_iri_whether_given_as_text_or_term():
     assert intern(RDF.type) is _iri(str(RDF.type))
 
 
-# A literal may stand as a subject in SPARQL, but not as a predicate nor as a
-# graph name: rdflib (initBindings) then finds no match, and so must Oxigraph.
-LITERAL_PARAM_QUERIES = {
-    "subject": "SELECT ?x WHERE { ?d ?p ?x }",
-    "predicate": "SELECT ?x WHERE { ?x ?d ?o }",
-    "predicate after ;": "SELECT ?x WHERE { ?x a kg:Person ; ?d ?o }",
-    "predicate in [ ]": "SELECT ?x WHERE { ?x ?p [ ?d ?o ] }",
+# A parameter is bound as rdflib's initBindings binds it: a literal as a
+# predicate or a graph name finds no match, on Oxigraph too, where the literal
+# written in the variable's place would be a syntax error. Whatever the syntax
+# around the variable (`;`, `[ ]`, paths, numbers with exponents, `^^`
+# datatypes, a prefixed name ending a triple), the rows must be rdflib's, and
+# these.
+FR, FORTY = Literal("fr"), Literal(40)
+DAY = Literal("2020-01-02", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
+LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+DAY_2020 = "https://w3id.org/kg-nj/id/day-2020"
+ALICE = "https://w3id.org/kg-nj/id/alice"
+BINDING_CASES = {
+    "subject": ("SELECT ?x WHERE { ?d ?p ?x }", {"d": FR}, "x"),
+    "predicate": ("SELECT ?x WHERE { ?x ?d ?o }", {"d": FR}, "x"),
+    "predicate after ;": ("SELECT ?x WHERE { ?x a kg:Person ; ?d ?o }", {"d": FR}, "x"),
+    "predicate in [ ]": ("SELECT ?x WHERE { ?x ?p [ ?d ?o ] }", {"d": FR}, "x"),
     "predicate, in OPTIONAL, and in FILTER": (
         "SELECT ?x ?l WHERE { ?x a kg:Person ; rdfs:label ?l .\n"
-        "  OPTIONAL { ?x ?d ?o } FILTER(LANG(?l) = ?d) }"
+        "  OPTIONAL { ?x ?d ?o } FILTER(LANG(?l) = ?d) }",
+        {"d": FR},
+        f"x,l\n{ALICE},Alice Exemple",
     ),
+    "object in [ ]": (
+        "SELECT ?st WHERE { ?st rdf:predicate kg:attendance ; rdf:subject [ kg:attendance ?n ] }",
+        {"n": FORTY},
+        f"st\n{DAY_2020}/fact/attendance/1",
+    ),
+    "predicate and object in [ ]": (
+        "SELECT ?st WHERE { ?st rdf:subject ?e . OPTIONAL { ?e ?p [ ?n ?n ] }\n"
+        "  ?e kg:attendance ?n }",
+        {"n": FORTY},
+        f"st\n{DAY_2020}/fact/attendance/1",
+    ),
+    "graph name": (
+        "SELECT ?x WHERE { ?x kg:attendance ?n . OPTIONAL { GRAPH ?n { ?x ?p ?o } } }",
+        {"n": FORTY},
+        f"x\n{DAY_2020}",
+    ),
+    "graph name, in MINUS": (
+        "SELECT ?x WHERE { ?x kg:attendance ?n MINUS { GRAPH ?n { ?x ?p ?o } } }",
+        {"n": FORTY},
+        f"x\n{DAY_2020}",
+    ),
+    "subject, predicate, object, [ ] and graph name": (
+        "SELECT ?x WHERE { ?d ?p ?x . ?x ?d ?o ; ?q [ ?d ?d ] . GRAPH ?d { ?x ?p ?d } }",
+        {"d": Literal("2")},
+        "x",
+    ),
+    "an IRI in all of those places": (
+        "SELECT ?x ?o WHERE { ?x ?d ?o ; a kg:Person . OPTIONAL { ?d ?p ?x }\n"
+        "  OPTIONAL { ?x ?q [ ?d ?o ] } OPTIONAL { GRAPH ?d { ?x ?p ?o } } } ORDER BY ?o",
+        {"d": LABEL},
+        f"x,o\n{ALICE},Alice Example\n{ALICE},Alice Exemple",
+    ),
+    "an IRI as subject and predicate": (
+        "SELECT ?x ?o WHERE { ?x a kg:Person ; ?d ?o FILTER NOT EXISTS { ?d ?p ?x } } ORDER BY ?o",
+        {"d": LABEL},
+        f"x,o\n{ALICE},Alice Example\n{ALICE},Alice Exemple",
+    ),
+    "object after an inverse path": (
+        "SELECT ?e WHERE { ?e ^kg:subEventOf/kg:attendance ?n }",
+        {"n": FORTY},
+        "e\nhttps://w3id.org/kg-nj/id/visit-2020",
+    ),
+    "object after a path with *": (
+        "SELECT ?e WHERE { ?e kg:subEventOf*/kg:attendance ?n }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after an alternative path": (
+        "SELECT ?e WHERE { ?e (kg:quote|kg:attendance) ?n }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after a negated path": (
+        "SELECT ?e WHERE { ?e !rdf:type ?n } ORDER BY ?e",
+        {"n": FORTY},
+        f"e\n{DAY_2020}\n{DAY_2020}/fact/attendance/1",
+    ),
+    "object after a path with ?": (
+        "SELECT ?e WHERE { ?e kg:attendance? ?n } ORDER BY ?e",
+        {"n": FORTY},
+        f"e\n{DAY_2020}\n40",
+    ),
+    "predicate after a path": (
+        "SELECT ?e WHERE { ?e kg:subEventOf+ ?v ; ?n ?o }",
+        {"n": FORTY},
+        "e",
+    ),
+    "object after a number with an exponent": (
+        "SELECT ?e WHERE { { ?e kg:attendance 4e1 } UNION { ?e kg:attendance ?n } }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "predicate after a number with an exponent": (
+        "SELECT ?e WHERE { { ?e kg:attendance ?n } UNION { ?e ?p 1E+5 ; ?n ?o } }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after an exponent in FILTER": (
+        "SELECT ?e WHERE { ?e kg:attendance ?a FILTER(?a < 1e5) ?e kg:attendance ?n }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after a decimal": (
+        "SELECT ?e WHERE { ?e kg:attendance ?n OPTIONAL { ?e ?p 1.5 , ?n } }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "predicate after a decimal": (
+        "SELECT ?e WHERE { ?e kg:attendance ?n OPTIONAL { ?e ?p 40.0 ; ?n ?o } }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after a ^^ prefixed datatype": (
+        'SELECT ?e WHERE { ?e kg:startDate "2020-01-02"^^xsd:date ; kg:attendance ?n }',
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "object after a ^^ IRI datatype": (
+        'SELECT ?e WHERE { ?e kg:startDate "2020-01-02"^^<http://www.w3.org/2001/XMLSchema#date> ;'
+        " kg:attendance ?n }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "predicate after a ^^ datatype": (
+        'SELECT ?e WHERE { ?e kg:startDate "2020-01-02"^^xsd:date ; ?n ?o }',
+        {"n": FORTY},
+        "e",
+    ),
+    "a typed date": ("SELECT ?e WHERE { ?e kg:startDate ?d }", {"d": DAY}, f"e\n{DAY_2020}"),
+    "after a prefixed name ending the triple": (
+        "SELECT ?x WHERE { ?x a kg:Person. ?x rdfs:label ?l FILTER(LANG(?l) = ?d) }",
+        {"d": FR},
+        f"x\n{ALICE}",
+    ),
+    "subject after a prefixed name ending the triple": (
+        "SELECT ?x WHERE { ?x a kg:Person. ?d ?p ?x }",
+        {"d": FR},
+        "x",
+    ),
+    "in a collection and in IN ( )": (
+        "SELECT ?e WHERE { ?e kg:attendance ?n FILTER(?n IN (1, ?n)) OPTIONAL { ?x ?p (?n) } }",
+        {"n": FORTY},
+        f"e\n{DAY_2020}",
+    ),
+    "after true and a": ("SELECT ?x WHERE { ?x a kg:Person ; ?p true , ?d }", {"d": FR}, "x"),
+    "ASK, predicate": ("ASK { ?x ?d ?o }", {"d": FR}, "boolean\nfalse"),
+    "ASK, object": ("ASK { ?x kg:attendance ?d }", {"d": FORTY}, "boolean\ntrue"),
 }
 
 
-@pytest.mark.parametrize("text", LITERAL_PARAM_QUERIES.values(), ids=list(LITERAL_PARAM_QUERIES))
-def test_literal_parameter_anywhere_gives_rdflibs_rows(text, mini):
-    from rdflib import Literal
+@pytest.fixture(scope="module")
+def both_engines():
+    """The small records on the reference engine (a Dataset: rdflib answers GRAPH
+    patterns only on one) and on Oxigraph."""
+    from rdflib import Dataset
 
     from kg.pipeline import open_graph, open_native
 
-    bindings = {"d": Literal("fr")}
-    reference = render(run_query(open_graph(records=mini), text, bindings), "csv")
-    native = render(run_query(open_native(records=mini), text, bindings), "csv")
-    assert native == reference
-    if "FILTER" in text:
-        assert reference == "x,l\r\nhttps://w3id.org/kg-nj/id/alice,Alice Exemple\r\n"
-    else:
-        assert reference == "x\r\n"
+    reference = Dataset()
+    for t in open_graph(records=MINI):
+        reference.add(t)
+    return reference, open_native(records=MINI)
+
+
+@pytest.mark.parametrize(
+    ("text", "bindings", "rows"), BINDING_CASES.values(), ids=list(BINDING_CASES)
+)
+def test_parameter_anywhere_gives_rdflibs_rows(text, bindings, rows, both_engines):
+    reference, native = both_engines
+    expected = rows.replace("\n", "\r\n") + "\r\n"
+    assert render(run_query(reference, text, bindings), "csv") == expected
+    assert render(run_query(native, text, bindings), "csv") == expected
+
+
+def test_literal_parameter_in_a_construct_template(both_engines):
+    """A triple with a literal predicate is left out (SPARQL 1.1 16.2), one with a
+    literal subject too; the others stay."""
+    text = "CONSTRUCT { ?x ?d ?o . ?d ?p ?x . ?x rdfs:label ?d } WHERE { ?x a kg:Person ; ?p ?o }"
+    for graph in both_engines:
+        assert sorted(run_query(graph, text, {"d": FR}).graph) == [(URIRef(ALICE), LABEL, FR)]
 
 
 def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp_path):
@@ -312,18 +467,54 @@ def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp
     assert reference == "p,label,said,what\r\nhttps://w3id.org/kg-nj/id/alice,Alice Exemple,,\r\n"
 
 
-def test_native_binding_writes_a_literal_only_where_sparql_allows_one():
-    from kg.query import _substitute
+# A syntax error in a query with parameters: Oxigraph's error for the query
+# with its terms written in.
+SYNTAX_ERRORS = {
+    "unclosed FILTER": (
+        "SELECT ?p ?label WHERE {\n  ?p a kg:Person ; rdfs:label ?label .\n"
+        "  FILTER(LANG(?label) = ?lang\n}\n",
+        {"lang": FR},
+        'error at 4:1: expected one of "&&", ")", "*", "+", "-", "/", "@", "^^", "||"',
+    ),
+    "no group for the VALUES block": (
+        "SELECT ?x WHERE ?x ?p ?lang",
+        {"lang": LABEL},
+        'error at 1:17: expected "{"',
+    ),
+    "unbound variable grouped": (
+        "SELECT ?x WHERE { ?x ?p ?lang } GROUP BY ?y",
+        {"lang": FR},
+        'error at 1:43: expected one of "$", "(", ":", "<", "?", IF, TZ,'
+        " The SELECT contains a variable that is unbound",
+    ),
+}
 
-    text = "SELECT ?x WHERE { ?d ?p ?x . ?x ?d ?o ; ?q [ ?d ?d ] . GRAPH ?d { ?x ?p ?d } }"
-    assert _substitute(text, {"d": '"2"'}) == (
-        'SELECT ?x WHERE { "2" ?p ?x . ?x ?d ?o ; ?q [ ?d "2" ] . GRAPH ?d { ?x ?p "2" } }',
-        {"d"},
+
+@pytest.mark.parametrize(
+    ("text", "bindings", "error"), SYNTAX_ERRORS.values(), ids=list(SYNTAX_ERRORS)
+)
+def test_syntax_error_with_parameters_is_the_querys_own(text, bindings, error, mini):
+    from kg.errors import BadInput
+    from kg.pipeline import open_native
+
+    with pytest.raises(BadInput) as exc:
+        run_query(open_native(records=mini), text, bindings)
+    assert str(exc.value).startswith(f"SPARQL error: {error}")
+
+
+def test_canned_query_with_a_syntax_error_exits_2(invoke, mini, tmp_path, monkeypatch):
+    text = SYNTAX_ERRORS["unclosed FILTER"][0]
+    (tmp_path / "broken.rq").write_text(
+        "#+ title: T\n#+ description: D\n#+ params:\n"
+        "#+   lang: {type: lang, default: en, description: Language}\n" + text,
+        encoding="utf-8",
     )
-    # An IRI may stand in all of those places.
-    assert _substitute(text, {"d": "<http://x.test/d>"}) == (
-        text.replace("?d", "<http://x.test/d>"),
-        set(),
+    monkeypatch.setattr("kg.query.queries_dir", lambda: tmp_path)
+    r = invoke("query", "broken", "--records", str(mini), "-p", "lang=fr")
+    assert r.exit_code == 2
+    assert r.output == (  # the header's four lines come first
+        'Error: SPARQL error: error at 8:1: expected one of "&&", ")", "*", "+", "-", "/", "@",'
+        ' "^^", "||"\n'
     )
 
 
