@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from rdflib import Graph, Literal, URIRef, Variable
@@ -374,138 +374,24 @@ _CLAUSE_WORDS = {"SELECT": "select", "GROUP": "modifier", "ORDER": "modifier",
 _BIND_VALUES = re.compile(r"^#\+\s*bind:\s*values\b", re.MULTILINE)
 
 
-class _Slots:
-    """Follows the triple patterns of a query, token by token, to tell where
-    each one stands: a subject, a predicate ("verb"), an object, a graph name.
-
-    Only what decides whether a literal may be written there: SPARQL takes one
-    as a subject or an object, in an expression or a collection, but not as a
-    predicate (``?s "fr" ?o`` is a syntax error) nor a graph name. Where it
-    cannot tell, it says so, and the caller binds by VALUES, which is always
-    right.
-    """
-
-    # Each frame: [kind, slot]. Kinds: "group" ({ }), "bnode" ([ ]), "coll" (a
-    # collection), "expr" (an expression's parentheses), "path" (a path's).
-    # Slots in a group or bnode: S, V, O (what the next term is), "after" (an
-    # object was given), "kw" (after a keyword), "graph" (after GRAPH).
-    _ADVANCE: ClassVar[dict[str, str]] = {"S": "V", "V": "O", "O": "after"}
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.frames: list[list[str]] = []
-        self.last = ["", ""]  # the two tokens before this one
-
-    def literal_ok(self) -> bool:
-        """Whether a literal may stand where the next term goes."""
-        if not self.frames:
-            return False  # outside the patterns: a DESCRIBE target, say
-        kind, slot = self.frames[-1]
-        if kind in ("expr", "coll"):
-            return True
-        return kind in ("group", "bnode") and slot in ("S", "O")
-
-    def _term(self) -> None:
-        frame = self.frames[-1] if self.frames else None
-        if frame and frame[0] in ("group", "bnode"):
-            if frame[1] == "graph":
-                frame[1] = "kw"
-            else:
-                frame[1] = self._ADVANCE.get(frame[1], frame[1])
-
-    def step(self, kind: str | None, tok: str, start: int) -> None:
-        """Move past the token ``tok`` (of :data:`guard._TOKEN`'s ``kind``) at ``start``."""
-        frame = self.frames[-1] if self.frames else None
-        datatype = self.last == ["^", "^"]  # `"2"^^xsd:date`: still the literal
-        self.last = [self.last[1], tok]
-        before = self.text[start - 1] if start else ""
-        if tok in ("{", "[", "("):
-            self.frames.append(self._opened(tok, frame))
-            return
-        if kind == "close":
-            self._close(tok)
-            return
-        if frame is None or frame[0] not in ("group", "bnode") or datatype:
-            return  # inside an expression, a collection or a path: nothing to follow
-        if kind == "word":
-            word = tok.upper()
-            if before.isdigit():
-                pass  # the exponent of a number: `1e5` reads as 1 and e5
-            elif word in ("A", "TRUE", "FALSE", "UNDEF"):
-                self._term()
-            else:
-                frame[1] = "graph" if word == "GRAPH" else "kw"
-        elif kind in ("var", "iri", "string"):
-            self._term()
-        elif kind == "pname":
-            self._term()
-            if tok.endswith("."):  # `kg:Person.` ends the triple: a name cannot end with "."
-                frame[1] = "S"
-        elif kind == "other":
-            after = self.text[start + 1 : start + 2]
-            if tok == "." and not (before.isdigit() and after.isdigit()):
-                frame[1] = "S"
-            elif tok == ";":
-                frame[1] = "V"
-            elif tok == ",":
-                frame[1] = "O"
-            elif tok in ("/", "|") and frame[1] == "O":
-                frame[1] = "V"  # a path goes on
-            elif tok.isdigit() and not (before.isdigit() or before == "."):
-                self._term()  # a number's first digit
-        # A language tag, `^^` and path modifiers (^ ! * + ?) change nothing.
-
-    @staticmethod
-    def _opened(tok: str, frame: list[str] | None) -> list[str]:
-        if tok == "{":
-            return ["group", "S"]
-        if tok == "[":
-            return ["bnode", "V"]
-        # A collection as a subject or object; a path group as a predicate;
-        # else (after FILTER, BIND, a function name) an expression.
-        if frame is None:
-            return ["expr", ""]
-        if frame[0] in ("group", "bnode"):
-            kind = {"S": "coll", "O": "coll", "V": "path"}.get(frame[1], "expr")
-        else:
-            kind = frame[0]  # nested in a collection, a path or an expression
-        return [kind, ""]
-
-    def _close(self, tok: str) -> None:
-        closed = self.frames.pop()[0] if self.frames else ""
-        outer = self.frames[-1] if self.frames else None
-        if outer is None or outer[0] not in ("group", "bnode"):
-            return
-        if tok == "}":
-            outer[1] = "S"  # a group pattern ends: the next triple starts
-        elif closed == "path":
-            outer[1] = "O"
-        elif closed == "expr":
-            if outer[1] == "kw":
-                outer[1] = "S"  # FILTER(...), BIND(...) ends
-        else:
-            self._term()  # a [ ] or ( ) stood as a term
-
-
 def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
-    """Write each bound variable's term in its place wherever SPARQL allows a term
-    there, and say which variables were left (those still need a VALUES block).
+    """Write each bound variable's term in its place wherever a term may stand for
+    the variable, and say which variables were left (those need a VALUES block).
 
     >>> _substitute('SELECT ?x WHERE { ?x ?p ?lang FILTER(BOUND(?lang)) }', {"lang": '"fr"'})
     ('SELECT ?x WHERE { ?x ?p "fr" FILTER(BOUND(?lang)) }', {'lang'})
 
-    A literal (as Oxigraph writes the term: a quoted string) is written only
-    where SPARQL takes one (:class:`_Slots`): as a predicate it would be a
-    syntax error where rdflib's initBindings finds no match.
+    A literal (as Oxigraph writes the term: a quoted string) is written even
+    where SPARQL takes none, as a predicate or a graph name: the text is then a
+    syntax error, and :func:`_run_native` binds every parameter by VALUES.
 
     >>> _substitute('SELECT ?x WHERE { ?x ?lang ?o }', {"lang": '"fr"'})
-    ('SELECT ?x WHERE { ?x ?lang ?o }', {'lang'})
+    ('SELECT ?x WHERE { ?x "fr" ?o }', set())
     """
     out: list[str] = []
     left: set[str] = set()
     clause = None
     prev: list[str] = ["", ""]  # the two tokens before this one, upper-cased
-    slots = _Slots(text)
     for m in guard._TOKEN.finditer(text):
         kind, tok = m.lastgroup, m.group()
         if kind in ("ws", "comment"):
@@ -520,23 +406,30 @@ def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
         elif (kind == "word" and tok.upper() == "WHERE") or tok in ("{", "}"):
             clause = None
         elif kind == "var" and tok[1:] in terms:
-            term = terms[tok[1:]]
-            if (
-                clause
-                or prev[1] == "AS"
-                or prev == ["BOUND", "("]
-                or (term.startswith('"') and not slots.literal_ok())
-            ):
+            if clause or prev[1] == "AS" or prev == ["BOUND", "("]:
                 left.add(tok[1:])
             else:
-                tok = term
-        slots.step(kind, m.group(), m.start())
+                tok = terms[tok[1:]]
         out.append(tok)
         prev = [prev[1], m.group().upper()]
     return "".join(out), left
 
 
+def _bind_by_values(text: str, form: str, terms: dict[str, str], names: set[str]) -> str:
+    """``text`` with a one-row VALUES block binding ``names`` opening each group pattern."""
+    if not names:
+        return text
+    ordered = sorted(names)
+    row = " ".join(terms[k] for k in ordered)
+    block = f" VALUES ({' '.join('?' + k for k in ordered)}) {{ ({row}) }} "
+    for at in reversed(_query_groups(text, form)):
+        text = text[: at + 1] + block + text[at + 1 :]
+    return text
+
+
 def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | None) -> QueryResult:
+    as_given = None  # the query before terms were written into it, if they were
+    terms: dict[str, str] = {}
     if bindings:
         # Bind as rdflib's initBindings does (the variables hold their values
         # everywhere in the query), each value written by Oxigraph as an RDF
@@ -551,22 +444,32 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
         # results Oxigraph 0.5 then hash-joins the OPTIONAL look-ups (measured
         # at 1M triples: timeline 1.1 s against 2.1 s, events-by-theme 1.2 s
         # against 1.7 s); each query's header says why it chose.
-        conv = native.conv
-        terms = {k: str(conv.to_ox(v)) for k, v in bindings.items()}
+        terms = {k: str(native.conv.to_ox(v)) for k, v in bindings.items()}
         if _BIND_VALUES.search(text):
-            left = set(terms)
+            text = _bind_by_values(text, form, terms, set(terms))
         else:
-            text, left = _substitute(text, terms)
-        names = sorted(left)
-        if names:
-            row = " ".join(terms[k] for k in names)
-            block = f" VALUES ({' '.join('?' + k for k in names)}) {{ ({row}) }} "
-            for at in reversed(_query_groups(text, form)):
-                text = text[: at + 1] + block + text[at + 1 :]
+            written, left = _substitute(text, terms)
+            if written != text:
+                as_given = text
+            text = _bind_by_values(written, form, terms, left)
     try:
         result = native.select(text)
     except SyntaxError as exc:
-        raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
+        error = BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}")
+        if as_given is None:
+            raise error from None
+        # A literal written where SPARQL takes none (`?s "fr" ?o`, `GRAPH "fr"`)
+        # is a syntax error, where rdflib's initBindings just finds no match.
+        # Rather than follow the grammar to know where a literal may go, run
+        # the query again with every parameter bound by VALUES, valid wherever
+        # the variable stands. If that fails too, the query itself is wrong and
+        # the first error is the one reported: the retry's text has VALUES
+        # blocks spliced in (its columns are off) or has no group pattern to
+        # put them in (an error of its own).
+        try:
+            result = native.select(_bind_by_values(as_given, form, terms, set(terms)))
+        except (SyntaxError, BadInput):
+            raise error from None
     conv = native.conv
     if form == "ASK":
         return QueryResult(form, boolean=bool(result))
