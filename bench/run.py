@@ -125,7 +125,7 @@ def child_baseline(records: Path, out: Path, timeout: float) -> dict:
     from rdflib import Graph
 
     from kg import records as recmod
-    from kg.build import load_ontology, records_to_graph
+    from kg.builder import load_ontology, records_to_graph
     from kg.query import _execute, bind_params, catalog
 
     st: dict = {}

@@ -135,3 +135,19 @@ def test_outputs_get_the_usual_file_permissions(engine, invoke, mini, tmp_path):
         assert (tmp_path / "g.nt").stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_library_names_stay_what_they_are_once_every_module_is_loaded():
+    """`kg.build` is the pipeline's function even after its submodules are
+    imported (a submodule of the same name used to replace it)."""
+    code = (
+        "import importlib, pkgutil, types, kg\n"
+        "for m in pkgutil.iter_modules(kg.__path__):\n"
+        "    if m.name == '__main__':\n"
+        "        continue  # runs the command line\n"
+        "    importlib.import_module('kg.' + m.name)\n"
+        "bad = [n for n in kg.__all__ if isinstance(getattr(kg, n), types.ModuleType)]\n"
+        "print(bad, kg.build.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "[] kg.pipeline\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import records_to_graph
+from kg.builder import records_to_graph
 from kg.describe import Ambiguous, GraphView, NotFound, describe, render_text, resolve
 from kg.namespaces import ID
 from kg.records import load_records

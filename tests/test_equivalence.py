@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kg.build import load_ontology, ontology_triples
+from kg.builder import load_ontology, ontology_triples
 from kg.generate import generate_records
 from kg.pipeline import load
 from kg.query import _execute, bind_params, catalog, render

@@ -18,7 +18,7 @@ nothing here reads outside the repository.
     place, participants), each document D1–D7 (date, parties), each list of
     areas A1–A13 (source, areas), each quotation Q1–Q3 (exact text, language,
     speaker) and each source S01–S30 (address, P/S, language) -- checked with
-    SPARQL ASK queries against the graph built by ``kg.build.build_graph``. A
+    SPARQL ASK queries against the graph built by ``kg.builder.build_graph``. A
     further test parses the sheet's tables and fails if any row has no entry in
     the table, so dropping a row (from the sheet's coverage or from the records)
     fails the suite.
@@ -41,7 +41,7 @@ import pytest
 import yaml
 from rdflib import Graph, Literal
 
-from kg.build import build_graph
+from kg.builder import build_graph
 from kg.namespaces import PREFIXES
 from kg.schema import load_schema
 

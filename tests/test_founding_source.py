@@ -9,7 +9,7 @@ committed copy of its text is ``records/founding/source-text/
     fact, anywhere in records/) quotes the release verbatim: its quote is a
     substring of the release after collapsing whitespace.
 (b) A table of the release's key facts, each checked with a SPARQL ASK against
-    the graph built from the records (``kg.build.build_graph``).
+    the graph built from the records (``kg.builder.build_graph``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from kg.build import build_graph
+from kg.builder import build_graph
 from kg.namespaces import PREFIXES
 from kg.records import Record, load_records
 

@@ -31,7 +31,7 @@ def test_at_least_ten_canned_queries_listed(invoke):
 @pytest.mark.parametrize("name", QUERIES)
 def test_canned_query_golden(name, bundled):
     """Each canned query, default parameters, on the bundled records."""
-    from kg.build import load_ontology
+    from kg.builder import load_ontology
     from kg.query import bind_params, get_query
 
     q = get_query(name)
@@ -49,7 +49,7 @@ def test_canned_query_golden(name, bundled):
 @pytest.mark.parametrize("name", QUERIES)
 def test_no_row_twice_with_or_without_reasoning(name, bundled):
     """Inferred types (a statement is also a kg:Statement) must not repeat rows."""
-    from kg.build import load_ontology
+    from kg.builder import load_ontology
     from kg.query import bind_params, get_query
     from kg.reason import infer_triples
 
@@ -215,7 +215,7 @@ def test_results_do_not_depend_on_hash_seed(tmp_path):
     import sys
 
     script = (
-        "from kg.build import load_ontology\n"
+        "from kg.builder import load_ontology\n"
         "from kg.pipeline import load\n"
         "from kg.query import bind_params, catalog, render, run_query\n"
         "g = load().graph + load_ontology()\n"
@@ -251,7 +251,7 @@ def test_native_binding_leaves_iri_lookalikes_to_a_values_block():
 def test_one_object_per_iri_whether_given_as_text_or_term():
     from rdflib import RDF
 
-    from kg.build import _iri, intern
+    from kg.builder import _iri, intern
 
     assert intern(RDF.type) is _iri(str(RDF.type))
 
@@ -469,7 +469,7 @@ def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp
 
 @pytest.fixture(scope="module")
 def bundled_native(bundled):
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.store import memory_graph
 
     return memory_graph(bundled.triples, (), ontology_triples())

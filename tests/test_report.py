@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, URIRef
 
-from kg.build import load_ontology, records_to_graph
+from kg.builder import load_ontology, records_to_graph
 from kg.errors import WriteFailed
 from kg.namespaces import KG
 from kg.query import catalog

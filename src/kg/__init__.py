@@ -20,9 +20,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load_records": "kg.records",
-    "records_to_graph": "kg.build",
-    "build_graph": "kg.build",
-    "load_ontology": "kg.build",
+    "records_to_graph": "kg.builder",
+    "build_graph": "kg.builder",
+    "load_ontology": "kg.builder",
     "validate_graph": "kg.validate",
     "infer": "kg.reason",
     "catalog": "kg.query",

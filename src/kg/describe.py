@@ -8,7 +8,7 @@ each fact's qualifiers and notes, and a numbered list of the citations behind
 them (source, locator, verbatim quote). ``kg describe`` prints it with
 :func:`render_text`; ``kg report`` renders the same object as an entity page.
 
->>> from kg.build import build_graph
+>>> from kg.builder import build_graph
 >>> graph = build_graph()
 >>> d = describe(GraphView(graph), resolve(graph, "Shinzo Abe"))
 >>> d.label, d.kind
@@ -285,7 +285,7 @@ class GraphView:
     """Read access to the data graph and the ontology, with the look-ups pages need."""
 
     def __init__(self, graph: Graph, ontology: Graph | None = None) -> None:
-        from kg.build import load_ontology
+        from kg.builder import load_ontology
 
         self.g = graph
         self.ont = ontology if ontology is not None else load_ontology()
@@ -435,7 +435,7 @@ def resolve(graph: Graph, thing: str) -> URIRef:
     titles and acronyms. Several matches raise :class:`Ambiguous`; none,
     :class:`NotFound` (both exit code 2).
 
-    >>> from kg.build import build_graph
+    >>> from kg.builder import build_graph
     >>> g = build_graph()
     >>> [str(resolve(g, t))[-10:] for t in ("shinzo-abe", "id:shinzo-abe", "SHINZO ABE")]
     ['shinzo-abe', 'shinzo-abe', 'shinzo-abe']

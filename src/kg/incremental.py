@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, SH
 
-from kg.build import BuiltGraph, SourceIndex, _Builder
+from kg.builder import BuiltGraph, SourceIndex, _Builder
 from kg.errors import BadInput, BadRecords, Location, NotConforming, write_error
 from kg.namespaces import ID, INFERRED_GRAPH, PREFIXES
 from kg.records import (
@@ -192,7 +192,7 @@ def _sameas_props(schema: Any) -> set:
 
 @cache
 def _reasoner_schema() -> Any:
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.reason import _Schema
 
     return _Schema(ontology_triples())
@@ -803,7 +803,7 @@ class _Locator:
 
 @cache
 def _ontology_quads() -> frozenset:
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.store import TermConverter
 
     return frozenset(TermConverter().quads(ontology_triples(), BASE))
@@ -859,7 +859,7 @@ def _revalidate(
     fail_on: str,
     out_dir: Path,
 ) -> Report:
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.shacl import DataIndex, Unsupported, Validator
     from kg.store import NativeGraph
     from kg.validate import Finding, Report, _compiled_default, _sort, native_finding

@@ -17,7 +17,7 @@ from typing import Any
 
 from rdflib import Dataset, Graph
 
-from kg.build import BuiltGraph, load_ontology, record_iri, records_to_graph
+from kg.builder import BuiltGraph, load_ontology, record_iri, records_to_graph
 from kg.errors import BadInput, NotConforming, UsageError
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from kg.rdfio import (
@@ -200,7 +200,7 @@ def _build_reference(
 def _build_native(
     records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
 ) -> BuildResult:
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.reason import infer_triples
     from kg.store import (
         BASE,
@@ -366,7 +366,7 @@ def open_native(
     opened (instantly) when it matches the file; otherwise the graph is loaded
     into an in-memory store. The ontology is included, as in :func:`open_graph`.
     """
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.store import memory_graph, open_persisted
 
     if graph_file is not None and records is not None:

@@ -251,7 +251,7 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     :class:`kg.store.NativeGraph` (Oxigraph); parameters are bound by the
     engine either way (``initBindings`` / Oxigraph's substitutions).
 
-    >>> from kg.build import build_graph
+    >>> from kg.builder import build_graph
     >>> r = run_query(build_graph(), "ASK { ?s a <https://w3id.org/kg-nj/ontology#Person> }")
     >>> r.boolean
     True

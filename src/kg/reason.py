@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF
 
-from kg.build import load_ontology
+from kg.builder import load_ontology
 from kg.errors import NotConforming
 from kg.namespaces import ID, bind_prefixes
 
@@ -36,7 +36,7 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
 
     Raises :class:`NotConforming` when the closure shows an inconsistency.
 
-    >>> from kg.build import build_graph
+    >>> from kg.builder import build_graph
     >>> from kg.namespaces import KG
     >>> inferred = infer(build_graph())
     >>> any(inferred.triples((None, KG.holdsRole, None)))
@@ -191,13 +191,13 @@ def infer_triples(data: Iterable[tuple], ontology: Graph | None = None) -> set:
     reflexive ``owl:sameAs``, no axiomatic triples, subjects minted by kg only).
     Raises :class:`NotConforming` when a node is in two disjoint classes.
 
-    >>> from kg.build import build_graph
+    >>> from kg.builder import build_graph
     >>> from kg.namespaces import KG
     >>> inferred = infer_triples(build_graph())
     >>> any(p == KG.holdsRole for _s, p, _o in inferred)
     True
     """
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
 
     onto = ontology_triples() if ontology is None else tuple(ontology)
     schema = _Schema(onto)

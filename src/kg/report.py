@@ -12,7 +12,7 @@ The site needs no network to be viewed: no scripts, no web fonts, one local
 style sheet, SVG inline. The same graph always gives the same bytes (every
 list is sorted; layouts use fixed seeds; coordinates are rounded).
 
->>> from kg.build import build_graph
+>>> from kg.builder import build_graph
 >>> files = build_site(build_graph(), validation=None)
 >>> "index.html" in files and "entity/shinzo-abe.html" in files
 True
@@ -1084,7 +1084,7 @@ def generate(
 ) -> SiteResult:
     """Build the graph (records, bundled by default, or an RDF file), validate it,
     render the site and write it to ``out_dir``."""
-    from kg.build import load_ontology
+    from kg.builder import load_ontology
     from kg.pipeline import load, read_graph
     from kg.validate import validate_graph
 

@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from kg.build import SourceIndex, load_ontology
+from kg.builder import SourceIndex, load_ontology
 from kg.errors import Location, UsageError
 from kg.namespaces import PREFIXES, bind_prefixes
 from kg.resources import shapes_files
@@ -194,7 +194,7 @@ def validate_graph(
     ``"reference"`` runs
     pySHACL.
 
-    >>> from kg.build import build_graph
+    >>> from kg.builder import build_graph
     >>> validate_graph(build_graph()).conforms
     True
     >>> validate_graph(build_graph(), engine="native").conforms
@@ -281,7 +281,7 @@ def _validate_native(
     ontology: Graph | None,
     store: Any,
 ) -> Report:
-    from kg.build import ontology_triples
+    from kg.builder import ontology_triples
     from kg.shacl import CompiledShapes, DataIndex, Validator, results_graph
 
     shapes_graph = shapes if shapes is not None else load_shapes()

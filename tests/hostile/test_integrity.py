@@ -211,7 +211,7 @@ def test_reference_reasoner_leaves_rdflib_literal_parsing_as_it_was():
     # owlrl installs its own converters while it runs (its gMonthDay one
     # rejects "--06-25"); kg restores rdflib's, or a later export in the same
     # process would refuse valid literals as ill-typed.
-    from kg.build import build_graph
+    from kg.builder import build_graph
     from kg.reason import infer
 
     assert Literal("--06-25", datatype=XSD.gMonthDay).ill_typed is None
