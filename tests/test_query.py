@@ -596,3 +596,12 @@ def test_query_header_reads_yaml_words_as_text(tmp_path, param, error):
     (p,) = parse_query_file(path).params
     assert p.name == param.split(":")[0]
     assert p.default in (None, "no")
+
+
+def test_graph_on_the_reference_engine_says_what_to_use(invoke):
+    r = invoke("query", "--engine", "reference", "-e", "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert r.exit_code == 2
+    assert r.output == (
+        "Error: GRAPH needs named graphs, and the reference engine (rdflib) queries one merged "
+        "graph; use --engine native (the inferred triples are a named graph there)\n"
+    )

@@ -274,6 +274,20 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
         raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
+    try:
+        return _collect(result, form)
+    except Exception as exc:
+        # rdflib evaluates lazily, and refuses GRAPH on a plain Graph with a
+        # bare Exception only now.
+        if "requiring a dataset" in str(exc):
+            raise BadInput(
+                "GRAPH needs named graphs, and the reference engine (rdflib) queries one "
+                "merged graph; use --engine native (the inferred triples are a named graph there)"
+            ) from None
+        raise
+
+
+def _collect(result: Any, form: str) -> QueryResult:
     if form == "ASK":
         return QueryResult(form, boolean=bool(result.askAnswer))
     if form in ("CONSTRUCT", "DESCRIBE"):
