@@ -10,7 +10,8 @@ processes run, so each has its own peak memory (``ru_maxrss``):
 * native — what ``kg build --reason`` does (load records with libyaml's parser,
   build the triples, native SHACL, native OWL RL, Turtle by Oxigraph, the
   persisted Oxigraph query store filled in a background thread; three full
-  builds, each in its own process, each stage's median), then each
+  builds, each in its own process, the sizes taking turns round after round,
+  each stage's median), then each
   canned query on the opened store (median of 3, in process); plus, as
   separate commands, ``kg build --full``, an incremental ``kg build`` after
   editing one record (and after undoing the edit), every canned ``kg query
@@ -332,11 +333,22 @@ def render(results: list[dict], info: dict, timeout: float, command: str) -> str
         for st in STAGES:
             x, y = a["native"]["stages"].get(st), b["native"]["stages"].get(st)
             if x and y:
-                growth.append(f"{st} {y / x:.1f}")
+                # Each round's own ratio too: the sizes were built in turns, so
+                # a round's two builds ran on the machine in the same state.
+                per_round = sorted(
+                    rb[st] / ra[st]
+                    for ra, rb in zip(
+                        a["native"].get("rounds", []), b["native"].get("rounds", []), strict=True
+                    )
+                    if ra.get(st) and rb.get(st)
+                )
+                spread = f" ({per_round[0]:.1f}–{per_round[-1]:.1f})" if per_round else ""
+                growth.append(f"{st} {y / x:.1f}{spread}")
         lines += [
             "",
             f"Growth native {b['triples']:,} / {a['triples']:,} "
-            f"(×{b['triples'] / a['triples']:.1f} triples): " + ", ".join(growth) + ".",
+            f"(×{b['triples'] / a['triples']:.1f} triples), of the medians (in brackets: "
+            "the lowest and highest of the rounds' own ratios): " + ", ".join(growth) + ".",
         ]
     lines += [
         "",
@@ -344,8 +356,8 @@ def render(results: list[dict], info: dict, timeout: float, command: str) -> str
         "time: the query store is filled by Oxigraph in a background thread while "
         "validation and reasoning run, so its row is only the wait for it at the end "
         f"(plus queueing the loads). Each native stage is the median of {BUILD_RUNS} "
-        "full builds, each in its own process (peak memory: the largest); each "
-        "baseline stage is one run.",
+        "full builds, each in its own process, the sizes taking turns round after "
+        "round (peak memory: the largest); each baseline stage is one run.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -383,27 +395,39 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kg-bench-"))
     try:
         for events in args.events:
-            records = work / f"records-{events}"
-            out = work / f"build-{events}"
             subprocess.run(
-                [kg, "generate", "--events", str(events), "--seed", "1", "-o", str(records)],
+                [kg, "generate", "--events", str(events), "--seed", "1",
+                 "-o", str(work / f"records-{events}")],
                 check=True, capture_output=True,
             )  # fmt: skip
-            print(f"[{events} events] native ...", file=sys.stderr, flush=True)
-            # Each full build in its own process, each stage's median: one run
-            # of a 0.4 s stage moves by ±20 % on a shared 2-core machine, enough
-            # to swing the growth ratios (and builds repeated in one process
-            # inherit the first one's heap).
-            runs = [
-                run_child(["--child", "native-build", "--records", str(records), "--out", str(out)])
-                for _ in range(BUILD_RUNS - 1)
-            ]
-            nat = run_child(["--child", "native", "--records", str(records), "--out", str(out)])
-            runs.append(nat)
+        # Each full build in its own process, each stage's median: one run of a
+        # 0.4 s stage moves by ±20 % on a shared 2-core machine, enough to swing
+        # the growth ratios (and builds repeated in one process inherit the
+        # first one's heap). The sizes take turns, round after round, so a slow
+        # spell of a shared machine falls on every size alike instead of on one
+        # (a run that built all of 100k first once had it 1.8x slower than usual).
+        # The last round also times the queries.
+        rounds: dict[int, list[dict]] = {events: [] for events in args.events}
+        for n in range(BUILD_RUNS):
+            kind = "native" if n == BUILD_RUNS - 1 else "native-build"
+            for events in args.events:
+                print(f"[{events} events] native build {n + 1}/{BUILD_RUNS} ...",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                rounds[events].append(run_child([
+                    "--child", kind, "--records", str(work / f"records-{events}"),
+                    "--out", str(work / f"build-{events}"),
+                ]))  # fmt: skip
+        for events in args.events:
+            records = work / f"records-{events}"
+            out = work / f"build-{events}"
+            runs = rounds[events]
+            nat = runs[-1]
             stages = nat["stages"]
+            nat["rounds"] = [r["stages"] for r in runs]
             nat["stages"] = {k: statistics.median(r["stages"][k] for r in runs) for k in stages}
             nat["build wall"] = statistics.median(r["build wall"] for r in runs)
             nat["peak MiB"] = max(r["peak MiB"] for r in runs)
+            print(f"[{events} events] commands ...", file=sys.stderr, flush=True)
             build_cmd = [kg, "build", str(records), "-o", str(out), "--reason"]
             cli: dict = {"build": wall([*build_cmd, "--full"])}
             first = sorted(records.glob("*.yaml"))[0]
