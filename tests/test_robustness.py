@@ -425,6 +425,81 @@ def test_build_clears_what_a_killed_build_left(engine, invoke, mini, tmp_path):
         assert after[name] == clean[name]
 
 
+def _unremovable(monkeypatch, name: str) -> None:
+    """Make a folder called ``name`` impossible to remove (as with a read-only
+    or immutable file in it)."""
+    import shutil
+
+    rmtree = shutil.rmtree
+
+    def fake(path, ignore_errors=False, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).name != name:
+            return rmtree(path, ignore_errors, *args, **kwargs)
+        if not ignore_errors:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(shutil, "rmtree", fake)
+
+
+def test_a_leftover_that_cannot_be_removed_does_not_stop_the_build(
+    invoke, mini, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason"]
+    assert invoke(*args).exit_code == 0
+    # A file where the incremental build's scratch folder goes, that cannot be
+    # unlinked (an immutable file, say): left, and the build goes on.
+    _plant(out, {".kg.oxigraph.inc": b"not ours to remove"})
+    _change_records(mini)
+    unlink = Path.unlink
+
+    def refuse(self, missing_ok=False):  # type: ignore[no-untyped-def]
+        if self.name == ".kg.oxigraph.inc":
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        return unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    r = invoke(*args)
+    assert r.exit_code == 0, r.output
+    assert (out / ".kg.oxigraph.inc").read_bytes() == b"not ours to remove"
+
+
+def test_a_store_scratch_folder_that_cannot_be_removed_is_a_write_error(
+    invoke, mini, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason", "--full"]
+    assert invoke(*args).exit_code == 0
+    before = _tree(out)
+    _plant(out, {".kg.oxigraph.tmp/CURRENT": b"a store being written"})
+    _unremovable(monkeypatch, ".kg.oxigraph.tmp")
+    r = invoke(*args)
+    assert r.exit_code == 2
+    assert r.output == f"Error: cannot write {out / 'kg.oxigraph'}: Operation not permitted\n"
+    after = _tree(out)
+    del after[".kg.oxigraph.tmp"], after[".kg.oxigraph.tmp/CURRENT"]
+    assert after == before
+
+
+def test_without_a_lock_nothing_is_swept(invoke, mini, tmp_path, monkeypatch):
+    """Where flock is refused (some network file systems), another run may be
+    using the leftovers: they stay."""
+    import fcntl
+
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason"]
+    assert invoke(*args).exit_code == 0
+    _plant(out, {".kg.ttl.xxxx.tmp": b"another run's graph", ".kg.ttl.old": b"its aside"})
+
+    def no_lock(fd, op):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_lock)
+    assert invoke(*args).exit_code == 0
+    assert (out / ".kg.ttl.xxxx.tmp").read_bytes() == b"another run's graph"
+    assert (out / ".kg.ttl.old").read_bytes() == b"its aside"
+
+
 def test_aside_is_put_back_when_it_is_the_only_copy(tmp_path):
     from kg.rdfio import sweep_leftovers
 

@@ -146,7 +146,7 @@ def remove_created_dirs(made: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def folder_lock(path: Path) -> Iterator[None]:
+def folder_lock(path: Path) -> Iterator[bool]:
     """Hold an exclusive lock on the existing folder ``path`` while writing in it,
     or raise :class:`kg.errors.FolderBusy` at once if another process holds it.
 
@@ -155,10 +155,10 @@ def folder_lock(path: Path) -> Iterator[None]:
     the kernel drops it when its holder ends, even by a kill. Advisory: only kg
     processes ask for it. Where there is no ``flock`` (Windows) or the file
     system refuses it, there is no lock. Not reentrant: a second lock on the
-    same folder in the same process is refused too.
+    same folder in the same process is refused too. Yields whether it locked.
     """
     if sys.platform == "win32":
-        yield
+        yield False
         return
     import fcntl
 
@@ -166,6 +166,7 @@ def folder_lock(path: Path) -> Iterator[None]:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
         raise write_error(path, exc) from exc
+    locked = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -174,6 +175,7 @@ def folder_lock(path: Path) -> Iterator[None]:
         except OSError:
             pass  # no flock on this file system (ENOLCK, EOPNOTSUPP): unlocked, as before
         else:
+            locked = True
             # The holder may have removed the folder (a failed build that made
             # it) between our open and our lock: the one locked is no longer ``path``.
             try:
@@ -182,7 +184,7 @@ def folder_lock(path: Path) -> Iterator[None]:
                 same = False
             if not same:
                 raise _busy(path)
-        yield
+        yield locked
     finally:
         os.close(fd)  # releases the lock
 
@@ -224,8 +226,11 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
         return  # the command's own writes will say what is wrong
     for name in names:
         path = folder / name
+        # A leftover that cannot be removed (permissions, a read-only file
+        # system) is left: the command's own writes report what is wrong.
         if name in skip:
-            _remove(path)
+            with contextlib.suppress(OSError):
+                _remove(path)
             continue
         temp = _TEMP_NAME.fullmatch(name)
         if temp and is_output(temp["target"]):
@@ -237,7 +242,8 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
         if aside and is_output(aside["target"]):
             target = folder / aside["target"]
             if os.path.lexists(target):
-                _remove(path)
+                with contextlib.suppress(OSError):
+                    _remove(path)
             else:
                 with contextlib.suppress(OSError):
                     os.replace(path, target)
@@ -248,14 +254,16 @@ def output_folder(path: Path, outputs: str, scratch: Iterable[str] = ()) -> Iter
     """The folder a command writes its outputs in, for the whole write: created
     with its missing parents, locked (:func:`folder_lock`) and swept of that
     command's leftovers (:func:`sweep_leftovers`). If the block fails, the
-    folders made here are removed again (only while empty)."""
+    folders made here are removed again (only while empty). Without a lock
+    (no ``flock`` here) nothing is swept: another run may be using those files."""
     made = create_dirs(path)
     entered = False
     try:
-        with folder_lock(path):
+        with folder_lock(path) as locked:
             entered = True
             try:
-                sweep_leftovers(path, outputs, scratch)
+                if locked:
+                    sweep_leftovers(path, outputs, scratch)
                 yield
             except BaseException:
                 # Still locked: no other kg writer can have started in them.

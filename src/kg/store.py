@@ -201,10 +201,10 @@ class StoreWriter:
         self.ox = _ox()
         self.out_dir = out_dir
         self.tmp = out_dir / f".{STORE_DIR}.tmp"
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
         self._made_dirs = create_dirs(out_dir)
         try:
+            if self.tmp.exists():
+                shutil.rmtree(self.tmp)
             self.store: Any = self.ox.Store(str(self.tmp))
         except BaseException as exc:
             shutil.rmtree(self.tmp, ignore_errors=True)
