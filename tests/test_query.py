@@ -182,6 +182,12 @@ def test_a_typed_xsd_string_comes_back_as_a_plain_literal(engine):
     assert res.rows == [(Literal("a"), Literal("b"))]
     assert [type(v) for v in res.rows[0]] == [Literal, Literal]
     assert all(v.datatype is None for v in res.rows[0])
+    text = (
+        "CONSTRUCT { <http://x.test/a> <http://x.test/p> ?o } "
+        'WHERE { BIND(STRDT("a", xsd:string) AS ?o) }'
+    )
+    ((_s, _p, o),) = run_query(graph, text).graph
+    assert o == Literal("a") and o.datatype is None
 
 
 def test_result_formats_parse_back(mini):
@@ -598,8 +604,18 @@ def test_query_header_reads_yaml_words_as_text(tmp_path, param, error):
     assert p.default in (None, "no")
 
 
-def test_graph_on_the_reference_engine_says_what_to_use(invoke):
-    r = invoke("query", "--engine", "reference", "-e", "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "ASK { GRAPH ?g { ?s ?p ?o } }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT * WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }",
+    ],
+)
+def test_graph_on_the_reference_engine_says_what_to_use(invoke, text):
+    # rdflib refuses some of these when it parses them, others when it evaluates.
+    r = invoke("query", "--engine", "reference", "-e", text)
     assert r.exit_code == 2
     assert r.output == (
         "Error: GRAPH needs named graphs, and the reference engine (rdflib) queries one merged "

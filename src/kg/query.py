@@ -273,18 +273,23 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
     try:
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
+        _no_named_graphs(exc)
         raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
     try:
         return _collect(result, form)
-    except Exception as exc:
-        # rdflib evaluates lazily, and refuses GRAPH on a plain Graph with a
-        # bare Exception only now.
-        if "requiring a dataset" in str(exc):
-            raise BadInput(
-                "GRAPH needs named graphs, and the reference engine (rdflib) queries one "
-                "merged graph; use --engine native (the inferred triples are a named graph there)"
-            ) from None
+    except Exception as exc:  # rdflib evaluates a SELECT lazily: some errors come only now
+        _no_named_graphs(exc)
         raise
+
+
+def _no_named_graphs(exc: Exception) -> None:
+    # rdflib refuses GRAPH on a plain Graph with a bare Exception, when it
+    # parses some query forms and when it evaluates others.
+    if "requiring a dataset" in str(exc):
+        raise BadInput(
+            "GRAPH needs named graphs, and the reference engine (rdflib) queries one "
+            "merged graph; use --engine native (the inferred triples are a named graph there)"
+        ) from None
 
 
 def _collect(result: Any, form: str) -> QueryResult:
@@ -299,7 +304,7 @@ def _collect(result: Any, form: str) -> QueryResult:
             # non-IRI predicate is left out; rdflib keeps it, Oxigraph and the stores do not.
             if isinstance(t[0], Literal) or not isinstance(t[1], URIRef):
                 continue
-            g.add(t)
+            g.add((t[0], t[1], _rdf11(t[2])))
         return QueryResult(form, graph=g)
     names = [str(v) for v in result.vars or []]
     rows = [
