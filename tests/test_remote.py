@@ -76,6 +76,15 @@ VIRTUOSO_DIFFERENCES = {
         "Virtuoso does not answer this query (sub-SELECT over kg:subEventOf*) in minutes"
     ),
 }
+# Those differences only ever lose rows: the rows Virtuoso does return must be
+# the local ones, so a new difference in them (a "≤" turned into "?") still fails.
+VIRTUOSO_LOSES_ROWS = {
+    "agreements",
+    "timeline",
+    "statements",
+    "organisation-units",
+    "theme-hierarchy",
+}
 VIRTUOSO_QUERY_TIMEOUT = "20"
 
 
@@ -597,6 +606,8 @@ def test_virtuoso_canned_query_same_rows(name, virtuoso_pushed, virtuoso, local_
         pytest.xfail(f"{VIRTUOSO_DIFFERENCES[name]} ({r.output.strip()})")
     assert r.exit_code == 0, r.output
     if sorted_csv(r.output) != sorted_csv(local) and name in VIRTUOSO_DIFFERENCES:
+        if name in VIRTUOSO_LOSES_ROWS:
+            assert set(sorted_csv(r.output)) <= set(sorted_csv(local))
         pytest.xfail(VIRTUOSO_DIFFERENCES[name])
     assert sorted_csv(r.output) == sorted_csv(local)
 
