@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -481,13 +481,18 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
         # is a syntax error, where rdflib's initBindings just finds no match.
         # Rather than follow the grammar to know where a literal may go, run
         # the query again with every parameter bound by VALUES, valid wherever
-        # the variable stands. If that fails too, the query itself is wrong and
-        # the first error is the one reported: the retry's text has VALUES
-        # blocks spliced in (its columns are off) or has no group pattern to
-        # put them in (an error of its own).
+        # the variable stands. If that fails too, the query itself is wrong:
+        # the error reported is Oxigraph's for the text as the user wrote it
+        # (checked on an empty store), whose lines and columns are the user's;
+        # the retry's text has VALUES blocks spliced in, and the first one has
+        # a term written in, where the error may seem to be.
         try:
             result = native.select(_bind_by_values(as_given, form, terms, set(terms)))
         except (SyntaxError, BadInput):
+            try:
+                replace(native, store=native.conv.ox.Store()).select(as_given)
+            except SyntaxError as own:
+                raise BadInput(f"SPARQL error: {str(own).splitlines()[0][:300]}") from None
             raise error from None
     conv = native.conv
     if form == "ASK":
