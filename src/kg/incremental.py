@@ -69,13 +69,18 @@ from kg.records import (
     record_files,
 )
 from kg.schema import Schema, load_schema
-from kg.store import BASE, _ox
+from kg.store import BASE, STORE_DIR, _ox
 
 if TYPE_CHECKING:
     from kg.pipeline import BuildResult
     from kg.validate import Finding, Report
 
 STATE_DIR = ".kg-state"
+STATE_TMP = f"{STATE_DIR}.tmp"  # the new state, being written
+STATE_OLD = f"{STATE_DIR}.old"  # the old state, while the new one goes in place
+STORE_WORK = f".{STORE_DIR}.inc"  # the store an incremental build updates
+# What a killed build of this module can leave besides its outputs.
+SCRATCH = (STATE_TMP, STATE_OLD, STORE_WORK)
 _FORMAT = 2  # 2: records copies named .copy (never read as records)
 # Beyond this share of the records' bytes changed (each parsed twice), a full build
 # is about as quick.
@@ -164,7 +169,7 @@ def _outputs(out_dir: Path, reason: bool, staged: dict[str, Path] | None = None)
     to be put in place: a rename keeps a file's size and modification time.
     """
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE
-    from kg.store import STAMP, STORE_DIR
+    from kg.store import STAMP
 
     at = {GRAPH_FILE: out_dir / GRAPH_FILE, STAMP: out_dir / STORE_DIR / STAMP}
     if reason:
@@ -266,13 +271,13 @@ def _read_json(path: Path) -> Any:
 def drop_state(out_dir: Path) -> None:
     # ..kg-state.old: where an incremental build's commit (rdfio.Staged)
     # keeps the old state aside, left there only by a crash.
-    for name in (STATE_DIR, f"{STATE_DIR}.tmp", f"{STATE_DIR}.old", f".{STATE_DIR}.old"):
+    for name in (STATE_DIR, STATE_TMP, STATE_OLD, f".{STATE_DIR}.old"):
         shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
 def _commit_state(tmp: Path, out_dir: Path) -> None:
     target = out_dir / STATE_DIR
-    old = out_dir / f"{STATE_DIR}.old"
+    old = out_dir / STATE_OLD
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         os.replace(target, old)
@@ -281,7 +286,7 @@ def _commit_state(tmp: Path, out_dir: Path) -> None:
 
 
 def _fresh_tmp(out_dir: Path) -> Path:
-    tmp = out_dir / f"{STATE_DIR}.tmp"
+    tmp = out_dir / STATE_TMP
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "files").mkdir(parents=True)
     (tmp / "index").mkdir()
@@ -470,8 +475,6 @@ def build_incremental(
     :class:`BadRecords` or :class:`NotConforming` exactly as a full build
     would, with nothing written.
     """
-    from kg.store import STORE_DIR
-
     timer = _Timer()
     state = out_dir / STATE_DIR
     manifest = _read_json(state / "manifest.json")
@@ -510,7 +513,7 @@ def build_incremental(
         )  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(out_dir / f".{STORE_DIR}.inc", ignore_errors=True)
+        shutil.rmtree(out_dir / STORE_WORK, ignore_errors=True)
 
 
 def _rebuild(
@@ -528,7 +531,7 @@ def _rebuild(
 ) -> BuildResult:
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
     from kg.rdfio import Staged
-    from kg.store import LAYOUT, STAMP, STORE_DIR, TermConverter
+    from kg.store import LAYOUT, STAMP, TermConverter
 
     state = out_dir / STATE_DIR
     old_files: dict[str, dict] = manifest["files"]
@@ -597,7 +600,7 @@ def _rebuild(
     conv = TermConverter()
     ox = conv.ox
     store_dir = out_dir / STORE_DIR
-    work = out_dir / f".{STORE_DIR}.inc"
+    work = out_dir / STORE_WORK
     shutil.rmtree(work, ignore_errors=True)
     try:
         stamp = json.loads((store_dir / STAMP).read_text(encoding="utf-8"))

@@ -117,13 +117,13 @@ def build(
     """
     if engine not in ENGINES:
         raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
-    from kg.incremental import STATE_DIR
-    from kg.store import STORE_DIR
+    from kg.incremental import SCRATCH, STATE_DIR
+    from kg.store import STORE_DIR, STORE_TMP
 
     # Either engine's outputs, so that a reference build also clears what a
     # killed native one left.
     outputs = "|".join(re.escape(n) for n in (GRAPH_FILE, INFERRED_FILE, STORE_DIR, STATE_DIR))
-    scratch = (f".{STORE_DIR}.tmp", f".{STORE_DIR}.inc", f"{STATE_DIR}.tmp", f"{STATE_DIR}.old")
+    scratch = (STORE_TMP, *SCRATCH)
     # Locked from before the incremental build reads the state to after the
     # new state is saved: another build in between would mix two builds' files.
     with output_folder(out_dir, outputs, scratch):

@@ -37,6 +37,7 @@ from kg.namespaces import INFERRED_GRAPH, PREFIXES
 from kg.rdfio import create_dirs, remove_created_dirs
 
 STORE_DIR = "kg.oxigraph"
+STORE_TMP = f".{STORE_DIR}.tmp"  # where StoreWriter fills a new store
 STAMP = "kg-store.json"
 # The store's layout: a store written in another one is not opened (the build
 # that reads it again writes a new one).
@@ -200,7 +201,7 @@ class StoreWriter:
 
         self.ox = _ox()
         self.out_dir = out_dir
-        self.tmp = out_dir / f".{STORE_DIR}.tmp"
+        self.tmp = out_dir / STORE_TMP
         self._made_dirs = create_dirs(out_dir)
         try:
             if self.tmp.exists():
