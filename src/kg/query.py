@@ -29,7 +29,7 @@ from rdflib.namespace import XSD
 
 from kg import guard
 from kg.errors import BadInput, UsageError
-from kg.namespaces import ID, PREFIXES, expand
+from kg.namespaces import ID, PREFIXES, bind_prefixes, expand
 from kg.records import LANG_RE, _check_date, _is_absolute_iri
 from kg.resources import queries_dir
 from kg.validate import compact
@@ -274,12 +274,17 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
         _no_named_graphs(exc)
-        raise BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}") from None
+        raise _sparql_error(exc) from None
     try:
         return _collect(result, form)
     except Exception as exc:  # rdflib evaluates a SELECT lazily: some errors come only now
         _no_named_graphs(exc)
         raise
+
+
+def _sparql_error(exc: Exception) -> BadInput:
+    """The engine's own message, its first line, bounded."""
+    return BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}")
 
 
 def _no_named_graphs(exc: Exception) -> None:
@@ -297,8 +302,7 @@ def _collect(result: Any, form: str) -> QueryResult:
         return QueryResult(form, boolean=bool(result.askAnswer))
     if form in ("CONSTRUCT", "DESCRIBE"):
         g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns, override=True, replace=True)
+        bind_prefixes(g)
         for t in result.graph or []:
             # SPARQL 1.1 (16.2): a template instance with a literal subject or a
             # non-IRI predicate is left out; rdflib keeps it, Oxigraph and the stores do not.
@@ -474,7 +478,7 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
     try:
         result = native.select(text)
     except SyntaxError as exc:
-        error = BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}")
+        error = _sparql_error(exc)
         if as_given is None:
             raise error from None
         # A literal written where SPARQL takes none (`?s "fr" ?o`, `GRAPH "fr"`)
@@ -492,15 +496,14 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
             try:
                 replace(native, store=native.conv.ox.Store()).select(as_given)
             except SyntaxError as own:
-                raise BadInput(f"SPARQL error: {str(own).splitlines()[0][:300]}") from None
+                raise _sparql_error(own) from None
             raise error from None
     conv = native.conv
     if form == "ASK":
         return QueryResult(form, boolean=bool(result))
     if form in ("CONSTRUCT", "DESCRIBE"):
         g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns, override=True, replace=True)
+        bind_prefixes(g)
         for t in result:
             g.add((conv.from_ox(t.subject), conv.from_ox(t.predicate), conv.from_ox(t.object)))
         return QueryResult(form, graph=g)

@@ -44,7 +44,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
-from kg.namespaces import GRAPH, PREFIXES
+from kg.namespaces import GRAPH, PREFIXES, bind_prefixes
 from kg.query import QueryResult, query_form
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
@@ -672,8 +672,7 @@ def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:
     if fmt is None:
         raise RemoteError(f"{where} answered a graph query with unexpected type {media!r}")
     g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns, override=True, replace=True)
+    bind_prefixes(g)
     try:
         if fmt in ("nquads", "trig"):
             ds = Dataset()
