@@ -88,6 +88,14 @@ def temp_file(target: Path) -> tuple[int, str]:
     return fd, tmp
 
 
+def _write_synced(fd: int, write: Callable[[IO[bytes]], object]) -> None:
+    """Write through the open descriptor ``fd`` (closed after), on disk before a rename."""
+    with os.fdopen(fd, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
@@ -101,10 +109,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        _write_synced(fd, write)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -303,10 +308,7 @@ class Staged:
         try:
             fd, tmp = temp_file(target)
             self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _write_synced(fd, lambda fh: fh.write(data))
         except OSError as exc:
             raise write_error(target, exc) from exc
         return Path(tmp)
