@@ -104,20 +104,33 @@ def test_failed_build_keeps_every_previous_output(
         pytest.skip("the reference engine writes no store")
     out = tmp_path / "out"
     args = ["build", str(mini), "-o", str(out), "--reason", "--engine", engine]
-    assert invoke(*args).exit_code == 0
-    before = _tree(out)
+    before = _fault_keeps_outputs(invoke, mini, out, args, ["--full"], FAULTS[fault], monkeypatch)
     assert "kg.ttl" in before and "kg-inferred.ttl" in before
-    _change_records(mini)
-
-    inject, name, why = FAULTS[fault]
-    with monkeypatch.context() as mp:
-        inject(mp)
-        _fails_writing(invoke(*args, "--full"), out / name, why)
-    assert _tree(out) == before
 
     # The same build without the fault changes both files: the check above
     # would have seen either of them replaced.
     assert invoke(*args, "--full").exit_code == 0
+    _both_files_changed(out, before)
+
+
+def _fault_keeps_outputs(invoke, mini, out, args, again, fault, monkeypatch, *, also=None):
+    """Build, change the records, build again (``args`` + ``again``) with the
+    fault injected: it fails writing, and every output is as it was. Returns
+    the outputs as they were."""
+    assert invoke(*args).exit_code == 0
+    before = _tree(out)
+    _change_records(mini)
+    inject, name, why = fault
+    with monkeypatch.context() as mp:
+        inject(mp)
+        if also is not None:
+            also(mp)
+        _fails_writing(invoke(*args, *again), out / name, why)
+    assert _tree(out) == before
+    return before
+
+
+def _both_files_changed(out: Path, before: dict[str, bytes | None]) -> None:
     after = _tree(out)
     assert after["kg.ttl"] != before["kg.ttl"]
     assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
@@ -152,25 +165,17 @@ def test_failed_incremental_build_keeps_every_previous_output(
     monkeypatch.setattr(kg.incremental, "MAX_CHANGED_SHARE", 1.0)
     out = tmp_path / "out"
     args = ["build", str(mini), "-o", str(out), "--reason"]
-    assert invoke(*args).exit_code == 0
-    before = _tree(out)
-    assert ".kg-state/manifest.json" in before and "kg.oxigraph/kg-store.json" in before
-    _change_records(mini)
-
-    inject, name, why = INCREMENTAL_FAULTS[fault]
-    with monkeypatch.context() as mp:
-        inject(mp)
+    before = _fault_keeps_outputs(
+        invoke, mini, out, args, [], INCREMENTAL_FAULTS[fault], monkeypatch,
         # The fault must hit the incremental build itself, not a full one after it.
-        mp.setattr(kg.pipeline, "_build_native", _no_full_build)
-        _fails_writing(invoke(*args), out / name, why)
-    assert _tree(out) == before
+        also=lambda mp: mp.setattr(kg.pipeline, "_build_native", _no_full_build),
+    )  # fmt: skip
+    assert ".kg-state/manifest.json" in before and "kg.oxigraph/kg-store.json" in before
 
     # The state still describes the outputs: the same build without the fault
     # is incremental, changes both files, and gives what a full build gives.
     _same_as_full(mini, out, tmp_path, "incremental")
-    after = _tree(out)
-    assert after["kg.ttl"] != before["kg.ttl"]
-    assert after["kg-inferred.ttl"] != before["kg-inferred.ttl"]
+    _both_files_changed(out, before)
 
 
 @pytest.mark.parametrize("engine", ["native", "reference"])
