@@ -69,7 +69,7 @@ from kg.records import (
     record_files,
 )
 from kg.schema import Schema, load_schema
-from kg.store import BASE, STORE_DIR, _ox
+from kg.store import BASE, STORE_DIR, _ox, block_at
 
 if TYPE_CHECKING:
     from kg.pipeline import BuildResult
@@ -1035,19 +1035,6 @@ def _blocks(triples: Iterable[tuple], subjects: set, conv: Any) -> dict[str, byt
     return out
 
 
-def _block_at(data: bytes, pos: int) -> int:
-    """The offset of the first block starting at or after ``pos`` (``len(data)`` if none);
-    ``pos`` is past the header."""
-    n = len(data)
-    if data[pos - 1] != 0x0A:  # inside a line: go to the next one
-        nl = data.find(b"\n", pos)
-        pos = n if nl < 0 else nl + 1
-    while pos < n and data[pos] == 0x09:  # a line of the same block
-        nl = data.find(b"\n", pos)
-        pos = n if nl < 0 else nl + 1
-    return pos
-
-
 _LAST = "\U0010ffff"  # sorts after every IRI
 
 
@@ -1061,16 +1048,16 @@ def _splice(old: bytes, blocks: dict[str, bytes], conv: Any) -> bytes:
     n = len(old)
 
     def subject_from(pos: int) -> str:
-        start = _block_at(old, pos)
+        start = block_at(old, pos)
         return _subject_at(old, start) if start < n else _LAST
 
     out = [header]
     prev = len(header)
     for s in sorted(blocks):
         found = bisect.bisect_left(range(prev, n + 1), s, key=subject_from)
-        pos = _block_at(old, prev + found) if prev + found < n else n
+        pos = block_at(old, prev + found) if prev + found < n else n
         out.append(old[prev:pos])
         out.append(blocks[s])
-        prev = _block_at(old, pos + 1) if pos < n and _subject_at(old, pos) == s else pos
+        prev = block_at(old, pos + 1) if pos < n and _subject_at(old, pos) == s else pos
     out.append(old[prev:])
     return b"".join(out)
