@@ -44,7 +44,7 @@ ENGINES = ("native", "reference")
 class BuildResult:
     built: BuiltGraph
     report: Report | None
-    inferred: Graph | set | None
+    inferred: Graph | list | None
     written: list[Path]
     timings: dict[str, float] = field(default_factory=dict)
     # --- incremental rebuilds (kg.incremental) ---
@@ -252,7 +252,7 @@ def _build_native(
             inferred = None
             idata = b""
             if reason:
-                inferred = infer_triples(set(triples))
+                inferred = infer_triples(triples)
                 lap("reason")
                 idata = turtle_bytes(inferred, conv)
                 lap("export turtle")
@@ -383,7 +383,7 @@ def open_native(
     if reason:
         from kg.reason import infer_triples
 
-        inferred = infer_triples(set(triples))
+        inferred = infer_triples(triples)
     return memory_graph(triples, inferred, ontology_triples())
 
 
