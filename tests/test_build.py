@@ -175,6 +175,7 @@ def test_turtle_pieces_are_whole_blocks_that_parse_to_the_same_triples(tmp_path)
     with_bnode = head + b"id:x kg:p _:b1 .\n_:b1 kg:p id:y .\n" * 3000
     assert list(turtle_pieces(with_bnode, 4000)) == [with_bnode]
     assert list(turtle_pieces(data[: len(head)], 4000)) == [data[: len(head)]]
+    assert list(turtle_pieces(data[: len(head)], 10)) == [data[: len(head)]]  # header only
 
 
 def test_a_store_loaded_in_pieces_holds_what_one_document_gives(tmp_path, monkeypatch):
