@@ -37,7 +37,8 @@ SUPPORTED = {
     SH.hasValue, SH.minInclusive, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.sparql,
     SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group,
 }  # fmt: skip
-_TYPE = RDF.type  # namespace attribute look-ups are slow in hot loops
+# A module constant (namespace look-ups are slow in hot loops), interned: dict hits on identity.
+_TYPE = intern(RDF.type)
 _IGNORED = {RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description}
 
 
@@ -204,7 +205,7 @@ class DataIndex:
     def __init__(self, triples: Iterable[tuple]) -> None:
         out: dict[Any, dict[Any, list]] = {}
         subclass: dict[Any, set] = {}
-        sub_class_of = RDFS.subClassOf
+        sub_class_of, eq = RDFS.subClassOf, _eq
         for s, p, o in triples:
             d = out.get(s)
             if d is None:
@@ -214,7 +215,7 @@ class DataIndex:
                 d[p] = [o]
             else:
                 v.append(o)
-            if p == sub_class_of:
+            if eq(p, sub_class_of):
                 subclass.setdefault(s, set()).add(o)
         self.out = out
         self._sup: dict[Any, frozenset] = {}
@@ -266,36 +267,46 @@ def _lang_matches(lang: str, wanted: str) -> bool:
     return wanted == "*" or lang == wanted or lang.startswith(wanted + "-")
 
 
+# IRIs compared as strings: rdflib's URIRef.__eq__ is Python code, and the
+# datatype checks below run for every literal (a third of the validation
+# stage's equality calls at 1M triples). Both sides are IRIs (or None, tested
+# first), so string equality is IRI equality.
+_eq = str.__eq__
+
+
 def _datatype_ok(v: Any, dt: Any) -> bool:
     # Mirrors pySHACL's DatatypeConstraintComponent (0.40).
     if not isinstance(v, Literal):
         return False
-    if v.datatype == dt:
+    vdt, eq = v.datatype, _eq
+    if vdt is not None and eq(vdt, dt):
         if getattr(v, "ill_typed", None) is True:
             return False
         return _actual(v, dt)
-    if dt == _RDFS_LITERAL:
+    if eq(dt, _RDFS_LITERAL):
         return True
-    if dt == _RDFS_DATATYPE and v.datatype:
+    if eq(dt, _RDFS_DATATYPE) and vdt:
         return True
-    if v.datatype is None and v.language is None and dt == _XSD_STRING:
+    if vdt is None and v.language is None and eq(dt, _XSD_STRING):
         return _actual(v, dt)
-    if dt == _LANG_STRING and v.language:
+    if eq(dt, _LANG_STRING) and v.language:
         return _actual(v, dt)
     return False
 
 
 _RDFS_LITERAL, _RDFS_DATATYPE = RDFS.Literal, RDFS.Datatype
 _XSD_STRING, _LANG_STRING = XSD.string, RDF.langString
+# Keys interned, as the compiled shapes' datatypes are: look-ups hit on identity.
 _KINDS: dict[Any, Any] = {
-    XSD.integer: int, XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool,
-    XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+    intern(XSD.integer): int, intern(XSD.float): float, intern(XSD.decimal): Decimal,
+    intern(XSD.boolean): bool, intern(XSD.date): date, intern(XSD.time): time,
+    intern(XSD.dateTime): datetime,
 }  # fmt: skip
 
 
 def _actual(v: Literal, dt: Any) -> bool:
     value = v.value
-    if dt in (_XSD_STRING, _LANG_STRING):
+    if _eq(dt, _XSD_STRING) or _eq(dt, _LANG_STRING):
         return isinstance(value, (str, bytes))
     kinds = _KINDS
     kind = kinds.get(dt)
@@ -356,7 +367,8 @@ class Validator:
             got = {}
             text = self.shapes.prefixes + select.replace("$this", "?this")
             for this, value in self.sparql_rows(text):
-                got.setdefault(this, []).append(value)
+                # Interned as the focus nodes are, so .get(focus) hits on identity.
+                got.setdefault(intern(this), []).append(value)
             self._sparql_cache[select] = got
         return got
 
@@ -476,9 +488,12 @@ _CORE: dict[Any, tuple[Any, Any]] = {
     }.items()
 }
 _NODE_KINDS: dict[Any, tuple[type, ...]] = {
-    SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
-    SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
-    SH.BlankNodeOrLiteral: (BNode, Literal),
+    intern(k): v
+    for k, v in {
+        SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
+        SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
+        SH.BlankNodeOrLiteral: (BNode, Literal),
+    }.items()
 }  # fmt: skip
 
 
