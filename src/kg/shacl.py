@@ -329,7 +329,9 @@ class Validator:
             vals = []
             for p in shape.path[1]:
                 vals.extend(self.data.values(focus, p))
-        return list(dict.fromkeys(vals))
+        # Most paths have one value: nothing to deduplicate, and hashing a
+        # Literal is Python code in rdflib.
+        return list(vals) if len(vals) < 2 else list(dict.fromkeys(vals))
 
     def conforms(self, node: Any, shape: Shape) -> bool:
         return not self.check(shape, [node], stop_early=True)
