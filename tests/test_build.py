@@ -198,3 +198,21 @@ def test_a_store_loaded_in_pieces_holds_what_one_document_gives(tmp_path, monkey
     got, want = quads(tmp_path / "pieces"), quads(tmp_path / "whole")
     assert len(want) > 8000
     assert got == want
+
+
+def test_a_build_validates_on_its_store_as_pyshacl_does(tmp_path):
+    """kg build runs the SPARQL-based constraints on the store it is loading;
+    its report is pySHACL's, the end dates before their start included."""
+    from kg.errors import NotConforming
+    from kg.generate import generate_records
+    from kg.pipeline import build, validate_paths
+
+    records = tmp_path / "records"
+    generate_records(records, events=30, seed=4, violations=4)
+    want = validate_paths([records], engine="reference")
+    component = "kgsh:NotBeforeConstraintComponent"
+    assert sum(f.component == component for f in want.findings) == 2
+    with pytest.raises(NotConforming) as got:
+        build(records, tmp_path / "out", reason=True, full=True)
+    assert str(got.value) == want.render("text").rstrip()
+    assert not (tmp_path / "out" / "kg.oxigraph").exists()

@@ -901,6 +901,7 @@ def _revalidate(
         ]
         for f in sorted(targets, key=str):
             results.extend(validator.check(shape, [f]))
+    results = validator.resolve(results)
 
     locator = _Locator(state, catalogue, changed_files, new_index)
     findings = [native_finding(r, locator.locate) for r in results]

@@ -9,7 +9,6 @@ import gc
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,7 +207,6 @@ def _build_native(
         StoreWriter,
         TermConverter,
         turtle_bytes,
-        turtle_graph,
     )
 
     timings: dict[str, float] = {}
@@ -238,14 +236,11 @@ def _build_native(
             lap("load query store")
             report = None
             if validate:
-                # The SPARQL-based constraints run on an in-memory store parsed
-                # from the Turtle in a thread, while the core constraints run.
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    sparql_store = pool.submit(turtle_graph, data, ontology_triples())
-                    report = validate_graph(
-                        triples, built.index, fail_on=fail_on, engine="native", store=sparql_store
-                    )
-                    del sparql_store
+                # The core constraints run while the store loads; the SPARQL-based
+                # ones last, on the store (kg.ttl and the ontology, as loaded).
+                report = validate_graph(
+                    triples, built.index, fail_on=fail_on, engine="native", store=writer.graph(conv)
+                )
                 lap("validate")
                 if not report.conforms:
                     raise NotConforming(report.render("text").rstrip())

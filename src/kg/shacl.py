@@ -337,7 +337,9 @@ class Validator:
         return not self.check(shape, [node], stop_early=True)
 
     def check(self, shape: Shape, focus_nodes: Iterable[Any], stop_early: bool = False) -> list:
-        results: list[Result] = []
+        """The results of ``shape`` on ``focus_nodes``; without ``stop_early``, a
+        SPARQL-based constraint's are a placeholder each, for :meth:`resolve`."""
+        results: list[Result | _Later] = []
         for f in focus_nodes:
             vals = self.value_nodes(shape, f)
             for param, arg in shape.constraints:
@@ -355,12 +357,14 @@ class Validator:
                 if stop_early and sub:
                     return results
             for check in shape.sparql:
-                rows = self._sparql(check.select).get(f, ())
-                for value in rows:
+                if not stop_early:
+                    # Its results take this place once run() has the rows.
+                    results.append(_Later(f, shape, check))
+                    continue
+                for value in self._sparql(check.select).get(f, ()):
                     msgs = check.messages or shape.messages
                     results.append(Result(f, shape.path_node, value, check.component, shape, msgs))
-                    if stop_early:
-                        return results
+                    return results
         return results
 
     def _sparql(self, select: str) -> dict[Any, list]:
@@ -462,7 +466,31 @@ class Validator:
             for p in shape.target_subjects_of:
                 focus |= self.data.subjects_of(p)
             results.extend(self.check(shape, sorted(focus, key=str)))
-        return results
+        return self.resolve(results)
+
+    def resolve(self, results: list) -> list[Result]:
+        """``results`` of :meth:`check` with the SPARQL-based constraints' results
+        in their places. Their rows are asked for last, so the store they run on
+        (kg build's, being loaded in a thread) has the most time to be ready."""
+        out: list[Result] = []
+        for r in results:
+            if type(r) is not _Later:
+                out.append(r)
+                continue
+            shape, check = r.shape, r.check
+            msgs = check.messages or shape.messages
+            for value in self._sparql(check.select).get(r.focus, ()):
+                out.append(Result(r.focus, shape.path_node, value, check.component, shape, msgs))
+        return out
+
+
+@dataclass
+class _Later:
+    """Where the results of a SPARQL-based constraint on a focus node go."""
+
+    focus: Any
+    shape: Shape
+    check: SparqlCheck
 
 
 # The core constraints: parameter -> (its check, the component a result names);

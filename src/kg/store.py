@@ -235,6 +235,23 @@ class StoreWriter:
         quads = list(conv.quads(triples, graph))
         self._jobs.append(self._pool.submit(self.store.bulk_extend, quads))
 
+    def graph(self, conv: TermConverter) -> Any:
+        """A Future of the store's default graph (a :class:`NativeGraph`), done
+        once the loads queued so far are: kg build's SPARQL-based constraints
+        run on it rather than on a second, in-memory copy of the data (at 1M
+        triples that copy took 2.5 s of CPU beside the build, and 0.9 GiB)."""
+        jobs = list(self._jobs)
+
+        def loaded() -> NativeGraph:
+            try:
+                for job in jobs:  # done already (one worker, in order); re-raises
+                    job.result()
+            except OSError as exc:
+                raise write_error(self.out_dir / STORE_DIR, exc) from exc
+            return NativeGraph(self.store, [BASE], conv)
+
+        return self._pool.submit(loaded)
+
     def _wait(self) -> None:
         try:
             for job in self._jobs:
