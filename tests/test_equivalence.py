@@ -186,3 +186,32 @@ def test_oxigraph_binds_parameters_like_rdflib(generated):
     nat = render(_execute(native, q.text, bindings), "csv")
     assert nat == ref
     assert 1 < len(nat.splitlines()) < 30
+
+
+def test_a_literal_sh_datatype_is_left_to_pyshacl():
+    """The native engine compares datatypes as strings; a datatype written as
+    a literal (not an IRI) would then match, so such shapes go to pySHACL."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import SH, XSD
+
+    from kg.shacl import CompiledShapes, Unsupported
+
+    shapes = Graph()
+    shape, prop = URIRef("urn:s"), URIRef("urn:p")
+    shapes.add((shape, RDF.type, SH.NodeShape))
+    shapes.add((shape, SH.targetNode, URIRef("urn:x")))
+    shapes.add((shape, SH.targetClass, KG.Person))
+    node = URIRef("urn:ps")
+    shapes.add((shape, SH.property, node))
+    shapes.add((node, SH.path, prop))
+    shapes.add((node, SH.datatype, Literal(str(XSD.integer))))
+    with pytest.raises(Unsupported):
+        CompiledShapes(shapes)
+    data = [
+        (URIRef(str(ID) + "p"), RDF.type, KG.Person),
+        (URIRef(str(ID) + "p"), prop, Literal("1", datatype=XSD.integer)),
+    ]
+    native = validate_graph(data, shapes=shapes, engine="native")
+    reference = validate_graph(data, shapes=shapes, engine="reference")
+    assert findings(native) == findings(reference)
+    assert len(native.findings) == 1  # a literal is never the IRI it spells

@@ -4,6 +4,7 @@ folder at a time, and what a killed one left is cleared by the next."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -611,3 +612,31 @@ def test_generate_clears_what_a_killed_run_left(invoke, tmp_path):
 
     assert invoke(*args).exit_code == 0
     assert _tree(out) == clean | theirs
+
+
+def test_a_build_failing_in_validation_lets_go_of_its_new_store(mini, tmp_path, monkeypatch):
+    """The store being built is read by validation; when the build fails there
+    (here: interrupted), nothing may keep it open once its folder is removed."""
+    import kg.store
+    from kg.pipeline import build
+
+    def interrupted(self, text, bindings=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kg.store.NativeGraph, "select", interrupted)
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("no /proc here")
+    out = tmp_path / "out"
+    opened = []
+    try:
+        build(mini, out, full=True)
+    except KeyboardInterrupt:
+        # While the error is still being handled: its traceback is alive.
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):
+                opened.append(os.readlink(fd))
+    else:
+        raise AssertionError("the build did not fail")
+    assert [p for p in opened if str(tmp_path) in p] == []
+    assert not out.exists()

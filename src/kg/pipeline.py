@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import re
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -267,7 +268,11 @@ def _build_native(
                     writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR
                 )
                 staged.commit()
-        except BaseException:
+        except BaseException as exc:
+            # The failed frames (validation's, say) may still hold the new
+            # store, which RocksDB keeps open until its last reference goes:
+            # free their variables before abort removes its folder.
+            traceback.clear_frames(exc.__traceback__)
             writer.abort()
             raise
         lap("load query store")

@@ -171,6 +171,10 @@ class CompiledShapes:
                 sh.constraints.append((p, _list(g, o)))
             elif p == SH.qualifiedMinCount:
                 continue  # read with sh:qualifiedValueShape
+            elif p == SH.datatype and type(o) is not URIRef:
+                # _datatype_ok compares datatypes as strings, which only IRIs
+                # may be; pySHACL judges the odd case.
+                raise Unsupported(f"sh:datatype {o!r} is not an IRI")
             elif p in SUPPORTED or p in (SH.order, SH.group):
                 if p not in (SH.order, SH.group, SH.name, SH.description):
                     sh.constraints.append((p, o))
@@ -215,7 +219,7 @@ class DataIndex:
                 d[p] = [o]
             else:
                 v.append(o)
-            if eq(p, sub_class_of):
+            if eq(p, sub_class_of) and type(p) is not Literal:
                 subclass.setdefault(s, set()).add(o)
         self.out = out
         self._sup: dict[Any, frozenset] = {}

@@ -305,7 +305,12 @@ def _validate_native(
             out.append((conv.from_ox(sol["this"]), conv.from_ox(sol["value"])))
         return out
 
-    results = Validator(compiled, data_index, rows).run()
+    try:
+        results = Validator(compiled, data_index, rows).run()
+    finally:
+        # The store may be kg build's new one: hold it no longer than needed
+        # (a failed run's traceback keeps ``rows``, and so this, alive).
+        state.clear()
     index = index or SourceIndex()
     findings = [native_finding(r, index.locate) for r in results]
     _sort(findings)
