@@ -156,7 +156,7 @@ def test_ask_and_construct(invoke, mini):
 def test_construct_leaves_out_triples_rdf_cannot_have(engine):
     """SPARQL 1.1 16.2: an instance with a literal subject or predicate is left out
     (rdflib's own CONSTRUCT keeps it); the valid instances stay."""
-    from rdflib import Graph, Literal, URIRef
+    from rdflib import Graph
 
     from kg.store import memory_graph
 
@@ -173,7 +173,7 @@ def test_construct_leaves_out_triples_rdf_cannot_have(engine):
 def test_a_typed_xsd_string_comes_back_as_a_plain_literal(engine):
     """RDF 1.1: "a"^^xsd:string is "a"; both engines return it in one form, so
     their rows (and JSON results) are equal."""
-    from rdflib import Graph, Literal
+    from rdflib import Graph
 
     from kg.store import memory_graph
 

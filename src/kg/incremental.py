@@ -69,7 +69,17 @@ from kg.records import (
     record_files,
 )
 from kg.schema import Schema, load_schema
-from kg.store import BASE, STORE_DIR, _ox, block_at
+from kg.store import (
+    BASE,
+    LAYOUT,
+    STAMP,
+    STORE_DIR,
+    NativeGraph,
+    TermConverter,
+    _ox,
+    block_at,
+    turtle_bytes,
+)
 
 if TYPE_CHECKING:
     from kg.pipeline import BuildResult
@@ -169,7 +179,6 @@ def _outputs(out_dir: Path, reason: bool, staged: dict[str, Path] | None = None)
     to be put in place: a rename keeps a file's size and modification time.
     """
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE
-    from kg.store import STAMP
 
     at = {GRAPH_FILE: out_dir / GRAPH_FILE, STAMP: out_dir / STORE_DIR / STAMP}
     if reason:
@@ -531,7 +540,6 @@ def _rebuild(
 ) -> BuildResult:
     from kg.pipeline import GRAPH_FILE, INFERRED_FILE, BuildResult
     from kg.rdfio import Staged
-    from kg.store import LAYOUT, STAMP, TermConverter
 
     state = out_dir / STATE_DIR
     old_files: dict[str, dict] = manifest["files"]
@@ -807,7 +815,6 @@ class _Locator:
 @cache
 def _ontology_quads() -> frozenset:
     from kg.builder import ontology_triples
-    from kg.store import TermConverter
 
     return frozenset(TermConverter().quads(ontology_triples(), BASE))
 
@@ -864,7 +871,6 @@ def _revalidate(
 ) -> Report:
     from kg.builder import ontology_triples
     from kg.shacl import DataIndex, Unsupported, Validator
-    from kg.store import NativeGraph
     from kg.validate import Finding, Report, _compiled_default, _sort, native_finding
 
     try:
@@ -901,7 +907,6 @@ def _revalidate(
         ]
         for f in sorted(targets, key=str):
             results.extend(validator.check(shape, [f]))
-    results = validator.resolve(results)
 
     locator = _Locator(state, catalogue, changed_files, new_index)
     findings = [native_finding(r, locator.locate) for r in results]
@@ -1010,8 +1015,6 @@ _ESCAPE = re.compile(r"\\(.)")
 
 
 def _header(conv: Any) -> bytes:
-    from kg.store import turtle_bytes
-
     return turtle_bytes([], conv)
 
 
@@ -1025,8 +1028,6 @@ def _subject_at(data: bytes, pos: int) -> str:
 
 def _blocks(triples: Iterable[tuple], subjects: set, conv: Any) -> dict[str, bytes]:
     """The Turtle block of each of ``subjects`` (empty for a subject with no triples)."""
-    from kg.store import turtle_bytes
-
     data = turtle_bytes([t for t in triples if t[0] in subjects], conv)
     starts = [m.start() for m in _BLOCK_START.finditer(data, len(_header(conv)))]
     out = {str(s): b"" for s in subjects}

@@ -254,8 +254,7 @@ def _build_native(
                 lap("export turtle")
                 writer.load_turtle(idata, INFERRED_GRAPH)
             written = [out_dir / GRAPH_FILE]
-            # An error inside discards the staged files (before abort below
-            # removes the folders the writer made, if empty).
+            # An error inside discards the staged files.
             with Staged() as staged:
                 staged.file(written[0], data)
                 if inferred is not None:

@@ -318,10 +318,14 @@ def _collect(result: Any, form: str) -> QueryResult:
     return QueryResult(form, vars=names, rows=rows)
 
 
+_XSD_STRING = str(XSD.string)
+
+
 def _rdf11(term: Any) -> Any:
     """``"x"^^xsd:string`` as the plain literal ``"x"``: the same literal in RDF 1.1,
     and the form Oxigraph and the stores return (rdflib keeps the datatype)."""
-    if type(term) is Literal and term.datatype == XSD.string:
+    dt = term.datatype if type(term) is Literal else None
+    if dt is not None and str.__eq__(dt, _XSD_STRING):
         return Literal(str(term))
     return term
 

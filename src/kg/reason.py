@@ -259,10 +259,9 @@ def _premises(data: Iterable[tuple], schema: _Schema) -> list[tuple]:
     return [t for t in data if t[1] in firing]
 
 
-def _saturate(known: set, agenda: list, schema: _Schema, derived: list | None = None) -> set:
+def _saturate(known: set, agenda: list, schema: _Schema, derived: list) -> None:
     """Close ``known`` under the rules (in place); what was added is appended
     to ``derived`` too, so callers need not scan the whole closure for it."""
-    derived = [] if derived is None else derived
     rdf_type, same = RDF.type, OWL.sameAs
     eq = str.__eq__  # predicates are IRIs: C string equality, not rdflib's __eq__
     uri = URIRef
@@ -315,7 +314,7 @@ def _saturate(known: set, agenda: list, schema: _Schema, derived: list | None = 
         # owl:sameAs: merge each class of equal nodes, then saturate again.
         pairs = [(s, o) for s, p, o in known if eq(p, same) and s != o]
         if not pairs:
-            return known
+            return
         parent: dict = {}
 
         def find(x: object, parent: dict = parent) -> object:
@@ -353,7 +352,7 @@ def _saturate(known: set, agenda: list, schema: _Schema, derived: list | None = 
                                 succ[p2].setdefault(s2, set()).add(o2)
                                 pred[p2].setdefault(o2, set()).add(s2)
         if not new:
-            return known
+            return
         derived.extend(new)
         agenda = new
 

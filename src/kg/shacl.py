@@ -20,7 +20,7 @@ falls back to pySHACL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -338,11 +338,15 @@ class Validator:
         return list(vals) if len(vals) < 2 else list(dict.fromkeys(vals))
 
     def conforms(self, node: Any, shape: Shape) -> bool:
-        return not self.check(shape, [node], stop_early=True)
+        return not self._check(shape, [node], stop_early=True)
 
-    def check(self, shape: Shape, focus_nodes: Iterable[Any], stop_early: bool = False) -> list:
-        """The results of ``shape`` on ``focus_nodes``; without ``stop_early``, a
-        SPARQL-based constraint's are a placeholder each, for :meth:`resolve`."""
+    def check(self, shape: Shape, focus_nodes: Iterable[Any]) -> list[Result]:
+        """The results of ``shape`` on ``focus_nodes``."""
+        return self._resolve(self._check(shape, focus_nodes))
+
+    def _check(self, shape: Shape, focus_nodes: Iterable[Any], stop_early: bool = False) -> list:
+        """As :meth:`check`, but without ``stop_early`` a SPARQL-based
+        constraint's results are a placeholder each, for :meth:`_resolve`."""
         results: list[Result | _Later] = []
         for f in focus_nodes:
             vals = self.value_nodes(shape, f)
@@ -356,7 +360,7 @@ class Validator:
                         return results
             for prop in shape.properties:
                 nodes = vals
-                sub = self.check(prop, nodes, stop_early)
+                sub = self._check(prop, nodes, stop_early)
                 results.extend(sub)
                 if stop_early and sub:
                     return results
@@ -365,11 +369,16 @@ class Validator:
                     # Its results take this place once run() has the rows.
                     results.append(_Later(f, shape, check))
                     continue
-                for value in self._sparql(check.select).get(f, ()):
-                    msgs = check.messages or shape.messages
-                    results.append(Result(f, shape.path_node, value, check.component, shape, msgs))
+                first = next(self._sparql_results(f, shape, check), None)
+                if first is not None:
+                    results.append(first)
                     return results
         return results
+
+    def _sparql_results(self, focus: Any, shape: Shape, check: SparqlCheck) -> Iterator[Result]:
+        msgs = check.messages or shape.messages
+        for value in self._sparql(check.select).get(focus, ()):
+            yield Result(focus, shape.path_node, value, check.component, shape, msgs)
 
     def _sparql(self, select: str) -> dict[Any, list]:
         got = self._sparql_cache.get(select)
@@ -469,22 +478,20 @@ class Validator:
                 focus |= self.data.instances(c)
             for p in shape.target_subjects_of:
                 focus |= self.data.subjects_of(p)
-            results.extend(self.check(shape, sorted(focus, key=str)))
-        return self.resolve(results)
+            results.extend(self._check(shape, sorted(focus, key=str)))
+        return self._resolve(results)
 
-    def resolve(self, results: list) -> list[Result]:
-        """``results`` of :meth:`check` with the SPARQL-based constraints' results
-        in their places. Their rows are asked for last, so the store they run on
-        (kg build's, being loaded in a thread) has the most time to be ready."""
+    def _resolve(self, results: list) -> list[Result]:
+        """``results`` of :meth:`_check` with the SPARQL-based constraints' results
+        in their places. In :meth:`run` their rows are asked for last, so the store
+        they run on (kg build's, being loaded in a thread) has the most time to be
+        ready."""
         out: list[Result] = []
         for r in results:
-            if type(r) is not _Later:
+            if type(r) is _Later:
+                out.extend(self._sparql_results(r.focus, r.shape, r.check))
+            else:
                 out.append(r)
-                continue
-            shape, check = r.shape, r.check
-            msgs = check.messages or shape.messages
-            for value in self._sparql(check.select).get(r.focus, ()):
-                out.append(Result(r.focus, shape.path_node, value, check.component, shape, msgs))
         return out
 
 

@@ -34,7 +34,6 @@ from rdflib.namespace import XSD
 
 from kg.errors import write_error
 from kg.namespaces import INFERRED_GRAPH, PREFIXES
-from kg.rdfio import create_dirs, remove_created_dirs
 
 STORE_DIR = "kg.oxigraph"
 STORE_TMP = f".{STORE_DIR}.tmp"  # where StoreWriter fills a new store
@@ -166,17 +165,6 @@ def memory_graph(
     return NativeGraph(store, graphs, conv)
 
 
-def turtle_graph(data: bytes, ontology: Iterable[tuple] = ()) -> NativeGraph:
-    """An in-memory store of Turtle ``data`` (parsed by Oxigraph, without the GIL)
-    plus ``ontology``'s triples, in its default graph."""
-    conv = TermConverter()
-    ox = conv.ox
-    store = ox.Store()
-    store.bulk_load(data, ox.RdfFormat.TURTLE)
-    store.bulk_extend(conv.quads(ontology, BASE))
-    return NativeGraph(store, [BASE], conv)
-
-
 def file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -192,8 +180,8 @@ class StoreWriter:
     store fills while the build validates and reasons on the main thread (at
     1M triples that hides most of the store's cost). :meth:`ready` finishes it
     under a temporary name, for the caller to put in place together with the
-    files of the same build; :meth:`abort` removes it, and the folders the
-    writer made, leaving the old store untouched.
+    files of the same build; :meth:`abort` removes it, leaving the old store
+    untouched. ``out_dir`` exists already (kg build's ``output_folder``).
     """
 
     def __init__(self, out_dir: Path) -> None:
@@ -202,14 +190,12 @@ class StoreWriter:
         self.ox = _ox()
         self.out_dir = out_dir
         self.tmp = out_dir / STORE_TMP
-        self._made_dirs = create_dirs(out_dir)
         try:
             if self.tmp.exists():
                 shutil.rmtree(self.tmp)
             self.store: Any = self.ox.Store(str(self.tmp))
         except BaseException as exc:
             shutil.rmtree(self.tmp, ignore_errors=True)
-            remove_created_dirs(self._made_dirs)
             if isinstance(exc, OSError):
                 raise write_error(out_dir / STORE_DIR, exc) from exc
             raise
@@ -260,14 +246,13 @@ class StoreWriter:
             self._pool.shutdown(wait=True)
 
     def abort(self) -> None:
-        """Drop the new store (whether or not :meth:`ready` finished it) and the
-        folders the writer made; the old store stays as it was."""
+        """Drop the new store (whether or not :meth:`ready` finished it); the old
+        store stays as it was."""
         # The build failed already: its error is the one to report.
         with contextlib.suppress(Exception):
             self._wait()
         self.store = None  # closes it: RocksDB keeps files open until then
         shutil.rmtree(self.tmp, ignore_errors=True)
-        remove_created_dirs(self._made_dirs)
 
     def ready(self, graph_file: Path, data: bytes, inferred: bool) -> Path:
         """Wait for the loads, close the store and stamp it with the size and
