@@ -291,6 +291,15 @@ def test_canned_query_with_parameters_same_rows(
     assert sorted_csv(r.output) == sorted_csv(local)
 
 
+def test_select_star_columns_as_written_remotely(pushed, oxigraph, local_graph):
+    """The store picks its own column order for SELECT *; kg shows the query's."""
+    text = "SELECT * WHERE { ?t skos:inScheme kg:SecurityThemes ; skos:prefLabel ?en FILTER(lang(?en) = ?l) }"  # noqa: E501
+    local = run_query(local_graph, text, {"l": Literal("fr")})
+    remote = remote_query(oxigraph.query, text, {"l": Literal("fr")})
+    assert remote.vars == local.vars == ["t", "en", "l"]
+    assert sorted(remote.rows) == sorted(local.rows) != []
+
+
 @pytest.mark.parametrize("fmt", ["table", "tsv", "json", "xml"])
 def test_every_result_format_renders_the_same(fmt, pushed, oxigraph, local_graph, runner):
     text = "SELECT ?t ?en ?fr WHERE { ?t skos:inScheme kg:SecurityThemes ; skos:prefLabel ?en, ?fr FILTER(lang(?en) = 'en' && lang(?fr) = 'fr') } ORDER BY ?t"  # noqa: E501

@@ -268,7 +268,7 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
     """Run the query in this process, without limits (:func:`run_query` adds them)."""
     form = query_form(text)
     if not isinstance(graph, Graph):  # a kg.store.NativeGraph: Oxigraph
-        return _run_native(graph, form, text, bindings)
+        return star_columns(_run_native(graph, form, text, bindings), text, bindings)
     init: Any = {Variable(k): v for k, v in (bindings or {}).items()}
     try:
         result = graph.query(text, initBindings=init, initNs=PREFIXES)
@@ -276,10 +276,68 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
         _no_named_graphs(exc)
         raise _sparql_error(exc) from None
     try:
-        return _collect(result, form)
+        return star_columns(_collect(result, form), text, bindings)
     except Exception as exc:  # rdflib evaluates a SELECT lazily: some errors come only now
         _no_named_graphs(exc)
         raise
+
+
+def _select_star_vars(text: str) -> list[str] | None:
+    """The variables a ``SELECT *`` query writes, in the order first written;
+    None for any other query."""
+    tokens = guard._tokens(text)
+    for kind, tok in tokens:
+        if kind == "word" and tok.upper() == "SELECT":
+            break
+    else:
+        return None
+    kind, tok = next(tokens, ("", ""))
+    if kind == "word" and tok.upper() in ("DISTINCT", "REDUCED"):
+        kind, tok = next(tokens, ("", ""))
+    if tok != "*":
+        return None
+    seen: dict[str, None] = {}
+    for kind, tok in tokens:
+        if kind == "var":
+            seen.setdefault(tok[1:], None)
+    return list(seen)
+
+
+def star_columns(
+    result: QueryResult, text: str, bindings: dict[str, Any] | None = None
+) -> QueryResult:
+    """``result`` with the columns of a ``SELECT *`` in the order the query first
+    writes each variable, whichever engine or store answered.
+
+    SPARQL leaves that order to the engine: rdflib's follows Python's string
+    hashing (a different order on each run), Oxigraph's and the stores' their
+    own. A parameter the query writes is a column holding its bound value, as
+    with rdflib's ``initBindings`` and a ``VALUES`` block; Oxigraph, which gets
+    the term written in the variable's place, does not return it. A parameter
+    the query does not write is not a column. Other results are returned as
+    they are.
+
+    >>> r = QueryResult("SELECT", vars=["o", "s"], rows=[(Literal("v"), URIRef("http://x/a"))])
+    >>> r = star_columns(r, "SELECT * { ?s ?p ?o }", {"p": URIRef("http://x/p")})
+    >>> r.vars, [str(t) for t in r.rows[0]]
+    (['s', 'p', 'o'], ['http://x/a', 'http://x/p', 'v'])
+    """
+    if result.form != "SELECT":
+        return result
+    written = _select_star_vars(text)
+    if written is None:
+        return result
+    bindings = bindings or {}
+    have = {name: i for i, name in enumerate(result.vars)}
+    order = [v for v in written if v in have or v in bindings]
+    # A variable the engine returns but the text does not spell out the same way
+    # (a `$x` read as `?x` is the same name): kept, after the written ones.
+    order += sorted(v for v in have if v not in set(order) and v not in bindings)
+    if order == result.vars:
+        return result
+    picks = [(have[v], None) if v in have else (-1, _rdf11(bindings[v])) for v in order]
+    rows = [tuple(row[i] if i >= 0 else const for i, const in picks) for row in result.rows]
+    return replace(result, vars=order, rows=rows)
 
 
 def _sparql_error(exc: Exception) -> BadInput:

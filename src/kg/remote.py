@@ -45,7 +45,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.namespaces import GRAPH, PREFIXES, bind_prefixes
-from kg.query import QueryResult, query_form
+from kg.query import QueryResult, query_form, star_columns
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
 #: 2,000 characters keeps the whole URL under the 8 KiB many proxies allow.
@@ -660,7 +660,7 @@ def remote_query(
                 "ResultSetMaxRows in virtuoso.ini); nothing was written"
             )
         if form in ("SELECT", "ASK"):
-            return parse_results_json(data, form)
+            return star_columns(parse_results_json(data, form), text, dict(bindings or {}))
         return _parse_graph(data, _media_type(resp), where)
     finally:
         if own:
