@@ -7,6 +7,7 @@ command offers the same ``--format`` choices and guesses the same way.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -70,27 +71,65 @@ def _umask() -> int:
     return mask
 
 
+# A sweep can take a temporary file only in the instant between its creation
+# and its lock, and each sweep lists the folder once: more than a few tries
+# would mean something else is removing them.
+_TEMP_TRIES = 100
+
+
 def temp_file(target: Path) -> tuple[int, str]:
     """A new temporary file beside ``target`` (open descriptor, name), with the
     permissions ``target`` will keep: its own if it exists, else those a new
-    file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
+    file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only).
+
+    The descriptor holds an exclusive ``flock`` on the file, which tells
+    :func:`sweep_leftovers` that its writer is alive (the kernel drops it when
+    the writer ends, even by a kill): keep it open until the file has been
+    renamed into place or removed. Where there is no ``flock`` (Windows, or
+    the file system refuses it) the file is not locked.
+    """
+    for _ in range(_TEMP_TRIES):
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.fchmod(fd, mode)
+            if not _lock_new(fd):
+                os.close(fd)
+                continue
+            try:
+                mode = target.stat().st_mode & 0o7777
+            except FileNotFoundError:
+                mode = 0o666 & ~_umask()
+            os.fchmod(fd, mode)
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return fd, tmp
+    raise OSError(errno.EAGAIN, "each new temporary file was removed as soon as it was made")
+
+
+def _lock_new(fd: int) -> bool:
+    """Lock the new temporary file ``fd``; False if a sweep (another process
+    building in the folder) took it before the lock, as unlocked files are."""
+    if sys.platform == "win32":
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a sweep holds it, and removes it before letting go
     except OSError:
-        os.close(fd)
-        os.unlink(tmp)
-        raise
-    return fd, tmp
+        # No flock on this file system (ENOLCK, EOPNOTSUPP): only the folder lock guards it.
+        return True
+    # A sweep that locked it first removed it before letting go: no name is left.
+    return os.fstat(fd).st_nlink > 0
 
 
 def _write_synced(fd: int, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through the open descriptor ``fd`` (closed after), on disk before a rename."""
-    with os.fdopen(fd, "wb") as fh:
+    """Write through the open descriptor ``fd``, on disk before a rename. ``fd``
+    stays open: closing it would drop :func:`temp_file`'s lock."""
+    with os.fdopen(fd, "wb", closefd=False) as fh:
         write(fh)
         fh.flush()
         os.fsync(fh.fileno())
@@ -117,6 +156,9 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         if isinstance(exc, OSError):
             raise write_error(path, exc) from exc
         raise
+    finally:
+        # Only now: until it is renamed or removed, a sweep must see the file in use.
+        os.close(fd)
 
 
 def create_dirs(path: Path) -> list[Path]:
@@ -211,9 +253,13 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
     files and :meth:`Staged.commit` asides of the outputs whose names fully
     match the regular expression ``outputs``, and the command's own scratch
     files or folders named in ``scratch``. Nothing else is touched, not even
-    temporary files of other outputs (a ``kg export -o`` into the folder may
-    be writing one). Call it holding :func:`folder_lock`, so that no other kg
-    writer is using them.
+    temporary files of other outputs. Call it holding :func:`folder_lock`, so
+    that no other kg writer is using them.
+
+    A temporary file still locked by its writer (:func:`temp_file`) stays: a
+    ``kg export -o`` into the folder takes no folder lock, and may be writing
+    the build's own ``kg.ttl``. Where there is no ``flock`` at all (Windows)
+    temporary files carry no lock, and every one matched goes.
 
     An aside is deleted only when its output exists. A kill in the middle of a
     commit can leave an output renamed aside and its new version not yet in
@@ -241,7 +287,7 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
         if temp and is_output(temp["target"]):
             with contextlib.suppress(OSError):
                 if stat.S_ISREG(path.lstat().st_mode):  # temp_file makes only files
-                    path.unlink()
+                    _remove_abandoned(path)
             continue
         aside = _ASIDE_NAME.fullmatch(name)
         if aside and is_output(aside["target"]):
@@ -252,6 +298,35 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
             else:
                 with contextlib.suppress(OSError):
                     os.replace(path, target)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary file ``path`` unless its writer still holds
+    :func:`temp_file`'s lock on it. Raises OSError where it cannot tell or
+    cannot remove it (it then stays)."""
+    if sys.platform == "win32":
+        path.unlink()
+        return
+    import fcntl
+
+    # O_NONBLOCK: if something swapped in a FIFO since the caller's lstat, the
+    # open must not wait for a writer; fstat below then refuses it.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return
+        # BlockingIOError: its writer is alive. Another OSError: no flock on
+        # this file system, so no telling: left, as a live one must be.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Its writer may have renamed it into place and let go between our
+        # open and our lock: the name then names nothing, or another file.
+        if os.path.samestat(st, path.lstat()):
+            # Unlinked while still locked, so that a writer that made it just
+            # now and locks it after us finds it gone (temp_file's retry).
+            path.unlink()
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -307,8 +382,14 @@ class Staged:
         """Write ``data`` for ``target``; return the temporary name it is under."""
         try:
             fd, tmp = temp_file(target)
-            self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
-            _write_synced(fd, lambda fh: fh.write(data))
+            try:
+                self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
+                _write_synced(fd, lambda fh: fh.write(data))
+            finally:
+                # Its lock is let go with it, not kept to the commit: the folder
+                # lock (output_folder) keeps every other sweep out meanwhile, and
+                # kg generate can stage more files than a process may hold open.
+                os.close(fd)
         except OSError as exc:
             raise write_error(target, exc) from exc
         return Path(tmp)
