@@ -512,6 +512,37 @@ def _bind_by_values(text: str, form: str, terms: dict[str, str], names: set[str]
     return text
 
 
+def _construct_where_in_full(text: str) -> str:
+    """``CONSTRUCT WHERE { P }`` written as ``CONSTRUCT { P } WHERE { P }``, what
+    SPARQL 1.1 (16.2.4) defines it to be; other text as it is.
+
+    The short form takes only triple patterns, so no ``VALUES`` block can bind
+    a parameter in it; the long form's WHERE can, and its template then leaves
+    out a triple whose subject or predicate is bound to a literal, as rdflib does.
+
+    >>> _construct_where_in_full('CONSTRUCT WHERE { ?s ?p "}" } LIMIT 1')
+    'CONSTRUCT { ?s ?p "}" } WHERE { ?s ?p "}" } LIMIT 1'
+    """
+    tokens = guard._TOKEN.finditer(text)
+    words: list[str] = []
+    start = depth = where = 0
+    for m in tokens:
+        kind, tok = m.lastgroup, m.group()
+        if kind in ("ws", "comment"):
+            continue
+        if depth:
+            depth += {"{": 1, "}": -1}.get(tok, 0)
+            if not depth:
+                group = text[start : m.end()]
+                return f"{text[:where]}{group} WHERE {group}{text[m.end() :]}"
+        elif tok == "{" and words[-2:] == ["CONSTRUCT", "WHERE"]:
+            start, depth = m.start(), 1
+        else:
+            words.append(tok.upper())
+            where = m.start()
+    return text
+
+
 def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | None) -> QueryResult:
     as_given = None  # the query before terms were written into it, if they were
     terms: dict[str, str] = {}
@@ -553,7 +584,8 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
         # the retry's text has VALUES blocks spliced in, and the first one has
         # a term written in, where the error may seem to be.
         try:
-            result = native.select(_bind_by_values(as_given, form, terms, set(terms)))
+            retry = _construct_where_in_full(as_given) if form == "CONSTRUCT" else as_given
+            result = native.select(_bind_by_values(retry, form, terms, set(terms)))
         except (SyntaxError, BadInput):
             try:
                 replace(native, store=native.conv.ox.Store()).select(as_given)
