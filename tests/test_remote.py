@@ -379,6 +379,28 @@ def test_trig_dataset_keeps_named_graphs(oxigraph, tmp_path, runner):
     assert count_triples(oxigraph.query, "http://e/g2") == 2
 
 
+def test_trig_with_both_spellings_of_a_string_pushes_one_triple(oxigraph, tmp_path, runner):
+    """"x" and "x"^^xsd:string are one literal (RDF 1.1): one triple in the store,
+    so the push counts one (counted as two, it reported one missing)."""
+    f = tmp_path / "strings.trig"
+    f.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<http://e/g3> { <http://e/s> <http://e/p> "x" , "x"^^xsd:string , "x"@en . }\n'
+    )
+    r = run_cli(runner, "push", "--endpoint", oxigraph.store, str(f))
+    assert r.exit_code == 0, r.output
+    assert "Pushed 2 triples to <http://e/g3>" in r.output
+    assert count_triples(oxigraph.query, "http://e/g3") == 2
+
+
+def test_a_stores_typed_string_in_a_construct_comes_back_plain(fault):
+    body = b'<http://e/s> <http://e/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
+    store = fault(reply(200, body, "application/n-triples"))
+    r = remote_query(store.base + "/query", "CONSTRUCT WHERE { ?s ?p ?o }")
+    assert list(r.graph) == [(URIRef("http://e/s"), URIRef("http://e/p"), Literal("x"))]
+    assert next(iter(r.graph))[2].datatype is None
+
+
 def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runner):
     g = "https://w3id.org/kg-nj/graph/atomic-test"
     a, b = tmp_path / "a.nt", tmp_path / "b.nt"

@@ -335,7 +335,7 @@ def star_columns(
     order += sorted(v for v in have if v not in set(order) and v not in bindings)
     if order == result.vars:
         return result
-    picks = [(have[v], None) if v in have else (-1, _rdf11(bindings[v])) for v in order]
+    picks = [(have[v], None) if v in have else (-1, rdf11_term(bindings[v])) for v in order]
     rows = [tuple(row[i] if i >= 0 else const for i, const in picks) for row in result.rows]
     return replace(result, vars=order, rows=rows)
 
@@ -366,11 +366,11 @@ def _collect(result: Any, form: str) -> QueryResult:
             # non-IRI predicate is left out; rdflib keeps it, Oxigraph and the stores do not.
             if isinstance(t[0], Literal) or not isinstance(t[1], URIRef):
                 continue
-            g.add((t[0], t[1], _rdf11(t[2])))
+            g.add((t[0], t[1], rdf11_term(t[2])))
         return QueryResult(form, graph=g)
     names = [str(v) for v in result.vars or []]
     rows = [
-        tuple(_rdf11(row[i]) for i in range(len(names)))  # type: ignore[index]
+        tuple(rdf11_term(row[i]) for i in range(len(names)))  # type: ignore[index]
         for row in guard.capped(result)
     ]
     return QueryResult(form, vars=names, rows=rows)
@@ -379,7 +379,7 @@ def _collect(result: Any, form: str) -> QueryResult:
 _XSD_STRING = str(XSD.string)
 
 
-def _rdf11(term: Any) -> Any:
+def rdf11_term(term: Any) -> Any:
     """``"x"^^xsd:string`` as the plain literal ``"x"``: the same literal in RDF 1.1,
     and the form Oxigraph and the stores return (rdflib keeps the datatype)."""
     dt = term.datatype if type(term) is Literal else None

@@ -45,7 +45,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.namespaces import GRAPH, PREFIXES, bind_prefixes
-from kg.query import QueryResult, query_form, star_columns
+from kg.query import QueryResult, query_form, rdf11_term, star_columns
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
 #: 2,000 characters keeps the whole URL under the 8 KiB many proxies allow.
@@ -677,10 +677,12 @@ def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:
         if fmt in ("nquads", "trig"):
             ds = Dataset()
             ds.parse(data=data, format=fmt)
-            for s, p, o, _ in ds.quads((None, None, None, None)):
-                g.add((s, p, o))
+            triples = ((s, p, o) for s, p, o, _ in ds.quads((None, None, None, None)))
         else:
-            g.parse(data=data, format=fmt)
+            triples = iter(Graph().parse(data=data, format=fmt))
+        # A store may write "x"^^xsd:string: the plain "x" a local query gives (RDF 1.1).
+        for s, p, o in triples:
+            g.add((s, p, rdf11_term(o)))
     except Exception as exc:  # rdflib raises many types for bad syntax
         raise RemoteError(
             f"the graph from {where} is truncated or malformed ({fmt}): "
@@ -846,8 +848,13 @@ def prepare_payloads(
             if records is not None:
                 raise UsageError("give either FILE or --records, not both")
             ds = parse_rdf(source)
-            for g in ds.graphs():
-                name = g.identifier
+            for parsed in ds.graphs():
+                name = parsed.identifier
+                # "x"^^xsd:string and "x" are one literal (RDF 1.1), and one triple
+                # in the store: counted as two, the push would report one missing.
+                g = Graph()
+                for s, p, o in parsed:
+                    g.add((s, p, rdf11_term(o)))
                 if name == DATASET_DEFAULT_GRAPH_ID:
                     if len(g):
                         write(g, graph)
