@@ -380,7 +380,7 @@ def test_trig_dataset_keeps_named_graphs(oxigraph, tmp_path, runner):
 
 
 def test_trig_with_both_spellings_of_a_string_pushes_one_triple(oxigraph, tmp_path, runner):
-    """"x" and "x"^^xsd:string are one literal (RDF 1.1): one triple in the store,
+    """ "x" and "x"^^xsd:string are one literal (RDF 1.1): one triple in the store,
     so the push counts one (counted as two, it reported one missing)."""
     f = tmp_path / "strings.trig"
     f.write_text(
