@@ -182,7 +182,7 @@ def test_an_export_into_a_folder_a_build_sweeps_keeps_its_file(invoke, mini, tmp
     real = rdfio._write_synced
     builds: list[subprocess.CompletedProcess[bytes]] = []
 
-    def write_during_a_build(fd: int, write: Callable[[IO[bytes]], object]) -> None:
+    def write_during_a_build(fd: int, write: Callable[[IO[bytes]], object], target: Path) -> None:
         temps = _temps(out)
         assert len(temps) == 2 and dead in temps  # the killed export's and this one's
         builds.append(
@@ -192,7 +192,7 @@ def test_an_export_into_a_folder_a_build_sweeps_keeps_its_file(invoke, mini, tmp
                 check=False,
             )
         )
-        real(fd, write)
+        real(fd, write, target)
 
     monkeypatch.setattr(rdfio, "_write_synced", write_during_a_build)
     result = invoke("export", "--records", str(mini), "--reason", "-o", str(out / "kg.ttl"))
@@ -201,3 +201,23 @@ def test_an_export_into_a_folder_a_build_sweeps_keeps_its_file(invoke, mini, tmp
     assert (result.exit_code, result.output) == (0, f"Wrote {out / 'kg.ttl'} (turtle)\n")
     assert (out / "kg.ttl").read_bytes() == expected.read_bytes()
     assert _temps(out) == []
+
+
+def test_a_temp_file_gets_the_targets_permissions_only_once_written(tmp_path):
+    """Written 0600, so that a killed writer's leftover can be opened by the sweep
+    to test its lock even when the target is unreadable (0200 here)."""
+    target = tmp_path / "kg.ttl"
+    target.write_bytes(b"old")
+    target.chmod(0o200)
+    modes = []
+
+    def write(fh: IO[bytes]) -> None:
+        (tmp,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        modes.append(tmp.stat().st_mode & 0o777)
+        fh.write(b"new")
+
+    atomic_write(target, write)
+    assert modes == [0o600]
+    assert target.stat().st_mode & 0o777 == 0o200
+    target.chmod(0o600)
+    assert target.read_bytes() == b"new"

@@ -460,6 +460,16 @@ def test_construct_where_with_a_literal_parameter_where_sparql_takes_none(text, 
     assert sorted(ref) == sorted(nat) != []
 
 
+def test_construct_where_with_parameters_bound_by_values(both_engines):
+    """A `#+ bind: values` query binds every parameter by VALUES, which the short
+    form cannot hold: kg writes it in full first."""
+    reference, native = both_engines
+    text = "#+ bind: values\nCONSTRUCT WHERE { ?x ?d ?o }"
+    ref, nat = run_query(reference, text, {"d": LABEL}), run_query(native, text, {"d": LABEL})
+    assert sorted(ref.graph) == sorted(nat.graph) != []
+    assert {p for _, p, _ in nat.graph} == {LABEL}
+
+
 def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp_path):
     from kg.pipeline import open_graph, open_native
     from kg.query import bind_params, parse_query_file

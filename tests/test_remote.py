@@ -401,6 +401,19 @@ def test_a_stores_typed_string_in_a_construct_comes_back_plain(fault):
     assert next(iter(r.graph))[2].datatype is None
 
 
+@pytest.mark.parametrize(
+    "value", [URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("fr")]
+)
+def test_construct_where_with_a_parameter_remotely(value, pushed, oxigraph, local_graph):
+    """The short form takes no VALUES block: the parameter went unbound, and the
+    store sent back the whole graph."""
+    text = "CONSTRUCT WHERE { ?s ?d ?o }"
+    local = run_query(local_graph, text, {"d": value}).graph
+    remote = remote_query(oxigraph.query, text, {"d": value}).graph
+    assert sorted(remote) == sorted(local)
+    assert len(local) == (0 if isinstance(value, Literal) else len(set(local)))
+
+
 def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runner):
     g = "https://w3id.org/kg-nj/graph/atomic-test"
     a, b = tmp_path / "a.nt", tmp_path / "b.nt"

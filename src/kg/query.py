@@ -388,6 +388,22 @@ def rdf11_term(term: Any) -> Any:
     return term
 
 
+def plain_strings(graph: Graph) -> None:
+    """Hold each ``"x"^^xsd:string`` object of ``graph`` as the plain ``"x"``, in
+    place (the same literal in RDF 1.1; rdflib keeps two terms). Only those
+    triples are touched: a graph of a million triples is not copied."""
+    typed = [
+        t
+        for t in graph
+        if type(t[2]) is Literal
+        and t[2].datatype is not None
+        and str.__eq__(t[2].datatype, _XSD_STRING)
+    ]
+    for s, p, o in typed:
+        graph.remove((s, p, o))
+        graph.add((s, p, Literal(str(o))))
+
+
 def _query_groups(text: str, form: str) -> list[int]:
     """Indexes of the ``{`` opening every group graph pattern of the query (the
     WHERE group, sub-queries, UNION branches, OPTIONAL, EXISTS, ...), read past
@@ -504,6 +520,8 @@ def _bind_by_values(text: str, form: str, terms: dict[str, str], names: set[str]
     """``text`` with a one-row VALUES block binding ``names`` opening each group pattern."""
     if not names:
         return text
+    if form == "CONSTRUCT":  # the short form's group takes no VALUES block
+        text = construct_where_in_full(text)
     ordered = sorted(names)
     row = " ".join(terms[k] for k in ordered)
     block = f" VALUES ({' '.join('?' + k for k in ordered)}) {{ ({row}) }} "
@@ -512,7 +530,7 @@ def _bind_by_values(text: str, form: str, terms: dict[str, str], names: set[str]
     return text
 
 
-def _construct_where_in_full(text: str) -> str:
+def construct_where_in_full(text: str) -> str:
     """``CONSTRUCT WHERE { P }`` written as ``CONSTRUCT { P } WHERE { P }``, what
     SPARQL 1.1 (16.2.4) defines it to be; other text as it is.
 
@@ -520,7 +538,7 @@ def _construct_where_in_full(text: str) -> str:
     a parameter in it; the long form's WHERE can, and its template then leaves
     out a triple whose subject or predicate is bound to a literal, as rdflib does.
 
-    >>> _construct_where_in_full('CONSTRUCT WHERE { ?s ?p "}" } LIMIT 1')
+    >>> construct_where_in_full('CONSTRUCT WHERE { ?s ?p "}" } LIMIT 1')
     'CONSTRUCT { ?s ?p "}" } WHERE { ?s ?p "}" } LIMIT 1'
     """
     tokens = guard._TOKEN.finditer(text)
@@ -584,8 +602,7 @@ def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | No
         # the retry's text has VALUES blocks spliced in, and the first one has
         # a term written in, where the error may seem to be.
         try:
-            retry = _construct_where_in_full(as_given) if form == "CONSTRUCT" else as_given
-            result = native.select(_bind_by_values(retry, form, terms, set(terms)))
+            result = native.select(_bind_by_values(as_given, form, terms, set(terms)))
         except (SyntaxError, BadInput):
             try:
                 replace(native, store=native.conv.ox.Store()).select(as_given)

@@ -78,9 +78,9 @@ _TEMP_TRIES = 100
 
 
 def temp_file(target: Path) -> tuple[int, str]:
-    """A new temporary file beside ``target`` (open descriptor, name), with the
-    permissions ``target`` will keep: its own if it exists, else those a new
-    file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only).
+    """A new temporary file beside ``target`` (open descriptor, name), readable
+    and writable by its owner only while it is written (mkstemp's 0600):
+    :func:`_write_synced` gives it ``target``'s permissions once it is complete.
 
     The descriptor holds an exclusive ``flock`` on the file, which tells
     :func:`sweep_leftovers` that its writer is alive (the kernel drops it when
@@ -94,11 +94,6 @@ def temp_file(target: Path) -> tuple[int, str]:
             if not _lock_new(fd):
                 os.close(fd)
                 continue
-            try:
-                mode = target.stat().st_mode & 0o7777
-            except FileNotFoundError:
-                mode = 0o666 & ~_umask()
-            os.fchmod(fd, mode)
         except OSError:
             os.close(fd)
             with contextlib.suppress(FileNotFoundError):
@@ -126,13 +121,22 @@ def _lock_new(fd: int) -> bool:
     return os.fstat(fd).st_nlink > 0
 
 
-def _write_synced(fd: int, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through the open descriptor ``fd``, on disk before a rename. ``fd``
-    stays open: closing it would drop :func:`temp_file`'s lock."""
+def _write_synced(fd: int, write: Callable[[IO[bytes]], object], target: Path) -> None:
+    """Write through the open descriptor ``fd``, on disk before a rename, and
+    give the file the permissions ``target`` will keep: its own if it exists,
+    else those a new file gets (0600 would leave kg.ttl readable by its owner
+    only). Only now: a killed writer's leftover stays 0600, which a sweep can
+    open to test its lock even where ``target`` is unreadable. ``fd`` stays
+    open: closing it would drop :func:`temp_file`'s lock."""
     with os.fdopen(fd, "wb", closefd=False) as fh:
         write(fh)
         fh.flush()
         os.fsync(fh.fileno())
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    os.fchmod(fd, mode)
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -148,7 +152,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:
-        _write_synced(fd, write)
+        _write_synced(fd, write, path)
+        if sys.platform == "win32":
+            # Windows renames no open file, and there is no lock to keep there.
+            os.close(fd)
+            fd = -1
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -158,7 +166,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
     finally:
         # Only now: until it is renamed or removed, a sweep must see the file in use.
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def create_dirs(path: Path) -> list[Path]:
@@ -384,7 +393,7 @@ class Staged:
             fd, tmp = temp_file(target)
             try:
                 self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
-                _write_synced(fd, lambda fh: fh.write(data))
+                _write_synced(fd, lambda fh: fh.write(data), target)
             finally:
                 # Its lock is let go with it, not kept to the commit: the folder
                 # lock (output_folder) keeps every other sweep out meanwhile, and

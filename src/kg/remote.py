@@ -45,7 +45,13 @@ from rdflib.namespace import RDF, XSD
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.namespaces import GRAPH, PREFIXES, bind_prefixes
-from kg.query import QueryResult, query_form, rdf11_term, star_columns
+from kg.query import (
+    QueryResult,
+    construct_where_in_full,
+    plain_strings,
+    query_form,
+    star_columns,
+)
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
 #: 2,000 characters keeps the whole URL under the 8 KiB many proxies allow.
@@ -495,6 +501,8 @@ def _strip_for_scan(text: str) -> str:
 def prepare_query(text: str, bindings: Mapping[str, Any] | None = None) -> str:
     """The query as a remote store gets it: kg prefixes declared, parameters
     bound as ``VALUES`` (see :func:`bind_as_values`)."""
+    if bindings and query_form(text) == "CONSTRUCT":
+        text = construct_where_in_full(text)  # the short form's group takes no VALUES block
     return with_prefixes(bind_as_values(text, bindings or {}))
 
 
@@ -677,17 +685,16 @@ def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:
         if fmt in ("nquads", "trig"):
             ds = Dataset()
             ds.parse(data=data, format=fmt)
-            triples = ((s, p, o) for s, p, o, _ in ds.quads((None, None, None, None)))
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                g.add((s, p, o))
         else:
-            triples = iter(Graph().parse(data=data, format=fmt))
-        # A store may write "x"^^xsd:string: the plain "x" a local query gives (RDF 1.1).
-        for s, p, o in triples:
-            g.add((s, p, rdf11_term(o)))
+            g.parse(data=data, format=fmt)
     except Exception as exc:  # rdflib raises many types for bad syntax
         raise RemoteError(
             f"the graph from {where} is truncated or malformed ({fmt}): "
             f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"
         ) from None
+    plain_strings(g)  # a store may write "x"^^xsd:string: the "x" a local query gives
     return QueryResult("CONSTRUCT", graph=g)
 
 
@@ -848,13 +855,11 @@ def prepare_payloads(
             if records is not None:
                 raise UsageError("give either FILE or --records, not both")
             ds = parse_rdf(source)
-            for parsed in ds.graphs():
-                name = parsed.identifier
+            for g in list(ds.graphs()):
+                name = g.identifier
                 # "x"^^xsd:string and "x" are one literal (RDF 1.1), and one triple
                 # in the store: counted as two, the push would report one missing.
-                g = Graph()
-                for s, p, o in parsed:
-                    g.add((s, p, rdf11_term(o)))
+                plain_strings(g)
                 if name == DATASET_DEFAULT_GRAPH_ID:
                     if len(g):
                         write(g, graph)
