@@ -268,76 +268,69 @@ def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) ->
     """Run the query in this process, without limits (:func:`run_query` adds them)."""
     form = query_form(text)
     if not isinstance(graph, Graph):  # a kg.store.NativeGraph: Oxigraph
-        return star_columns(_run_native(graph, form, text, bindings), text, bindings)
+        return _run_native(graph, form, star_in_full(text, bindings), bindings)
     init: Any = {Variable(k): v for k, v in (bindings or {}).items()}
     try:
-        result = graph.query(text, initBindings=init, initNs=PREFIXES)
+        result = graph.query(star_in_full(text, bindings), initBindings=init, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
         _no_named_graphs(exc)
         raise _sparql_error(exc) from None
     try:
-        return star_columns(_collect(result, form), text, bindings)
+        return _collect(result, form)
     except Exception as exc:  # rdflib evaluates a SELECT lazily: some errors come only now
         _no_named_graphs(exc)
         raise
 
 
-def _select_star_vars(text: str) -> list[str] | None:
-    """The variables a ``SELECT *`` query writes, in the order first written;
-    None for any other query."""
-    tokens = guard._tokens(text)
-    for kind, tok in tokens:
-        if kind == "word" and tok.upper() == "SELECT":
+def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
+    """A ``SELECT *`` query with its ``*`` written out as the variables it stands
+    for, in the order the query first writes them; any other query as it is.
+
+    SPARQL leaves the order of ``*`` to the engine, and engines differ on what
+    it covers: rdflib orders by Python's string hashing (a different order on
+    each run), adds a variable a FILTER only reads, and leaves out one bound by
+    a trailing ``VALUES``; Oxigraph and the stores each have their own order.
+    Written out, every engine and store returns the same columns. The
+    variables are those SPARQL puts in scope, as Oxigraph's parser reads them,
+    and each parameter the query writes: a parameter binds its variable for
+    the whole query, as a ``VALUES`` block opening it would.
+
+    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(?o != ?x) }")
+    'SELECT ?s ?p ?o { ?s ?p ?o FILTER(?o != ?x) }'
+    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(LANG(?o) = ?lang) }", {"lang": Literal("fr")})
+    'SELECT ?s ?p ?o ?lang { ?s ?p ?o FILTER(LANG(?o) = ?lang) }'
+    """
+    tokens = (m for m in guard._TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment"))
+    for m in tokens:
+        if m.lastgroup == "word" and m.group().upper() == "SELECT":
             break
     else:
-        return None
-    kind, tok = next(tokens, ("", ""))
-    if kind == "word" and tok.upper() in ("DISTINCT", "REDUCED"):
-        kind, tok = next(tokens, ("", ""))
-    if tok != "*":
-        return None
-    seen: dict[str, None] = {}
-    for kind, tok in tokens:
-        if kind == "var":
-            seen.setdefault(tok[1:], None)
-    return list(seen)
+        return text
+    star = next(tokens, None)
+    if star is not None and star.group().upper() in ("DISTINCT", "REDUCED"):
+        star = next(tokens, None)
+    if star is None or star.group() != "*":
+        return text
+    written: dict[str, None] = {}
+    for m in tokens:
+        if m.lastgroup == "var":
+            written.setdefault(m.group()[1:], None)
+        elif m.lastgroup == "word" and m.group().upper() == "SERVICE":
+            return text  # not evaluated twice, even on an empty store: left to the engine
+    import pyoxigraph
 
-
-def star_columns(
-    result: QueryResult, text: str, bindings: dict[str, Any] | None = None
-) -> QueryResult:
-    """``result`` with the columns of a ``SELECT *`` in the order the query first
-    writes each variable, whichever engine or store answered.
-
-    SPARQL leaves that order to the engine: rdflib's follows Python's string
-    hashing (a different order on each run), Oxigraph's and the stores' their
-    own. A parameter the query writes is a column holding its bound value, as
-    with rdflib's ``initBindings`` and a ``VALUES`` block; Oxigraph, which gets
-    the term written in the variable's place, does not return it. A parameter
-    the query does not write is not a column. Other results are returned as
-    they are.
-
-    >>> r = QueryResult("SELECT", vars=["o", "s"], rows=[(Literal("v"), URIRef("http://x/a"))])
-    >>> r = star_columns(r, "SELECT * { ?s ?p ?o }", {"p": URIRef("http://x/p")})
-    >>> r.vars, [str(t) for t in r.rows[0]]
-    (['s', 'p', 'o'], ['http://x/a', 'http://x/p', 'v'])
-    """
-    if result.form != "SELECT":
-        return result
-    written = _select_star_vars(text)
-    if written is None:
-        return result
-    bindings = bindings or {}
-    have = {name: i for i, name in enumerate(result.vars)}
-    order = [v for v in written if v in have or v in bindings]
-    # A variable the engine returns but the text does not spell out the same way
-    # (a `$x` read as `?x` is the same name): kept, after the written ones.
-    order += sorted(v for v in have if v not in set(order) and v not in bindings)
-    if order == result.vars:
-        return result
-    picks = [(have[v], None) if v in have else (-1, rdf11_term(bindings[v])) for v in order]
-    rows = [tuple(row[i] if i >= 0 else const for i, const in picks) for row in result.rows]
-    return replace(result, vars=order, rows=rows)
+    try:
+        prefixes = {k: str(v) for k, v in PREFIXES.items()}
+        solutions: Any = pyoxigraph.Store().query(text, prefixes=prefixes)
+        in_scope = {v.value for v in solutions.variables}
+    except Exception:  # not valid for Oxigraph: the engine reports it as it is
+        return text
+    bound = bindings or {}
+    columns = [v for v in written if v in in_scope or v in bound]
+    columns += sorted(in_scope - set(columns))  # names not written plainly (`\u` escapes)
+    if not columns:
+        return text
+    return f"{text[: star.start()]}{' '.join('?' + v for v in columns)}{text[star.end() :]}"
 
 
 def _sparql_error(exc: Exception) -> BadInput:

@@ -50,7 +50,7 @@ from kg.query import (
     construct_where_in_full,
     plain_strings,
     query_form,
-    star_columns,
+    star_in_full,
 )
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
@@ -628,7 +628,7 @@ def remote_query(
     """
     _check_url(endpoint, "--endpoint")
     form = query_form(text)
-    sparql = prepare_query(text, bindings)
+    sparql = prepare_query(star_in_full(text, dict(bindings or {})), bindings)
     params: list[tuple[str, str]] = [("query", sparql)]
     params += [("default-graph-uri", g) for g in default_graph_uris]
     accept = RESULTS_JSON if form in ("SELECT", "ASK") else RDF_ACCEPT
@@ -668,7 +668,7 @@ def remote_query(
                 "ResultSetMaxRows in virtuoso.ini); nothing was written"
             )
         if form in ("SELECT", "ASK"):
-            return star_columns(parse_results_json(data, form), text, dict(bindings or {}))
+            return parse_results_json(data, form)
         return _parse_graph(data, _media_type(resp), where)
     finally:
         if own:
