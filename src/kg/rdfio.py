@@ -91,7 +91,7 @@ def temp_file(target: Path) -> tuple[int, str]:
     for _ in range(_TEMP_TRIES):
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
-            if not _lock_new(fd):
+            if not _lock_new(fd, tmp):
                 os.close(fd)
                 continue
         except OSError:
@@ -103,7 +103,7 @@ def temp_file(target: Path) -> tuple[int, str]:
     raise OSError(errno.EAGAIN, "each new temporary file was removed as soon as it was made")
 
 
-def _lock_new(fd: int) -> bool:
+def _lock_new(fd: int, tmp: str) -> bool:
     """Lock the new temporary file ``fd``; False if a sweep (another process
     building in the folder) took it before the lock, as unlocked files are."""
     if sys.platform == "win32":
@@ -117,8 +117,13 @@ def _lock_new(fd: int) -> bool:
     except OSError:
         # No flock on this file system (ENOLCK, EOPNOTSUPP): only the folder lock guards it.
         return True
-    # A sweep that locked it first removed it before letting go: no name is left.
-    return os.fstat(fd).st_nlink > 0
+    # A sweep that locked it first removed it before letting go: its name is
+    # gone, or names a file made since (compared, as some file systems report
+    # no link count).
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(tmp))
+    except FileNotFoundError:
+        return False
 
 
 def _write_synced(fd: int, write: Callable[[IO[bytes]], object], target: Path) -> None:
@@ -268,7 +273,8 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
     A temporary file still locked by its writer (:func:`temp_file`) stays: a
     ``kg export -o`` into the folder takes no folder lock, and may be writing
     the build's own ``kg.ttl``. Where there is no ``flock`` at all (Windows)
-    temporary files carry no lock, and every one matched goes.
+    temporary files carry no lock, and every one matched goes; kg's commands
+    sweep only holding the folder lock, so they do not sweep there.
 
     An aside is deleted only when its output exists. A kill in the middle of a
     commit can leave an output renamed aside and its new version not yet in
