@@ -221,3 +221,17 @@ def test_a_temp_file_gets_the_targets_permissions_only_once_written(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o200
     target.chmod(0o600)
     assert target.read_bytes() == b"new"
+
+
+def test_a_staged_file_gets_the_targets_permissions_only_at_commit(tmp_path):
+    """A build killed before its commit leaves 0600 files, which the next build's
+    sweep can open to test their lock, whatever the outputs' permissions."""
+    target = tmp_path / "kg.ttl"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    with rdfio.Staged() as staged:
+        tmp = staged.file(target, b"new")
+        assert tmp.stat().st_mode & 0o777 == 0o600
+        staged.commit()
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert target.read_bytes() == b"new"

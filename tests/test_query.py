@@ -698,6 +698,12 @@ STAR_CASES = {
         {},
         ["x", "l", "z"],
     ),
+    # Only the variables are asked of Oxigraph: the query is not run twice.
+    "sorted VALUES, nothing from the graph": (
+        "SELECT * WHERE { VALUES ?b { 2 1 } VALUES ?a { 3 } } ORDER BY ?b",
+        {},
+        ["b", "a"],
+    ),
     "a parameter in MINUS": (
         'SELECT * WHERE { ?x a kg:Person ; ?p ?o MINUS { ?x ?p "none" } }',
         {"p": LABEL},

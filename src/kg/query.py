@@ -303,6 +303,7 @@ def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
     tokens = (m for m in guard._TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment"))
     for m in tokens:
         if m.lastgroup == "word" and m.group().upper() == "SELECT":
+            select_at = m.start()
             break
     else:
         return text
@@ -311,17 +312,22 @@ def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
         star = next(tokens, None)
     if star is None or star.group() != "*":
         return text
+    if re.search("service", text, re.IGNORECASE):
+        return text  # never run a SERVICE an extra time, however it is written
     written: dict[str, None] = {}
     for m in tokens:
         if m.lastgroup == "var":
             written.setdefault(m.group()[1:], None)
-        elif m.lastgroup == "word" and m.group().upper() == "SERVICE":
-            return text  # not evaluated twice, even on an empty store: left to the engine
     import pyoxigraph
 
+    # Oxigraph has no parse-only call, and evaluates sorts, VALUES and the like
+    # when asked: as a sub-query under FILTER(false) (folded to nothing) it
+    # only names the variables (15 s -> 3 ms for 3,000 x 3,000 sorted VALUES).
+    body = text[select_at:]
     try:
         prefixes = {k: str(v) for k, v in PREFIXES.items()}
-        solutions: Any = pyoxigraph.Store().query(text, prefixes=prefixes)
+        probe = f"{text[:select_at]}SELECT * WHERE {{ {{ {body}\n}} FILTER(false) }}"
+        solutions: Any = pyoxigraph.Store().query(probe, prefixes=prefixes)
         in_scope = {v.value for v in solutions.variables}
     except Exception:  # not valid for Oxigraph: the engine reports it as it is
         return text

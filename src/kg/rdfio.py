@@ -126,22 +126,30 @@ def _lock_new(fd: int, tmp: str) -> bool:
         return False
 
 
-def _write_synced(fd: int, write: Callable[[IO[bytes]], object], target: Path) -> None:
+def _target_mode(target: Path) -> int:
+    """The permissions ``target`` will keep: its own if it exists, else those a
+    new file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _write_synced(
+    fd: int, write: Callable[[IO[bytes]], object], target: Path | None = None
+) -> None:
     """Write through the open descriptor ``fd``, on disk before a rename, and
-    give the file the permissions ``target`` will keep: its own if it exists,
-    else those a new file gets (0600 would leave kg.ttl readable by its owner
-    only). Only now: a killed writer's leftover stays 0600, which a sweep can
-    open to test its lock even where ``target`` is unreadable. ``fd`` stays
-    open: closing it would drop :func:`temp_file`'s lock."""
+    give the file ``target``'s permissions (:func:`_target_mode`). Only once
+    written: a killed writer's leftover stays 0600, which a sweep can open to
+    test its lock even where ``target`` is unreadable. ``fd`` stays open:
+    closing it would drop :func:`temp_file`'s lock."""
     with os.fdopen(fd, "wb", closefd=False) as fh:
         write(fh)
         fh.flush()
+        # Not on Windows before Python 3.13 (no os.fchmod), where modes barely apply.
+        if target is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, _target_mode(target))
         os.fsync(fh.fileno())
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    os.fchmod(fd, mode)
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -160,8 +168,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         _write_synced(fd, write, path)
         if sys.platform == "win32":
             # Windows renames no open file, and there is no lock to keep there.
-            os.close(fd)
-            fd = -1
+            closing, fd = fd, -1
+            os.close(closing)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
@@ -385,6 +393,7 @@ class Staged:
     def __init__(self) -> None:
         # (staged, target) in commit order; staged None: target is to be removed
         self.moves: list[tuple[Path | None, Path]] = []
+        self.files: set[Path] = set()  # the staged files file() wrote
 
     def __enter__(self) -> Staged:
         return self
@@ -399,7 +408,9 @@ class Staged:
             fd, tmp = temp_file(target)
             try:
                 self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
-                _write_synced(fd, lambda fh: fh.write(data), target)
+                # Its permissions come at commit (0600 until then, for the sweep).
+                _write_synced(fd, lambda fh: fh.write(data))
+                self.files.add(Path(tmp))
             finally:
                 # Its lock is let go with it, not kept to the commit: the folder
                 # lock (output_folder) keeps every other sweep out meanwhile, and
@@ -439,6 +450,8 @@ class Staged:
             for staged, target in self.moves:
                 current = target
                 aside, linked = None, False
+                if staged in self.files:
+                    os.chmod(staged, _target_mode(target))
                 if os.path.lexists(target):
                     aside = target.with_name(f".{target.name}.old")
                     _remove(aside)  # left by a build that crashed here

@@ -42,6 +42,18 @@ CASES: dict[str, tuple[str, list[str], str]] = {
         "Error: SERVICE ?e is refused: kg queries only its own graph "
         "(write the endpoint as a full <http://…> IRI)",
     ),
+    # One IRI to SPARQL's lexer; Oxigraph reads `?a < ?b` and a SERVICE call,
+    # which it made from Rust, past the audit hook keeping queries offline.
+    **{
+        f"service-hidden-in-an-iri-{engine}": (
+            "PREFIX : <http://127.0.0.1:{port}/> SELECT * { BIND(1 AS ?a) BIND(2 AS ?b) "
+            "FILTER(?a<?b)SERVICE:sparql#>\n{ ?s ?p ?o } }",
+            ["--engine", engine],
+            "Error: <?b)SERVICE:sparql#> is refused: an engine may read its '<' as a comparison "
+            "and what follows its ')' as a SERVICE call; write '<' with a space after it",
+        )
+        for engine in ("native", "reference")
+    },
     "from-file": (
         "SELECT * FROM <file://{dir}/SECRET.txt> WHERE { ?s ?p ?o }",
         [],
