@@ -237,6 +237,43 @@ def test_failed_write_leaves_the_old_site(tmp_path, mini_site, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
+def test_a_killed_runs_half_written_site_is_cleared(tmp_path, mini_site):
+    half = tmp_path / ".report.new"
+    half.mkdir()
+    (half / "index.html").write_bytes(b"half")
+    write_site(mini_site, tmp_path / "report")
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert (tmp_path / "report" / "index.html").read_bytes() == mini_site["index.html"]
+
+
+def test_an_old_site_set_aside_by_a_killed_swap_is_put_back(tmp_path, mini_site, monkeypatch):
+    """Killed between its two renames, a run leaves the old site aside and none
+    in place; the next run puts it back before writing, so even if that run
+    fails the old site is where it was."""
+    out = tmp_path / "report"
+    write_site(mini_site, out)
+    out.rename(tmp_path / ".report.old")
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(WriteFailed, match="disk full"):
+        write_site(mini_site, out)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert (out / "index.html").read_bytes() == mini_site["index.html"]
+
+
+def test_a_folder_another_kg_process_writes_in_is_refused(tmp_path, mini_site):
+    from kg.errors import FolderBusy
+    from kg.rdfio import folder_lock
+
+    with folder_lock(tmp_path), pytest.raises(FolderBusy):
+        write_site(mini_site, tmp_path / "report")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- the bundled records ---------------------------------------------------------------
 
 

@@ -24,7 +24,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -48,6 +47,7 @@ from kg.describe import (
 )
 from kg.errors import UsageError, write_error
 from kg.namespaces import KG, PREFIXES
+from kg.rdfio import Staged, output_folder
 from kg.validate import Report, compact
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -1031,9 +1031,14 @@ def _findings(report: Report | None, descriptions: dict[str, Description]) -> li
 def write_site(files: dict[str, bytes], out_dir: Path) -> None:
     """Write the site into ``out_dir``, replacing a previous site there as a whole.
 
-    The files are written into a new folder next to ``out_dir`` and swapped in
-    by renaming, so a reader sees the old site or the new one, never a mix. A
-    non-empty ``out_dir`` that is not a kg site is refused, never overwritten.
+    The files are written into a folder next to ``out_dir`` and swapped in by
+    renaming (:class:`kg.rdfio.Staged`), so a reader sees the old site or the
+    new one, never a mix. A non-empty ``out_dir`` that is not a kg site is
+    refused, never overwritten. The folder holding ``out_dir`` is taken as
+    :func:`kg.rdfio.output_folder` takes a build's: another kg process writing
+    there is refused (exit 2), and what a killed run left (its half-written
+    site, or the old site set aside just before the swap) is cleared or put
+    back first.
     """
     out_dir = out_dir.resolve() if out_dir.exists() else Path(os.path.abspath(out_dir))
     if out_dir.exists():
@@ -1044,35 +1049,26 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
                 f"{out_dir} is not empty and is not a kg report; "
                 "choose another folder with -o (kg will not overwrite it)"
             )
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    except OSError as exc:
-        raise write_error(out_dir, exc) from exc
-    old: Path | None = None
-    try:
-        for rel, data in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        for d in [tmp, *sorted(p for p in tmp.rglob("*") if p.is_dir())]:
-            d.chmod(0o755)
-        if out_dir.exists():
-            old = Path(
-                tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent)
-            )
-            os.rmdir(old)
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-    except BaseException as exc:
-        if old is not None and old.exists() and not out_dir.exists():
-            os.replace(old, out_dir)
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise write_error(out_dir, exc) from exc
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    # A fixed name: under the folder lock no other run uses it, and the next
+    # run's sweep removes it if this one is killed.
+    staging = out_dir.parent / f".{out_dir.name}.new"
+    with output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name]):
+        try:
+            staging.mkdir()
+            for rel, data in files.items():
+                target = staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            for d in [staging, *sorted(p for p in staging.rglob("*") if p.is_dir())]:
+                d.chmod(0o755)
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise write_error(out_dir, exc) from exc
+            raise
+        with Staged() as staged:
+            staged.add(staging, out_dir)
+            staged.commit()
 
 
 def generate(
