@@ -1052,6 +1052,10 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
     # A fixed name: under the folder lock no other run uses it, and the next
     # run's sweep removes it if this one is killed.
     staging = out_dir.parent / f".{out_dir.name}.new"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc  # named as given, not its folder
     with output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name]):
         try:
             staging.mkdir()
