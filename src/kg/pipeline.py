@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, Literal
-from rdflib.namespace import XSD
+from rdflib import Dataset, Graph
 
 from kg.builder import BuiltGraph, load_ontology, record_iri, records_to_graph
 from kg.errors import BadInput, NotConforming, UsageError
@@ -28,6 +27,7 @@ from kg.rdfio import (
     is_dataset_format,
     output_folder,
     parse_rdf,
+    rdf11_term,
     write_rdf,
 )
 from kg.records import load_records
@@ -320,9 +320,6 @@ def validate_paths(paths: list[Path], fail_on: str = "violation", engine: str = 
     return validate_graph(data, fail_on=fail_on, engine=engine)
 
 
-_XSD_STRING = str(XSD.string)
-
-
 def read_graph(path: Path) -> Graph:
     """All triples of an RDF file (any format kg reads), named graphs merged.
 
@@ -331,18 +328,11 @@ def read_graph(path: Path) -> Graph:
     g = Graph()
     bind_prefixes(g)
     add = g.add
-    eq = str.__eq__
     for s, p, o, _ctx in parse_rdf(path).quads((None, None, None, None)):
         # RDF 1.1 makes "x" and "x"^^xsd:string one literal, and Oxigraph holds
         # them as one; rdflib keeps two terms, so a file with both would count
         # twice in DISTINCT, COUNT and len() on the reference engine only.
-        # Compared as a string: rdflib's URIRef.__eq__ is Python code, and this
-        # loop runs once per triple of files of a million triples.
-        if type(o) is Literal:
-            dt = o.datatype
-            if dt is not None and eq(dt, _XSD_STRING):
-                o = Literal(str(o))
-        add((s, p, o))
+        add((s, p, rdf11_term(o)))
     return g
 
 

@@ -30,6 +30,7 @@ from rdflib.namespace import XSD
 from kg import guard
 from kg.errors import BadInput, UsageError
 from kg.namespaces import ID, PREFIXES, bind_prefixes, expand
+from kg.rdfio import rdf11_term
 from kg.records import LANG_RE, _check_date, _is_absolute_iri
 from kg.resources import queries_dir
 from kg.validate import compact
@@ -373,34 +374,6 @@ def _collect(result: Any, form: str) -> QueryResult:
         for row in guard.capped(result)
     ]
     return QueryResult(form, vars=names, rows=rows)
-
-
-_XSD_STRING = str(XSD.string)
-
-
-def rdf11_term(term: Any) -> Any:
-    """``"x"^^xsd:string`` as the plain literal ``"x"``: the same literal in RDF 1.1,
-    and the form Oxigraph and the stores return (rdflib keeps the datatype)."""
-    dt = term.datatype if type(term) is Literal else None
-    if dt is not None and str.__eq__(dt, _XSD_STRING):
-        return Literal(str(term))
-    return term
-
-
-def plain_strings(graph: Graph) -> None:
-    """Hold each ``"x"^^xsd:string`` object of ``graph`` as the plain ``"x"``, in
-    place (the same literal in RDF 1.1; rdflib keeps two terms). Only those
-    triples are touched: a graph of a million triples is not copied."""
-    typed = [
-        t
-        for t in graph
-        if type(t[2]) is Literal
-        and t[2].datatype is not None
-        and str.__eq__(t[2].datatype, _XSD_STRING)
-    ]
-    for s, p, o in typed:
-        graph.remove((s, p, o))
-        graph.add((s, p, Literal(str(o))))
 
 
 def _query_groups(text: str, form: str) -> list[int]:

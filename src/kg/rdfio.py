@@ -18,9 +18,10 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
 
 from kg import guard
 from kg.errors import BadInput, FolderBusy, UsageError, write_error
@@ -499,6 +500,27 @@ def _remove(path: Path | None) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+_XSD_STRING = str(XSD.string)
+
+
+def rdf11_term(term: Any) -> Any:
+    """``"x"^^xsd:string`` as the plain literal ``"x"``: the same literal in RDF 1.1,
+    and the form Oxigraph and the stores return (rdflib keeps the datatype)."""
+    dt = term.datatype if type(term) is Literal else None
+    if dt is not None and str.__eq__(dt, _XSD_STRING):
+        return Literal(str(term))
+    return term
+
+
+def plain_strings(graph: Graph) -> None:
+    """Hold each ``"x"^^xsd:string`` object of ``graph`` as the plain ``"x"``, in
+    place (the same literal in RDF 1.1; rdflib keeps two terms). Only those
+    triples are touched: a graph of a million triples is not copied."""
+    for s, p, o in [t for t in graph if rdf11_term(t[2]) is not t[2]]:
+        graph.remove((s, p, o))
+        graph.add((s, p, rdf11_term(o)))
 
 
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:

@@ -45,13 +45,8 @@ from rdflib.namespace import RDF, XSD
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.namespaces import GRAPH, PREFIXES, bind_prefixes
-from kg.query import (
-    QueryResult,
-    construct_where_in_full,
-    plain_strings,
-    query_form,
-    star_in_full,
-)
+from kg.query import QueryResult, construct_where_in_full, query_form, star_in_full
+from kg.rdfio import plain_strings
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
 #: 2,000 characters keeps the whole URL under the 8 KiB many proxies allow.

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -1056,7 +1055,9 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(out_dir, exc) from exc  # named as given, not its folder
-    with output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name]):
+    scope = output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name])
+    with scope, Staged() as staged:
+        staged.add(staging, out_dir)  # first: a failed write discards what was staged
         try:
             staging.mkdir()
             for rel, data in files.items():
@@ -1065,14 +1066,9 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
                 target.write_bytes(data)
             for d in [staging, *sorted(p for p in staging.rglob("*") if p.is_dir())]:
                 d.chmod(0o755)
-        except BaseException as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise write_error(out_dir, exc) from exc
-            raise
-        with Staged() as staged:
-            staged.add(staging, out_dir)
-            staged.commit()
+        except OSError as exc:
+            raise write_error(out_dir, exc) from exc
+        staged.commit()
 
 
 def generate(
