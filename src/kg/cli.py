@@ -72,7 +72,7 @@ def graph_options(f: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(path_type=Path),
         help="A records folder or file to build from. Default: the bundled NATO–Japan records.",
     )
-    @click.option("--reason", is_flag=True, help="Add the OWL RL entailments (owlrl).")
+    @click.option("--reason", is_flag=True, help="Add the OWL RL entailments.")
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return f(*args, **kwargs)
@@ -453,7 +453,7 @@ def query(
             if engine == "native":
                 graph: Any = open_native(graph_file, records, reason=reason)
             else:
-                graph = open_graph(graph_file, records, reason=reason)
+                graph = open_graph(graph_file, records, reason=reason, engine=engine)
             result = q.run_query(graph, text, bindings)
     _emit(q.render(result, fmt), output)
 
@@ -485,6 +485,7 @@ def _render_catalog(queries: dict[str, Any]) -> str:
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology.")
 @graph_options
+@engine_option
 def export(
     output: Path | None,
     fmt: str | None,
@@ -492,6 +493,7 @@ def export(
     graph_file: Path | None,
     records: Path | None,
     reason: bool,
+    engine: str,
 ) -> None:
     """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
 
@@ -506,8 +508,9 @@ def export(
     from kg.pipeline import export as run_export
 
     used, data = run_export(
-        output, fmt, graph_file, records, reason=reason, with_ontology=with_ontology
-    )
+        output, fmt, graph_file, records, reason=reason, with_ontology=with_ontology,
+        engine=engine,
+    )  # fmt: skip
     if data is not None:
         _emit(data, None)
     else:
@@ -555,7 +558,7 @@ def export(
     type=click.Path(path_type=Path),
     help="A records folder or file to build from. Default: the bundled records.",
 )
-@click.option("--reason", is_flag=True, help="Add the OWL RL entailments (owlrl).")
+@click.option("--reason", is_flag=True, help="Add the OWL RL entailments.")
 @click.option("--no-ontology", is_flag=True, help="Do not merge the ontology into the graph.")
 @remote_options
 def push(

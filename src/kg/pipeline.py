@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph
 
+from kg import rdfio
 from kg.builder import BuiltGraph, load_ontology, record_iri, records_to_graph
 from kg.errors import BadInput, NotConforming, UsageError
 from kg.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
@@ -28,7 +29,6 @@ from kg.rdfio import (
     output_folder,
     parse_rdf,
     rdf11_term,
-    write_rdf,
 )
 from kg.records import load_records
 from kg.resources import records_dir
@@ -342,10 +342,13 @@ def open_graph(
     *,
     reason: bool = False,
     with_ontology: bool = True,
+    engine: str = "native",
 ) -> Graph:
     """The graph a read command works on: an RDF file, or records (bundled by default).
 
     The ontology is merged in so queries can use class and property labels.
+    ``reason`` adds the OWL RL entailments of ``engine``'s reasoner (native:
+    :func:`kg.reason.infer_triples`; reference: owlrl; the same triples).
     """
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
@@ -353,7 +356,7 @@ def open_graph(
     if reason:
         from kg.reason import infer
 
-        for t in infer(g):
+        for t in infer(g, engine=engine):
             g.add(t)
     if with_ontology:
         for t in load_ontology():
@@ -400,6 +403,7 @@ def export_dataset(
     *,
     reason: bool = False,
     with_ontology: bool = False,
+    engine: str = "native",
 ) -> Dataset:
     """The graph as a dataset: one named graph per source, plus inferred and ontology.
 
@@ -433,11 +437,11 @@ def export_dataset(
         from kg.reason import infer
 
         gi = ds.graph(INFERRED_GRAPH)
-        for t in infer(asserted):
+        for t in infer(asserted, engine=engine):
             gi.add(t)
     if with_ontology:
         go = ds.graph(ONTOLOGY_GRAPH)
-        for t in load_ontology():
+        for t in _canonical_ontology():
             go.add(t)
     return ds
 
@@ -450,14 +454,62 @@ def export(
     *,
     reason: bool = False,
     with_ontology: bool = False,
+    engine: str = "native",
 ) -> tuple[str, bytes | None]:
     """Serialise the graph; write ``out`` atomically, or return the bytes for stdout."""
-    from kg.rdfio import serialize
-
     fmt = fmt or (format_from_path(out) if out is not None else "turtle")
+    data = export_bytes(
+        fmt, graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
+    )
+    if out is None:
+        return fmt, data
+    rdfio.atomic_write(out, lambda fh: fh.write(data))
+    return fmt, None
+
+
+def export_bytes(
+    fmt: str,
+    graph_file: Path | None = None,
+    records: Path | None = None,
+    *,
+    reason: bool = False,
+    with_ontology: bool = False,
+    engine: str = "native",
+) -> bytes:
+    """The graph (the dataset of :func:`export_dataset`) in RDF format ``fmt``.
+
+    The native engine (default) gathers the triples without rdflib graphs and
+    reasons with kg's reasoner; the reference engine builds the rdflib dataset
+    and reasons with owlrl. Either way Oxigraph's serialiser writes them,
+    sorted, so the same graph gives the same bytes in every run (rdflib's
+    JSON-LD and RDF/XML serialisers write in hash order, which changes from
+    process to process). Data with blank nodes, whose labels are new at each
+    parse, is written by rdflib's serialisers (Turtle inlines them).
+    """
+    from kg.rdfio import serialize
+    from kg.store import rdf_bytes
+
     if fmt not in RDF_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(RDF_FORMATS)}")
-    ds = export_dataset(graph_file, records, reason=reason, with_ontology=with_ontology)
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    ds = None
+    with gc_paused():  # millions of objects that all live to the end (see build)
+        if engine == "native":
+            quads = _native_quads(
+                fmt, graph_file, records, reason=reason, with_ontology=with_ontology
+            )
+        else:
+            ds = export_dataset(
+                graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
+            )
+            quads = _dataset_quads(ds, is_dataset_format(fmt))
+        if quads is not None:
+            return rdf_bytes(quads, fmt)
+    if ds is None:
+        ds = export_dataset(
+            graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
+        )
     target: Graph | Dataset
     if is_dataset_format(fmt):
         target = ds
@@ -466,7 +518,100 @@ def export(
         bind_prefixes(target)
         for s, p, o, _g in ds.quads((None, None, None, None)):
             target.add((s, p, o))
-    if out is None:
-        return fmt, serialize(target, fmt)
-    write_rdf(target, out, fmt)
-    return fmt, None
+    return serialize(target, fmt)
+
+
+def _native_quads(
+    fmt: str,
+    graph_file: Path | None,
+    records: Path | None,
+    *,
+    reason: bool,
+    with_ontology: bool,
+) -> dict[tuple, None] | None:
+    """The quads (s, p, o, graph; graph None for a triple format) of
+    :func:`export_dataset`, gathered natively; None when the data has blank nodes."""
+    if graph_file is not None and records is not None:
+        raise UsageError("give either --graph or --records, not both")
+    dataset = is_dataset_format(fmt)
+    by_source: dict[str, list[tuple]] = {}
+    triples: Any
+    if graph_file is not None:
+        triples = _read_triples(graph_file)
+    else:
+        built = load(records)
+        triples = built.triples
+        if dataset:
+            by_source = built.by_source
+    if _has_bnode(triples):
+        return None
+    inferred: list[tuple] = []
+    if reason:
+        from kg.reason import infer_triples
+
+        inferred = infer_triples(triples)
+        if _has_bnode(inferred):
+            return None
+    onto = _canonical_ontology() if with_ontology else []
+    quads: dict[tuple, None] = {}
+    if dataset:
+        placed: set[tuple] = set()
+        for src, src_triples in by_source.items():
+            g = record_iri(src)
+            for t in src_triples:
+                quads[(*t, g)] = None
+                placed.add(t)
+        quads.update(((*t, ASSERTED_GRAPH), None) for t in triples if t not in placed)
+        quads.update(((*t, INFERRED_GRAPH), None) for t in inferred)
+        quads.update(((*t, ONTOLOGY_GRAPH), None) for t in onto)
+    else:
+        for part in (triples, inferred, onto):
+            quads.update(((s, p, o, None), None) for s, p, o in part)
+    return quads
+
+
+def _dataset_quads(ds: Dataset, dataset: bool) -> dict[tuple, None] | None:
+    """``ds``'s quads as :func:`_native_quads` gives them; None when a blank node
+    is outside the ontology's graph (the ontology's are labelled canonically)."""
+    quads: dict[tuple, None] = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        name = getattr(g, "identifier", g)
+        if (isinstance(s, BNode) or isinstance(o, BNode)) and name != ONTOLOGY_GRAPH:
+            return None
+        quads[(s, p, o, name if dataset else None)] = None
+    return quads
+
+
+def _read_triples(path: Path) -> Any:
+    """The triples of an RDF file as :func:`read_graph` gives them; a ``kg.ttl``
+    that a ``kg build`` wrote and nobody changed since (its digest is in the
+    store's stamp) is parsed by Oxigraph instead, about 50 times faster: it
+    holds kg's own output, nothing read_graph would refuse."""
+    from kg.store import TermConverter, built_by_kg
+
+    if path.name != GRAPH_FILE or not built_by_kg(path):
+        return read_graph(path)
+    from kg.builder import intern
+
+    conv = TermConverter()
+    ox, f = conv.ox, conv.from_ox
+    try:
+        parsed = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        # kg's one object per IRI: the reasoner's look-ups then hit on identity.
+        return dict.fromkeys(
+            (f(t.subject), intern(f(t.predicate)), intern(f(t.object))) for t in parsed
+        )
+    except (OSError, SyntaxError):  # changed under us: read it the careful way
+        return read_graph(path)
+
+
+def _has_bnode(triples: Any) -> bool:
+    return any(isinstance(s, BNode) or isinstance(o, BNode) for s, _p, o in triples)
+
+
+def _canonical_ontology() -> list[tuple]:
+    """The ontology's triples with its blank nodes (OWL lists) labelled from
+    their content, so an export that includes it is the same in every run."""
+    from rdflib.compare import to_canonical_graph
+
+    return sorted(to_canonical_graph(load_ontology()))

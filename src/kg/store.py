@@ -276,31 +276,38 @@ class StoreWriter:
         return self.tmp
 
 
-def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
-    """The store ``kg build`` wrote next to ``graph_file``, if it matches it.
+def built_by_kg(graph_file: Path, reason: bool = False) -> bool:
+    """Whether ``graph_file`` is, byte for byte, the Turtle a ``kg build`` wrote
+    beside its store (with the store holding ``--reason``'s entailments if
+    ``reason``): its size and digest are in the store's stamp.
 
     The check is by size and modification time of the Turtle file first and
-    its digest only when those differ from the stamp, so opening is instant.
+    its digest only when the file is newer than the stamp, so it is instant.
     """
-    target = graph_file.parent / STORE_DIR
-    stamp_file = target / STAMP
-    if not stamp_file.is_file():
-        return None
+    stamp_file = graph_file.parent / STORE_DIR / STAMP
     try:
         stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+        st = graph_file.stat()
+        newer = st.st_mtime_ns > stamp_file.stat().st_mtime_ns
     except (OSError, ValueError):
-        return None
+        return False
+    if not isinstance(stamp, dict):
+        return False
     if stamp.get("layout") != LAYOUT or stamp.get("graph") != graph_file.name:
-        return None
+        return False
     if reason and not stamp.get("inferred"):
-        return None
-    st = graph_file.stat()
+        return False
     if stamp.get("size") != st.st_size:
+        return False
+    return not newer or stamp.get("sha256") == file_digest(graph_file)
+
+
+def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
+    """The store ``kg build`` wrote next to ``graph_file``, if it matches it
+    (:func:`built_by_kg`)."""
+    if not built_by_kg(graph_file, reason):
         return None
-    if st.st_mtime_ns > stamp_file.stat().st_mtime_ns and stamp.get("sha256") != file_digest(
-        graph_file
-    ):
-        return None
+    target = graph_file.parent / STORE_DIR
     conv = TermConverter()
     try:
         store = conv.ox.Store.read_only(str(target))
@@ -373,8 +380,65 @@ def turtle_bytes(triples: Iterable[tuple], conv: TermConverter | None = None) ->
     to = conv.to_ox
     ordered = sorted(triples, key=_sort_key)
     ox_triples = [ox.Triple(to(s), to(p), to(o)) for s, p, o in ordered]
+    return _prefixed(ox, ox_triples, ox.RdfFormat.TURTLE)
+
+
+# kg's format names (kg.rdfio.RDF_FORMATS) and Oxigraph's.
+OX_FORMATS = {
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "nquads": "N_QUADS",
+    "trig": "TRIG",
+    "jsonld": "JSON_LD",
+    "xml": "RDF_XML",
+}
+_DATASET_FORMATS = ("nquads", "trig", "jsonld")
+
+
+def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = None) -> bytes:
+    """``quads`` ((s, p, o, graph IRI or None) in rdflib terms) in the RDF format
+    ``fmt`` (kg's name, :data:`OX_FORMATS`), by Oxigraph's serialiser, in a
+    stable order: sorted by graph then triple, with kg's prefixes in sorted
+    order; N-Triples and N-Quads sorted line by line (as kg has always written
+    them); JSON-LD indented. The triple formats drop the graph, so the caller
+    gives each triple once. Blank nodes keep their labels: the same input
+    gives the same bytes only if those are stable (kg's data has none; the
+    ontology's are canonical)."""
+    conv = conv or TermConverter()
+    ox = conv.ox
+    to = conv.to_ox
+    form = getattr(ox.RdfFormat, OX_FORMATS[fmt])
+    ordered: Iterable[tuple] = quads
+    if fmt in ("nt", "nquads"):
+        pass  # their lines are sorted below
+    elif fmt in _DATASET_FORMATS:
+        ordered = sorted(quads, key=lambda q: f"{q[3] or ''}\0{_sort_key(q)}")
+    else:
+        ordered = sorted(quads, key=_sort_key)  # (it reads the first three terms)
+    if fmt in _DATASET_FORMATS:
+        default = ox.DefaultGraph()
+        items: list = [
+            ox.Quad(to(s), to(p), to(o), default if g is None else conv.iri(g))
+            for s, p, o, g in ordered
+        ]
+    else:
+        items = [ox.Triple(to(s), to(p), to(o)) for s, p, o, _g in ordered]
+    if fmt in ("nt", "nquads"):
+        lines = ox.serialize(items, format=form).splitlines(keepends=True)
+        return b"".join(sorted(lines))
+    if fmt in ("turtle", "trig"):
+        return _prefixed(ox, items, form)
     prefixes = {k: str(v) for k, v in sorted(PREFIXES.items())}
-    body = ox.serialize(ox_triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    data = ox.serialize(items, format=form, prefixes=prefixes)
+    if fmt == "jsonld":  # one line from Oxigraph: indented, so diffs show what changed
+        data = json.dumps(json.loads(data), indent=2, ensure_ascii=False).encode() + b"\n"
+    return bytes(data)
+
+
+def _prefixed(ox: Any, items: list, form: Any) -> bytes:
+    """Turtle or TriG of ``items`` by Oxigraph, with kg's prefixes in sorted order."""
+    prefixes = {k: str(v) for k, v in sorted(PREFIXES.items())}
+    body = ox.serialize(items, format=form, prefixes=prefixes)
     # Oxigraph writes the prefixes in hash order: write them sorted instead.
     lines = body.split(b"\n")
     n = 0

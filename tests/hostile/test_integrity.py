@@ -25,11 +25,12 @@ LEXICAL = [
     ("0001", XSD.gYear),
     ("--06-25", XSD.gMonthDay),
 ]
-# Kept by N-Triples, N-Quads and RDF/XML; rdflib's Turtle parser rewrites the
-# numeric shorthand its serialiser writes (007 -> 7) and its JSON-LD serialiser
-# writes native JSON (true), so these are known gaps in the other formats.
+# Kept by N-Triples, N-Quads, RDF/XML and JSON-LD. In Turtle and TriG
+# Oxigraph writes the integers as the shorthand tokens 007 and +5, whose
+# lexical forms they are (Turtle 1.1), but rdflib's parser, which reads them
+# back here, rewrites them (007 -> 7): a known gap of the reader.
 LEXICAL_SHORTHAND = [("007", XSD.integer), ("+5", XSD.integer), ("1", XSD.boolean)]
-EXACT_FORMATS = {"nt", "nquads", "xml"}
+EXACT_FORMATS = {"nt", "nquads", "xml", "jsonld"}
 
 
 def _export_and_read(fmt, invoke, tmp_path, literals):
@@ -57,7 +58,7 @@ def test_literals_keep_their_lexical_form(fmt, invoke, tmp_path):
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "nquads", "trig", "jsonld", "xml"])
 def test_numeric_shorthand_keeps_its_lexical_form(fmt, invoke, tmp_path):
     if fmt not in EXACT_FORMATS:
-        pytest.xfail("rdflib rewrites numeric/boolean shorthand in Turtle, TriG and JSON-LD")
+        pytest.xfail("rdflib's Turtle parser rewrites numeric shorthand (007 -> 7)")
     back = _export_and_read(fmt, invoke, tmp_path, LEXICAL_SHORTHAND)
     assert {lex for lex, _ in LEXICAL_SHORTHAND} <= back
 
