@@ -59,6 +59,24 @@ def test_serve_answers_a_separate_client_and_is_read_only():
         requests.get(ep.query_url, params={"query": "ASK {}"}, timeout=2)
 
 
+def test_serve_with_reason_serves_the_reference_graph():
+    """The served triples, made natively, are owlrl's graph (ontology included)."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    expected = open_graph(None, MINI, reason=True, engine="reference")
+    with serve(records=MINI, reason=True, port=0) as ep:
+        assert ep.triples == len(expected)
+        r = requests.get(
+            ep.query_url,
+            params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+            headers={"Accept": "application/n-triples"},
+            timeout=10,
+        )
+        assert r.status_code == 200
+    assert isomorphic(Graph().parse(data=r.content, format="nt"), expected)
+
+
 def test_kg_query_against_kg_serve_equals_local(invoke):
     """The whole round trip: kg serve's endpoint gives kg query the local rows."""
     graph = open_graph(None, MINI)

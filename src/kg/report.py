@@ -1101,7 +1101,7 @@ def generate(
     if reason:
         from kg.reason import infer
 
-        for t in infer(data):
+        for t in infer(data, engine="native"):
             query_graph.add(t)
     for t in ontology:
         query_graph.add(t)
