@@ -223,6 +223,27 @@ def test_export_of_a_built_graph_reads_it_natively(built_out, invoke, monkeypatc
     assert len(as_dataset(r.stdout_bytes, "trig").graph(INFERRED_GRAPH)) > 0
 
 
+def test_validate_and_query_of_a_built_graph_read_it_natively(invoke, mini, tmp_path, monkeypatch):
+    """kg validate, and kg query --reason on a store built without the entailments,
+    read the built kg.ttl with Oxigraph too, with the reference engines' answers."""
+    from kg import pipeline
+
+    out = tmp_path / "plain"
+    assert invoke("build", str(mini), "-o", str(out)).exit_code == 0
+    graph = out / "kg.ttl"
+    query = ["query", "timeline", "--format", "csv", "--graph", str(graph), "--reason"]
+    expected = [
+        invoke("validate", str(graph), "--format", "json", "--engine", "reference"),
+        invoke(*query, "--engine", "reference"),
+    ]
+    calls = []
+    monkeypatch.setattr(pipeline, "read_graph", lambda path: calls.append(path))
+    got = [invoke("validate", str(graph), "--format", "json"), invoke(*query)]
+    assert calls == []
+    assert [(r.exit_code, r.output) for r in got] == [(r.exit_code, r.output) for r in expected]
+    assert got[1].output.count("\n") > 1
+
+
 def test_export_of_a_changed_built_graph_reads_it_carefully(built_out, invoke):
     """A kg.ttl edited after the build is read (and checked) by rdflib: an ill-typed
     literal added by hand is refused, as from any other file."""

@@ -926,10 +926,10 @@ def _revalidate(
 def _report_graph(out_dir: Path) -> Any:
     """The SHACL report graph, by validating the written graph in full (only made
     when asked for; an incremental build keeps the findings, not the graph)."""
-    from kg.pipeline import GRAPH_FILE, read_graph
+    from kg.pipeline import GRAPH_FILE, read_triples
     from kg.validate import validate_graph
 
-    return validate_graph(read_graph(out_dir / GRAPH_FILE), engine="native").graph()
+    return validate_graph(read_triples(out_dir / GRAPH_FILE), engine="native").graph()
 
 
 # --- reasoning -----------------------------------------------------------------------

@@ -314,6 +314,12 @@ def validate_paths(paths: list[Path], fail_on: str = "violation", engine: str = 
             if engine == "native":
                 return validate_graph(built.triples, built.index, fail_on=fail_on, engine=engine)
         return validate_graph(built.graph, built.index, fail_on=fail_on, engine=engine)
+    if engine == "native":
+        with gc_paused():
+            triples: dict[tuple, None] = {}
+            for p in rdf_paths:
+                triples.update(dict.fromkeys(read_triples(p)))
+            return validate_graph(triples, fail_on=fail_on, engine=engine)
     data = Graph()
     for p in rdf_paths:
         data += read_graph(p)
@@ -386,7 +392,7 @@ def open_native(
             opened = open_persisted(graph_file, reason=reason)
             if opened is not None:
                 return opened
-        triples: Any = read_graph(graph_file)
+        triples: Any = read_triples(graph_file)
     else:
         triples = load(records).triples
     inferred: Any = ()
@@ -537,7 +543,7 @@ def _native_quads(
     by_source: dict[str, list[tuple]] = {}
     triples: Any
     if graph_file is not None:
-        triples = _read_triples(graph_file)
+        triples = read_triples(graph_file)
     else:
         built = load(records)
         triples = built.triples
@@ -582,7 +588,7 @@ def _dataset_quads(ds: Dataset, dataset: bool) -> dict[tuple, None] | None:
     return quads
 
 
-def _read_triples(path: Path) -> Any:
+def read_triples(path: Path) -> Any:
     """The triples of an RDF file as :func:`read_graph` gives them; a ``kg.ttl``
     that a ``kg build`` wrote and nobody changed since (its digest is in the
     store's stamp) is parsed by Oxigraph instead, about 50 times faster: it
