@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, Literal
@@ -263,3 +264,141 @@ def test_export_keeps_blank_nodes_of_a_file(invoke, tmp_path):
         r = invoke("export", "--graph", str(f), "--format", "nt", "--engine", engine)
         assert r.exit_code == 0, r.output
         assert isomorphic(Graph().parse(data=r.stdout_bytes, format="nt"), Graph().parse(f))
+
+
+# --- what a second reading found ------------------------------------------------------
+
+
+def _forge(built_out: Path, text: str) -> Path:
+    """A kg.ttl replaced by ``text``, with the store's stamp made to match it."""
+    import hashlib
+    import json
+
+    graph = built_out / "kg.ttl"
+    graph.write_text(text, encoding="utf-8")
+    stamp_file = built_out / "kg.oxigraph" / "kg-store.json"
+    stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+    data = graph.read_bytes()
+    stamp.update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    stamp_file.write_text(json.dumps(stamp), encoding="utf-8")
+    return graph
+
+
+def test_a_matching_stamp_does_not_skip_the_checks(built_out, invoke, monkeypatch):
+    """The stamp says which file the store was built from, not that the file is safe:
+    an ill-typed literal and the input size limit are refused as from any file."""
+    graph = _forge(
+        built_out,
+        '<http://example.org/s> <http://example.org/d> "2024-02-30"'
+        "^^<http://www.w3.org/2001/XMLSchema#date> .\n",
+    )
+    for engine in ("native", "reference"):
+        r = invoke("export", "--graph", str(graph), "--format", "nt", "--engine", engine)
+        assert r.exit_code == 2, (engine, r.output)
+        assert "ill-typed literal" in r.output and "2024-02-30" in r.output
+        assert "Traceback" not in r.output and "Failed to convert" not in r.output
+    monkeypatch.setenv("KG_MAX_INPUT_BYTES", "10")
+    r = invoke("export", "--graph", str(graph), "--format", "nt")
+    assert r.exit_code == 2
+    assert "over the 10-byte limit" in r.output
+
+
+@pytest.mark.parametrize(
+    ("term", "why"),
+    [
+        ("<http://example.org/%zz>", "Invalid IRI percent encoding"),
+        ("<http://example.org/a#b#c>", "Invalid IRI code point '#'"),
+        ('"v"@abcdefghi', "eight characters"),
+    ],
+)
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_terms_rdf_does_not_allow_are_bad_input(term, why, engine, invoke, tmp_path):
+    """rdflib reads them; Oxigraph cannot write them: exit 2 naming the term."""
+    f = tmp_path / "bad.nt"
+    f.write_text(f"<http://example.org/s> <http://example.org/p> {term} .\n", encoding="utf-8")
+    out = tmp_path / "out.ttl"
+    r = invoke("export", "--graph", str(f), "-o", str(out), "--engine", engine)
+    assert r.exit_code == 2
+    assert r.output.startswith(f"Error: cannot write turtle: {term} is not valid RDF (")
+    assert why in r.output and r.output.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_second_fragment_in_a_record_iri_is_refused_where_it_is_written(invoke, mini):
+    (mini / "same.yaml").write_text(
+        "- id: bob\n  type: person\n  label: {en: Bob}\n"
+        '  sameAs: ["https://example.org/wiki#a#b"]\n'
+        "  sources: [{source: src-test, quote: Bob}]\n",
+        encoding="utf-8",
+    )
+    r = invoke("export", "--records", str(mini), "--format", "nt")
+    assert r.exit_code == 2
+    assert "same.yaml:4" in r.output and "bob" in r.output and "sameAs" in r.output
+    assert "'https://example.org/wiki#a#b' is not an absolute IRI" in r.output
+
+
+@pytest.mark.parametrize(
+    "predicate", ["http://example.org/p/", "http://example.org/1", "urn:isbn:123"]
+)
+def test_rdfxml_refuses_a_predicate_it_cannot_name(predicate, invoke, tmp_path):
+    f = tmp_path / "p.nt"
+    f.write_text(f'<http://example.org/s> <{predicate}> "v" .\n', encoding="utf-8")
+    r = invoke("export", "--graph", str(f), "--format", "xml")
+    assert r.exit_code == 2
+    assert r.output == (
+        f"Error: cannot write xml: the predicate <{predicate}> does not end in an XML name, "
+        "which RDF/XML needs; use another format (Turtle, N-Triples, JSON-LD, …)\n"
+    )
+
+
+def test_schema_axioms_in_the_data_are_reasoned_with(invoke, tmp_path):
+    """kg's rules come from the ontology; data with axioms of its own is reasoned
+    by owlrl on both engines, so --reason means the same everywhere."""
+    f = tmp_path / "schema.ttl"
+    f.write_text(
+        "<https://w3id.org/kg-nj/id/x> a <http://example.org/C> ;\n"
+        "  <http://example.org/p> <https://w3id.org/kg-nj/id/y> .\n"
+        "<http://example.org/C> <http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+        " <http://example.org/D> .\n"
+        "<http://example.org/p> <http://www.w3.org/2002/07/owl#inverseOf>"
+        " <http://example.org/q> .\n",
+        encoding="utf-8",
+    )
+    out = {}
+    for engine in ("native", "reference"):
+        r = invoke("export", "--graph", str(f), "--format", "nt", "--reason", "--engine", engine)
+        assert r.exit_code == 0, r.output
+        out[engine] = r.stdout_bytes
+    assert out["native"] == out["reference"]
+    assert (
+        b"<https://w3id.org/kg-nj/id/y> <http://example.org/q> <https://w3id.org/kg-nj/id/x> ."
+        in out["native"]
+    )
+    assert (
+        b"<https://w3id.org/kg-nj/id/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+        b" <http://example.org/D> ." in out["native"]
+    )
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "jsonld", "xml"])
+def test_a_literal_and_an_iri_of_the_same_text_keep_their_order(fmt, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    f = tmp_path / "tie.ttl"
+    f.write_text(
+        "".join(
+            f'<http://example.org/s{i}> <http://example.org/p> "http://example.org/o{i}",'
+            f" <http://example.org/o{i}> .\n"
+            for i in range(30)
+        ),
+        encoding="utf-8",
+    )
+    outs = set()
+    for seed in ("1", "2", "3"):
+        cmd = [sys.executable, "-m", "kg", "export", "--graph", str(f), "--format", fmt]
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        r = subprocess.run(cmd, capture_output=True, env=env, check=True)
+        outs.add(r.stdout)
+    assert len(outs) == 1

@@ -671,6 +671,26 @@ def _check_jsonld(data: bytes, path: Path) -> None:
                     stack.append((value, depth + 1, False))
 
 
+def quiet_literals() -> contextlib.AbstractContextManager[None]:
+    """rdflib silenced while it makes literals (it logs a traceback for each
+    ill-typed one, which :func:`refuse_ill_typed` reports as one error)."""
+    return _quiet("rdflib.term")
+
+
+def refuse_ill_typed(triples: Iterable[tuple], path: Path) -> None:
+    """Raise :class:`BadInput` at the first ill-typed literal object."""
+    for _s, p, o in triples:
+        if isinstance(o, Literal) and o.ill_typed:
+            raise BadInput(_ill_typed(path, p, o))
+
+
+def _ill_typed(path: Path, p: Any, o: Literal) -> str:
+    return (
+        f"{path}: ill-typed literal {o.n3()} (on {p.n3()}): the text is not a valid "
+        "value of its datatype"
+    )
+
+
 def _check_literals(ds: Dataset, path: Path) -> None:
     """Refuse what rdflib lets through but RDF forbids: ill-typed literals,
     literals as subjects or predicates, IRIs with characters IRIs cannot hold."""
@@ -678,10 +698,7 @@ def _check_literals(ds: Dataset, path: Path) -> None:
 
     for s, p, o, _g in ds.quads((None, None, None, None)):
         if isinstance(o, Literal) and o.ill_typed:
-            raise BadInput(
-                f"{path}: ill-typed literal {o.n3()} (on {p.n3()}): the text is not a valid "
-                f"value of its datatype"
-            )
+            raise BadInput(_ill_typed(path, p, o))
         if isinstance(s, Literal) or not isinstance(p, URIRef):
             raise BadInput(
                 f"{path}: not valid RDF: {s.n3()} {p.n3()} … (a literal as subject or predicate)"

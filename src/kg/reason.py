@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.builder import load_ontology
 from kg.errors import NotConforming
@@ -42,7 +42,7 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
     >>> any(inferred.triples((None, KG.holdsRole, None)))
     True
     """
-    if engine == "native":
+    if engine == "native" and not carries_schema(data):
         g = Graph()
         bind_prefixes(g)
         for t in infer_triples(data, ontology):
@@ -89,6 +89,37 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
             continue
         inferred.add((s, p, o))
     return inferred
+
+
+def infer_data(data: Iterable[tuple]) -> list[tuple]:
+    """:func:`infer_triples` for data that may come from any RDF file: when it
+    carries schema axioms of its own (:func:`carries_schema`), which kg's rules,
+    read from the ontology, would not apply, owlrl's triples instead."""
+    if not carries_schema(data):
+        return infer_triples(data)
+    g = Graph()
+    for t in data:
+        g.add(t)
+    return list(infer(g, engine="reference"))
+
+
+_SCHEMA_PREDICATES = frozenset((RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range))
+_INSTANCE_TYPES = frozenset((OWL.Thing, OWL.NamedIndividual))
+
+
+def carries_schema(data: Iterable[tuple]) -> bool:
+    """Whether ``data`` states schema axioms: an RDFS hierarchy, domain or range,
+    an OWL property other than ``owl:sameAs``, or an OWL class or property type.
+    kg's records never do; a file exported from an ontology editor may."""
+    owl, same, rdf_type = str(OWL), str(OWL.sameAs), str(RDF.type)
+    starts, eq = str.startswith, str.__eq__
+    schema_p, instance_types = _SCHEMA_PREDICATES, _INSTANCE_TYPES
+    for _s, p, o in data:
+        if p in schema_p or (starts(p, owl) and not eq(p, same)):
+            return True
+        if eq(p, rdf_type) and isinstance(o, URIRef) and starts(o, owl) and o not in instance_types:
+            return True
+    return False
 
 
 # --- the native engine ---------------------------------------------------------------

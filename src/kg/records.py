@@ -344,7 +344,17 @@ def _is_absolute_iri(s: str, schemes: Iterable[str] | None = None) -> bool:
         return False
     if not parts.scheme or not (parts.netloc or parts.scheme == "urn"):
         return False
-    return schemes is None or parts.scheme in schemes
+    if schemes is not None and parts.scheme not in schemes:
+        return False
+    # Oxigraph's IRI parser is stricter than urlsplit (a second "#", say): what
+    # it refuses could be neither stored, exported nor pushed.
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(s)
+    except ValueError:
+        return False
+    return True
 
 
 def _scalar(node: _Node, what: str, loc: Location, problems: _Problems) -> str | None:

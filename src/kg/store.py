@@ -32,7 +32,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg.errors import write_error
+from kg.errors import BadInput, write_error
 from kg.namespaces import INFERRED_GRAPH, PREFIXES
 
 STORE_DIR = "kg.oxigraph"
@@ -276,6 +276,20 @@ class StoreWriter:
         return self.tmp
 
 
+def read_stamp(graph_file: Path) -> dict | None:
+    """The stamp of the store next to ``graph_file`` when it is in this layout and
+    names that file (``size``, ``sha256``, ``inferred``); else None."""
+    try:
+        stamp = json.loads((graph_file.parent / STORE_DIR / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict):
+        return None
+    if stamp.get("layout") != LAYOUT or stamp.get("graph") != graph_file.name:
+        return None
+    return stamp
+
+
 def built_by_kg(graph_file: Path, reason: bool = False) -> bool:
     """Whether ``graph_file`` is, byte for byte, the Turtle a ``kg build`` wrote
     beside its store (with the store holding ``--reason``'s entailments if
@@ -284,16 +298,13 @@ def built_by_kg(graph_file: Path, reason: bool = False) -> bool:
     The check is by size and modification time of the Turtle file first and
     its digest only when the file is newer than the stamp, so it is instant.
     """
-    stamp_file = graph_file.parent / STORE_DIR / STAMP
+    stamp = read_stamp(graph_file)
     try:
-        stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
         st = graph_file.stat()
-        newer = st.st_mtime_ns > stamp_file.stat().st_mtime_ns
-    except (OSError, ValueError):
+        newer = st.st_mtime_ns > (graph_file.parent / STORE_DIR / STAMP).stat().st_mtime_ns
+    except OSError:
         return False
-    if not isinstance(stamp, dict):
-        return False
-    if stamp.get("layout") != LAYOUT or stamp.get("graph") != graph_file.name:
+    if stamp is None:
         return False
     if reason and not stamp.get("inferred"):
         return False
@@ -366,10 +377,12 @@ def _sort_key(t: tuple) -> str:
     # NUL (which sorts below every character an IRI or literal has): the order
     # of the 5-tuple of strings, but one allocation per triple, and sorting
     # compares plain strings in C (3 times faster at 1M triples).
+    # The kind of the object last, for ties only: "v" and <v> under one subject
+    # and predicate would otherwise come out in the input's (hash) order.
     o = t[2]
     if isinstance(o, Literal):
-        return f"{t[0]}\0{t[1]}\0{o}\0{o.language or ''}\0{o.datatype or ''}"
-    return f"{t[0]}\0{t[1]}\0{o}\0\0"
+        return f"{t[0]}\0{t[1]}\0{o}\0{o.language or ''}\0{o.datatype or ''}\0L"
+    return f"{t[0]}\0{t[1]}\0{o}\0\0\0{'B' if type(o) is BNode else 'I'}"
 
 
 def turtle_bytes(triples: Iterable[tuple], conv: TermConverter | None = None) -> bytes:
@@ -415,14 +428,19 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
         ordered = sorted(quads, key=lambda q: f"{q[3] or ''}\0{_sort_key(q)}")
     else:
         ordered = sorted(quads, key=_sort_key)  # (it reads the first three terms)
-    if fmt in _DATASET_FORMATS:
-        default = ox.DefaultGraph()
-        items: list = [
-            ox.Quad(to(s), to(p), to(o), default if g is None else conv.iri(g))
-            for s, p, o, g in ordered
-        ]
-    else:
-        items = [ox.Triple(to(s), to(p), to(o)) for s, p, o, _g in ordered]
+    try:
+        if fmt in _DATASET_FORMATS:
+            default = ox.DefaultGraph()
+            items: list = [
+                ox.Quad(to(s), to(p), to(o), default if g is None else conv.iri(g))
+                for s, p, o, g in ordered
+            ]
+        else:
+            items = [ox.Triple(to(s), to(p), to(o)) for s, p, o, _g in ordered]
+    except ValueError:
+        raise BadInput(_not_writable(quads, conv, fmt)) from None
+    if fmt == "xml":
+        _check_xml_predicates({t.predicate for t in items}, ox)
     if fmt in ("nt", "nquads"):
         lines = ox.serialize(items, format=form).splitlines(keepends=True)
         return b"".join(sorted(lines))
@@ -433,6 +451,38 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
     if fmt == "jsonld":  # one line from Oxigraph: indented, so diffs show what changed
         data = json.dumps(json.loads(data), indent=2, ensure_ascii=False).encode() + b"\n"
     return bytes(data)
+
+
+def _not_writable(quads: Iterable[tuple], conv: TermConverter, fmt: str) -> str:
+    """Which term Oxigraph refused (rdflib reads IRIs and language tags that RDF
+    does not allow, such as a second "#" or a subtag of nine letters)."""
+    for quad in quads:
+        for term in quad:
+            if term is None:
+                continue
+            try:
+                conv.to_ox(term)
+            except ValueError as exc:
+                return f"cannot write {fmt}: {term.n3()} is not valid RDF ({exc})"
+    return f"cannot write {fmt}: a term is not valid RDF"
+
+
+def _check_xml_predicates(predicates: set, ox: Any) -> None:
+    """RDF/XML writes a predicate as an element name, which needs an XML name
+    after the namespace (``<http://ex/p/>`` and ``<http://ex/1>`` have none):
+    Oxigraph would write malformed XML, so such a graph is refused."""
+    import xml.parsers.expat
+
+    s, o = ox.NamedNode("http://example.org/s"), ox.Literal("v")
+    for p in sorted(predicates, key=str):
+        data = ox.serialize([ox.Triple(s, p, o)], format=ox.RdfFormat.RDF_XML)
+        try:
+            xml.parsers.expat.ParserCreate(namespace_separator=" ").Parse(data, True)
+        except xml.parsers.expat.ExpatError:
+            raise BadInput(
+                f"cannot write xml: the predicate {p} does not end in an XML name, which "
+                "RDF/XML needs; use another format (Turtle, N-Triples, JSON-LD, …)"
+            ) from None
 
 
 def _prefixed(ox: Any, items: list, form: Any) -> bytes:
