@@ -312,15 +312,19 @@ def test_a_matching_stamp_does_not_skip_the_checks(built_out, invoke, monkeypatc
     ],
 )
 @pytest.mark.parametrize("engine", ["native", "reference"])
-def test_terms_rdf_does_not_allow_are_bad_input(term, why, engine, invoke, tmp_path):
-    """rdflib reads them; Oxigraph cannot write them: exit 2 naming the term."""
+@pytest.mark.parametrize("subject", ["<http://example.org/s>", "_:b"])
+def test_terms_rdf_does_not_allow_are_bad_input(subject, term, why, engine, invoke, tmp_path):
+    """rdflib reads them, Oxigraph can hold none of them: refused as the file is
+    read (exit 2, naming the file and the term), whichever serialiser would write."""
     f = tmp_path / "bad.nt"
-    f.write_text(f"<http://example.org/s> <http://example.org/p> {term} .\n", encoding="utf-8")
+    f.write_text(f"{subject} <http://example.org/p> {term} .\n", encoding="utf-8")
     out = tmp_path / "out.ttl"
-    r = invoke("export", "--graph", str(f), "-o", str(out), "--engine", engine)
-    assert r.exit_code == 2
-    assert r.output.startswith(f"Error: cannot write turtle: {term} is not valid RDF (")
-    assert why in r.output and r.output.count("\n") == 1
+    for cmd in (["export", "-o", str(out)], ["query", "-e", "ASK {}"], ["validate"]):
+        args = [*cmd, str(f)] if cmd == ["validate"] else [*cmd, "--graph", str(f)]
+        r = invoke(*args, "--engine", engine)
+        assert r.exit_code == 2, (cmd, r.output)
+        assert r.output.startswith(f"Error: {f}: not valid RDF: "), (cmd, r.output)
+        assert why in r.output and r.output.count("\n") == 1, (cmd, r.output)
     assert not out.exists()
 
 
@@ -338,34 +342,67 @@ def test_a_second_fragment_in_a_record_iri_is_refused_where_it_is_written(invoke
 
 
 @pytest.mark.parametrize(
-    "predicate", ["http://example.org/p/", "http://example.org/1", "urn:isbn:123"]
+    "predicate",
+    [
+        "http://example.org/p/",
+        "http://example.org/1",
+        "urn:isbn:123",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#about",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#li",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#aboutEach",
+    ],
 )
-def test_rdfxml_refuses_a_predicate_it_cannot_name(predicate, invoke, tmp_path):
+@pytest.mark.parametrize("subject", ["<http://example.org/s>", "_:b"])
+def test_rdfxml_refuses_a_predicate_it_cannot_write(subject, predicate, invoke, tmp_path):
     f = tmp_path / "p.nt"
-    f.write_text(f'<http://example.org/s> <{predicate}> "v" .\n', encoding="utf-8")
-    r = invoke("export", "--graph", str(f), "--format", "xml")
-    assert r.exit_code == 2
-    assert r.output == (
-        f"Error: cannot write xml: the predicate <{predicate}> does not end in an XML name, "
-        "which RDF/XML needs; use another format (Turtle, N-Triples, JSON-LD, …)\n"
-    )
-
-
-def test_schema_axioms_in_the_data_are_reasoned_with(invoke, tmp_path):
-    """kg's rules come from the ontology; data with axioms of its own is reasoned
-    by owlrl on both engines, so --reason means the same everywhere."""
-    f = tmp_path / "schema.ttl"
-    f.write_text(
-        "<https://w3id.org/kg-nj/id/x> a <http://example.org/C> ;\n"
-        "  <http://example.org/p> <https://w3id.org/kg-nj/id/y> .\n"
-        "<http://example.org/C> <http://www.w3.org/2000/01/rdf-schema#subClassOf>"
-        " <http://example.org/D> .\n"
-        "<http://example.org/p> <http://www.w3.org/2002/07/owl#inverseOf>"
-        " <http://example.org/q> .\n",
-        encoding="utf-8",
-    )
-    out = {}
+    f.write_text(f'{subject} <{predicate}> "v" .\n', encoding="utf-8")
     for engine in ("native", "reference"):
+        r = invoke("export", "--graph", str(f), "--format", "xml", "--engine", engine)
+        assert (r.exit_code, r.output) == (
+            2,
+            f"Error: cannot write xml: the predicate <{predicate}> cannot be written in "
+            "RDF/XML (it needs an XML name after its namespace); use another format "
+            "(Turtle, N-Triples, JSON-LD, …)\n",
+        )
+
+
+SCHEMA_IN_DATA = (
+    "<https://w3id.org/kg-nj/id/x> a <http://example.org/C> ;\n"
+    "  <http://example.org/p> <https://w3id.org/kg-nj/id/y> .\n"
+    "<http://example.org/C> <http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    " <http://example.org/D> .\n"
+    "<http://example.org/p> <http://www.w3.org/2002/07/owl#inverseOf> <http://example.org/q> .\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "owlrl"),
+    [
+        ("", False),  # axioms kg's rules implement: read with the ontology's
+        ("<http://example.org/p> a <http://www.w3.org/2002/07/owl#SymmetricProperty> .\n", True),
+        ("<https://w3id.org/kg-nj/id/C2> <http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+         " <http://example.org/C> .\n", True),  # about a node kg mints
+    ],
+    ids=["implemented", "symmetric", "minted-class"],
+)  # fmt: skip
+def test_schema_axioms_in_the_data_are_reasoned_with(extra, owlrl, invoke, tmp_path, monkeypatch):
+    """kg's rules come from the ontology; the axioms a file states itself are read
+    with them, or, when kg's rules do not implement one, the file is reasoned by
+    owlrl, so --reason means the same on both engines."""
+    import owlrl as owlrl_module
+
+    f = tmp_path / "schema.ttl"
+    f.write_text(SCHEMA_IN_DATA + extra, encoding="utf-8")
+    r = invoke("export", "--graph", str(f), "--format", "nt", "--reason", "--engine", "reference")
+    assert r.exit_code == 0, r.output
+    out = {"reference": r.stdout_bytes}
+    if not owlrl:
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("owlrl ran")
+
+        monkeypatch.setattr(owlrl_module, "DeductiveClosure", refuse)
+    for engine in ("native",):
         r = invoke("export", "--graph", str(f), "--format", "nt", "--reason", "--engine", engine)
         assert r.exit_code == 0, r.output
         out[engine] = r.stdout_bytes
@@ -402,3 +439,25 @@ def test_a_literal_and_an_iri_of_the_same_text_keep_their_order(fmt, tmp_path):
         r = subprocess.run(cmd, capture_output=True, env=env, check=True)
         outs.add(r.stdout)
     assert len(outs) == 1
+
+
+def test_an_export_with_the_ontology_reads_back_without_owlrl(invoke, mini, tmp_path, monkeypatch):
+    """The ontology's declarations and axioms in the data are kg's rules' own."""
+    import owlrl
+
+    full = tmp_path / "full.ttl"
+    assert (
+        invoke("export", "--records", str(mini), "--with-ontology", "-o", str(full)).exit_code == 0
+    )
+    ref = invoke(
+        "export", "--graph", str(full), "--reason", "--format", "nt", "--engine", "reference"
+    )
+    assert ref.exit_code == 0, ref.output
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("owlrl ran")
+
+    monkeypatch.setattr(owlrl, "DeductiveClosure", refuse)
+    r = invoke("export", "--graph", str(full), "--reason", "--format", "nt")
+    assert r.exit_code == 0, r.output
+    same_quads(as_dataset(r.stdout_bytes, "nt"), as_dataset(ref.stdout_bytes, "nt"))

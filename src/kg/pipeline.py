@@ -524,6 +524,10 @@ def export_bytes(
         bind_prefixes(target)
         for s, p, o, _g in ds.quads((None, None, None, None)):
             target.add((s, p, o))
+    if fmt == "xml":
+        from kg.store import check_xml_predicates
+
+        check_xml_predicates(target.predicates(unique=True))
     return serialize(target, fmt)
 
 

@@ -693,9 +693,14 @@ def _ill_typed(path: Path, p: Any, o: Literal) -> str:
 
 def _check_literals(ds: Dataset, path: Path) -> None:
     """Refuse what rdflib lets through but RDF forbids: ill-typed literals,
-    literals as subjects or predicates, IRIs with characters IRIs cannot hold."""
+    literals as subjects or predicates, malformed IRIs and language tags (which
+    Oxigraph, kg's store and serialiser, could not hold)."""
+    import pyoxigraph as ox  # RDF's own rules for IRIs and language tags, which rdflib skips
+
     from kg.records import IRI_BAD_RE
 
+    iris: set = set()
+    langs: set = set()
     for s, p, o, _g in ds.quads((None, None, None, None)):
         if isinstance(o, Literal) and o.ill_typed:
             raise BadInput(_ill_typed(path, p, o))
@@ -704,8 +709,24 @@ def _check_literals(ds: Dataset, path: Path) -> None:
                 f"{path}: not valid RDF: {s.n3()} {p.n3()} … (a literal as subject or predicate)"
             )
         for term in (s, p, o):
-            if isinstance(term, URIRef) and IRI_BAD_RE.search(term):
-                raise BadInput(f"{path}: not valid RDF: {str(term)!r} is not an IRI")
+            if isinstance(term, URIRef) and term not in iris:
+                if IRI_BAD_RE.search(term):
+                    raise BadInput(f"{path}: not valid RDF: {str(term)!r} is not an IRI")
+                try:
+                    ox.NamedNode(term)
+                except ValueError as exc:
+                    raise BadInput(
+                        f"{path}: not valid RDF: {str(term)!r} is not an IRI ({exc})"
+                    ) from None
+                iris.add(term)
+        if isinstance(o, Literal) and o.language and o.language not in langs:
+            try:
+                ox.Literal("", language=o.language)
+            except ValueError as exc:
+                raise BadInput(
+                    f"{path}: not valid RDF: {o.n3()}: {o.language!r} is not a language tag ({exc})"
+                ) from None
+            langs.add(o.language)
 
 
 def _first_line(exc: BaseException) -> str:

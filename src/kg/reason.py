@@ -42,10 +42,10 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
     >>> any(inferred.triples((None, KG.holdsRole, None)))
     True
     """
-    if engine == "native" and not carries_schema(data):
+    if engine == "native":
         g = Graph()
         bind_prefixes(g)
-        for t in infer_triples(data, ontology):
+        for t in infer_triples(data, ontology) if ontology is not None else infer_data(data):
             g.add(t)
         return g
     import owlrl  # heavy: imported only when reasoning
@@ -92,34 +92,78 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
 
 
 def infer_data(data: Iterable[tuple]) -> list[tuple]:
-    """:func:`infer_triples` for data that may come from any RDF file: when it
-    carries schema axioms of its own (:func:`carries_schema`), which kg's rules,
-    read from the ontology, would not apply, owlrl's triples instead."""
-    if not carries_schema(data):
+    """:func:`infer_triples` for data that may come from any RDF file, which can
+    state schema axioms of its own (an ontology editor's export, or kg's with
+    ``--with-ontology``): those kg's rules implement are read with the
+    ontology's; for any other (:func:`data_schema` gives None), owlrl's triples."""
+    extra = data_schema(data)
+    if extra is None:
+        g = Graph()
+        for t in data:
+            g.add(t)
+        return list(infer(g, engine="reference"))
+    if not extra:
         return infer_triples(data)
-    g = Graph()
-    for t in data:
-        g.add(t)
-    return list(infer(g, engine="reference"))
+    from kg.builder import ontology_triples
+
+    return infer_triples(data, (*ontology_triples(), *extra))
 
 
-_SCHEMA_PREDICATES = frozenset((RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range))
-_INSTANCE_TYPES = frozenset((OWL.Thing, OWL.NamedIndividual))
+# The axioms kg's rules read (_Schema), wherever they are stated.
+_RULE_PREDICATES = frozenset(
+    (RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty,
+     OWL.inverseOf, RDFS.domain, RDFS.range, OWL.disjointWith, OWL.members, RDF.first,
+     RDF.rest)
+)  # fmt: skip
+_RULE_TYPES = frozenset((OWL.TransitiveProperty, OWL.Class))
+# OWL 2 RL axioms kg's rules do not implement (kg's ontology has none of them).
+_OTHER_PREDICATES = frozenset(
+    OWL[name]
+    for name in (
+        "onProperty", "onProperties", "someValuesFrom", "allValuesFrom", "hasValue", "hasSelf",
+        "cardinality", "minCardinality", "maxCardinality", "qualifiedCardinality",
+        "minQualifiedCardinality", "maxQualifiedCardinality", "onClass", "onDataRange",
+        "intersectionOf", "unionOf", "oneOf", "complementOf", "disjointUnionOf",
+        "propertyChainAxiom", "hasKey", "differentFrom", "distinctMembers",
+        "propertyDisjointWith", "sourceIndividual", "assertionProperty", "targetIndividual",
+        "targetValue", "datatypeComplementOf", "withRestrictions",
+    )
+)  # fmt: skip
+_OTHER_TYPES = frozenset(
+    OWL[name]
+    for name in (
+        "SymmetricProperty", "AsymmetricProperty", "FunctionalProperty",
+        "InverseFunctionalProperty", "IrreflexiveProperty", "ReflexiveProperty", "Restriction",
+        "AllDifferent", "AllDisjointProperties", "NegativePropertyAssertion", "Nothing",
+    )
+)  # fmt: skip
 
 
-def carries_schema(data: Iterable[tuple]) -> bool:
-    """Whether ``data`` states schema axioms: an RDFS hierarchy, domain or range,
-    an OWL property other than ``owl:sameAs``, or an OWL class or property type.
-    kg's records never do; a file exported from an ontology editor may."""
-    owl, same, rdf_type = str(OWL), str(OWL.sameAs), str(RDF.type)
+def data_schema(data: Iterable[tuple]) -> list[tuple] | None:
+    """The schema axioms stated in ``data`` that kg's rules implement, to be read
+    with the ontology's; None when it states one they do not, or one about a node
+    kg mints (owlrl then infers triples about that node itself). Declarations,
+    annotations and an ``owl:Ontology`` header change nothing and are ignored.
+    kg's records state none."""
+    rule_p, rule_t, other_p, other_t = (
+        _RULE_PREDICATES,
+        _RULE_TYPES,
+        _OTHER_PREDICATES,
+        _OTHER_TYPES,
+    )
+    rdf_type, prefix = str(RDF.type), str(ID)
     starts, eq = str.startswith, str.__eq__
-    schema_p, instance_types = _SCHEMA_PREDICATES, _INSTANCE_TYPES
-    for _s, p, o in data:
-        if p in schema_p or (starts(p, owl) and not eq(p, same)):
-            return True
-        if eq(p, rdf_type) and isinstance(o, URIRef) and starts(o, owl) and o not in instance_types:
-            return True
-    return False
+    found: list[tuple] = []
+    for t in data:
+        s, p, o = t
+        typed = eq(p, rdf_type)
+        if p in rule_p or (typed and o in rule_t):
+            if starts(s, prefix):
+                return None
+            found.append(t)
+        elif p in other_p or (typed and o in other_t):
+            return None
+    return found
 
 
 # --- the native engine ---------------------------------------------------------------
@@ -215,7 +259,7 @@ class _Schema:
         self._bnode, self._uri = BNode, URIRef
 
 
-def infer_triples(data: Iterable[tuple], ontology: Graph | None = None) -> list[tuple]:
+def infer_triples(data: Iterable[tuple], ontology: Iterable[tuple] | None = None) -> list[tuple]:
     """The OWL RL entailments about the data's nodes that are not asserted, natively.
 
     The same triples :func:`infer` gets from owlrl, with the same conventions (no

@@ -440,7 +440,7 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
     except ValueError:
         raise BadInput(_not_writable(quads, conv, fmt)) from None
     if fmt == "xml":
-        _check_xml_predicates({t.predicate for t in items}, ox)
+        check_xml_predicates({p for _s, p, _o, _g in quads})
     if fmt in ("nt", "nquads"):
         lines = ox.serialize(items, format=form).splitlines(keepends=True)
         return b"".join(sorted(lines))
@@ -467,22 +467,33 @@ def _not_writable(quads: Iterable[tuple], conv: TermConverter, fmt: str) -> str:
     return f"cannot write {fmt}: a term is not valid RDF"
 
 
-def _check_xml_predicates(predicates: set, ox: Any) -> None:
+def check_xml_predicates(predicates: Iterable[Any]) -> None:
     """RDF/XML writes a predicate as an element name, which needs an XML name
-    after the namespace (``<http://ex/p/>`` and ``<http://ex/1>`` have none):
-    Oxigraph would write malformed XML, so such a graph is refused."""
+    after its namespace (``<http://ex/p/>`` and ``<http://ex/1>`` have none), and
+    some RDF terms (``rdf:about``, ``rdf:li``) cannot be predicates there:
+    Oxigraph would fail or write what no reader takes, so such a graph is
+    refused. Each predicate is written in a one-triple document and read back."""
     import xml.parsers.expat
 
+    conv = TermConverter()
+    ox = conv.ox
     s, o = ox.NamedNode("http://example.org/s"), ox.Literal("v")
-    for p in sorted(predicates, key=str):
-        data = ox.serialize([ox.Triple(s, p, o)], format=ox.RdfFormat.RDF_XML)
+    for p in sorted(set(predicates), key=str):
+        triple = ox.Triple(s, conv.to_ox(p), o)
         try:
+            data = ox.serialize([triple], format=ox.RdfFormat.RDF_XML)
+            # Namespace-aware XML first: Oxigraph reads back its "<oxprefix:>".
             xml.parsers.expat.ParserCreate(namespace_separator=" ").Parse(data, True)
-        except xml.parsers.expat.ExpatError:
+            back = list(ox.parse(data, format=ox.RdfFormat.RDF_XML))
+            ok = [(q.subject, q.predicate, q.object) for q in back] == [(s, triple.predicate, o)]
+        except (OSError, SyntaxError, ValueError, xml.parsers.expat.ExpatError):
+            ok = False
+        if not ok:
             raise BadInput(
-                f"cannot write xml: the predicate {p} does not end in an XML name, which "
-                "RDF/XML needs; use another format (Turtle, N-Triples, JSON-LD, …)"
-            ) from None
+                f"cannot write xml: the predicate <{p}> cannot be written in RDF/XML (it needs "
+                "an XML name after its namespace); use another format (Turtle, N-Triples, "
+                "JSON-LD, …)"
+            )
 
 
 def _prefixed(ox: Any, items: list, form: Any) -> bytes:
