@@ -245,6 +245,24 @@ def test_validate_and_query_of_a_built_graph_read_it_natively(invoke, mini, tmp_
     assert got[1].output.count("\n") > 1
 
 
+def test_describe_and_report_of_a_built_graph_read_it_natively(
+    built_out, invoke, mini, tmp_path, monkeypatch
+):
+    """kg describe and kg report read a built kg.ttl with Oxigraph, as the records say."""
+    from kg import pipeline
+
+    graph = built_out / "kg.ttl"
+    expected = invoke("describe", "alice", "--records", str(mini), "--reason")
+    assert expected.exit_code == 0, expected.output
+    calls = []
+    monkeypatch.setattr(pipeline, "read_graph", lambda path: calls.append(path))
+    r = invoke("describe", "alice", "--graph", str(graph), "--reason")
+    assert (r.exit_code, r.output) == (0, expected.output)
+    r = invoke("report", "-o", str(tmp_path / "site"), "--graph", str(graph))
+    assert r.exit_code == 0, r.output
+    assert calls == []
+
+
 def test_export_of_a_changed_built_graph_reads_it_carefully(built_out, invoke):
     """A kg.ttl edited after the build is read (and checked) by rdflib: an ill-typed
     literal added by hand is refused, as from any other file."""

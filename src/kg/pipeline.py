@@ -354,11 +354,18 @@ def open_graph(
 
     The ontology is merged in so queries can use class and property labels.
     ``reason`` adds the OWL RL entailments of ``engine``'s reasoner (native:
-    :func:`kg.reason.infer_triples`; reference: owlrl; the same triples).
+    :func:`kg.reason.infer_data`; reference: owlrl; the same triples). The
+    native engine reads a file with :func:`read_triples` (a built ``kg.ttl``
+    by Oxigraph), the reference engine with rdflib.
     """
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
-    g = read_graph(graph_file) if graph_file is not None else load(records).graph
+    if graph_file is None:
+        g = load(records).graph
+    elif engine == "native":
+        g = as_graph(read_triples(graph_file))
+    else:
+        g = read_graph(graph_file)
     if reason:
         from kg.reason import infer
 
@@ -628,6 +635,19 @@ def read_triples(path: Path) -> Any:
         return read_graph(path)
     refuse_ill_typed(triples, path)
     return triples
+
+
+def as_graph(triples: Any) -> Graph:
+    """``triples`` (what :func:`read_triples` gives) as an rdflib Graph."""
+    if isinstance(triples, Graph):
+        return triples
+    g = Graph()
+    bind_prefixes(g)
+    add = g.add
+    with gc_paused():
+        for t in triples:
+            add(t)
+    return g
 
 
 def _has_bnode(triples: Any) -> bool:

@@ -1081,14 +1081,14 @@ def generate(
     """Build the graph (records, bundled by default, or an RDF file), validate it,
     render the site and write it to ``out_dir``."""
     from kg.builder import load_ontology
-    from kg.pipeline import load, read_graph
+    from kg.pipeline import as_graph, load, read_triples
     from kg.validate import validate_graph
 
     start = time.perf_counter()
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
     if graph_file is not None:
-        data = read_graph(graph_file)
+        data = as_graph(read_triples(graph_file))
         index = None
     else:
         built = load(records)
