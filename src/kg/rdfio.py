@@ -565,7 +565,7 @@ def parse_rdf(path: Path, fmt: str | None = None) -> Dataset:
     ds = Dataset(default_union=True)
     target = ds if is_dataset_format(fmt) else ds.default_context
     try:
-        with guard.offline(strict=True), _quiet("rdflib.term"):
+        with guard.offline(strict=True), quiet_literals():
             target.parse(data=data, format=RDF_FORMATS[fmt][0], publicID=path.resolve().as_uri())
     except BadInput as exc:  # a refusal from the guard
         raise BadInput(f"{path}: {exc}") from None

@@ -31,8 +31,9 @@ ENGINES = ("native", "reference")
 def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference") -> Graph:
     """Return the OWL RL entailments about the data's nodes that are not asserted.
 
-    ``engine="native"`` computes the same triples with :func:`infer_triples`
-    (only the rules the ontology's axioms can fire); ``"reference"`` runs owlrl.
+    ``engine="native"`` computes the same triples with :func:`infer_data` (or
+    :func:`infer_triples` with the ``ontology`` given): only the rules the
+    axioms can fire; ``"reference"`` runs owlrl.
 
     Raises :class:`NotConforming` when the closure shows an inconsistency.
 

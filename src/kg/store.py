@@ -290,33 +290,23 @@ def read_stamp(graph_file: Path) -> dict | None:
     return stamp
 
 
-def built_by_kg(graph_file: Path, reason: bool = False) -> bool:
-    """Whether ``graph_file`` is, byte for byte, the Turtle a ``kg build`` wrote
-    beside its store (with the store holding ``--reason``'s entailments if
-    ``reason``): its size and digest are in the store's stamp.
+def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
+    """The store ``kg build`` wrote next to ``graph_file``, if it matches it.
 
     The check is by size and modification time of the Turtle file first and
-    its digest only when the file is newer than the stamp, so it is instant.
+    its digest only when the file is newer than the stamp, so opening is instant.
     """
     stamp = read_stamp(graph_file)
+    if stamp is None or (reason and not stamp.get("inferred")):
+        return None
     try:
         st = graph_file.stat()
         newer = st.st_mtime_ns > (graph_file.parent / STORE_DIR / STAMP).stat().st_mtime_ns
     except OSError:
-        return False
-    if stamp is None:
-        return False
-    if reason and not stamp.get("inferred"):
-        return False
+        return None
     if stamp.get("size") != st.st_size:
-        return False
-    return not newer or stamp.get("sha256") == file_digest(graph_file)
-
-
-def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
-    """The store ``kg build`` wrote next to ``graph_file``, if it matches it
-    (:func:`built_by_kg`)."""
-    if not built_by_kg(graph_file, reason):
+        return None
+    if newer and stamp.get("sha256") != file_digest(graph_file):
         return None
     target = graph_file.parent / STORE_DIR
     conv = TermConverter()
