@@ -8,11 +8,11 @@ For each size, records are made with ``kg generate`` (seed 1) and built with
 ``kg build --reason``; then each measurement runs in its own child process
 (peak memory: its ``ru_maxrss``), native and baseline side by side:
 
-* native — what kg does now: ``kg.pipeline.export_bytes`` (the build's
+* native — what kg does now: ``kg.pipeline.export.export_bytes`` (the build's
   ``kg.ttl`` parsed by Oxigraph, kg's reasoner, Oxigraph's serialiser);
 * baseline — the straightforward use of the libraries, which kg did before:
   rdflib parses the file (``read_graph``) into an rdflib dataset, owlrl
-  reasons (``--reason``), rdflib serialises (``kg.rdfio.serialize``).
+  reasons (``--reason``), rdflib serialises (``kg.rdfio.write.serialize``).
   Each baseline run is capped by ``--baseline-timeout`` (the child is killed:
   "> T s", no memory figure).
 
@@ -59,14 +59,15 @@ def child(task: str, fmt: str, source: str, reason: bool, onto: bool) -> dict:
     graph_file, records = (path, None) if path.suffix == ".ttl" else (None, path)
     t = time.perf_counter()
     if task == "native":
-        from kg.pipeline import export_bytes
+        from kg.pipeline.export import export_bytes
 
         data = export_bytes(fmt, graph_file, records, reason=reason, with_ontology=onto)
     elif task == "baseline":
         from rdflib import Graph
 
-        from kg.pipeline import export_dataset
-        from kg.rdfio import is_dataset_format, serialize
+        from kg.pipeline.export import export_dataset
+        from kg.rdfio.formats import is_dataset_format
+        from kg.rdfio.write import serialize
 
         ds = export_dataset(
             graph_file, records, reason=reason, with_ontology=onto, engine="reference"
@@ -78,7 +79,7 @@ def child(task: str, fmt: str, source: str, reason: bool, onto: bool) -> dict:
                 target.add((s, p, o))
         data = serialize(target, fmt)
     elif task == "push":
-        from kg.remote import prepare_payloads
+        from kg.remote.push import prepare_payloads
 
         with prepare_payloads(graph_file, records, reason=reason) as payloads:
             data = b"x" * sum(p.triples for p in payloads)
@@ -111,7 +112,7 @@ def serve_ready(graph: Path) -> float:
     code = (
         "import sys, time, requests\n"
         "from pathlib import Path\n"
-        "from kg.serve import serve\n"
+        "from kg.serve.endpoint import serve\n"
         "t = time.perf_counter()\n"
         "with serve(Path(sys.argv[1]), port=0) as ep:\n"
         "    requests.get(ep.query_url, params={'query': 'ASK {}'}, timeout=60)\n"
@@ -187,7 +188,7 @@ def table(results: list[dict], timeout: float, machine: str) -> str:
     sizes = ", ".join(f"{r['events']} events: {r['triples']:,} triples in kg.ttl" for r in results)
     lines += [
         "",
-        f"Sizes: {sizes}. Native: `kg.pipeline.export_bytes` (Oxigraph parses a `kg.ttl` "
+        f"Sizes: {sizes}. Native: `kg.pipeline.export.export_bytes` (Oxigraph parses a `kg.ttl` "
         "that `kg build` wrote, kg's reasoner, Oxigraph's serialiser). Baseline: rdflib "
         "parses into a dataset, owlrl reasons, rdflib serialises (kg's export before "
         "`--engine`). Peak memory: native / baseline.",

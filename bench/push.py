@@ -5,7 +5,7 @@
 
 1. A synthetic graph of ``--triples`` triples (people, events, dates, labels
    in two languages: the shapes of kg's data) is written as N-Triples and
-   pushed with :func:`kg.remote.push` to a fresh ``oxigraph serve`` on
+   pushed with :func:`kg.remote.push.push` to a fresh ``oxigraph serve`` on
    127.0.0.1, each time into an empty graph: atomically (staging graph +
    MOVE), then directly (PUT). Each push parses the file with rdflib and
    writes the N-Triples it uploads ("prepare"), then uploads them and reads
@@ -35,10 +35,14 @@ from pathlib import Path
 
 import requests
 
-from kg.pipeline import open_graph
-from kg.query import bind_params, catalog, run_query
-from kg.remote import Client, Connection, count_triples, graph_store_url, push, remote_query
-from kg.serve import oxigraph_binary
+from kg.pipeline.open import open_graph
+from kg.remote.endpoints import graph_store_url
+from kg.remote.http import Client, Connection
+from kg.remote.protocol import count_triples, remote_query
+from kg.remote.push import push
+from kg.serve.endpoint import oxigraph_binary
+from kg.sparql.canned import bind_params, catalog
+from kg.sparql.run import run_query
 
 HOST = "127.0.0.1"
 BUNDLED = "https://w3id.org/kg-nj/graph/bundled"

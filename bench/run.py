@@ -89,8 +89,10 @@ def maxrss_mib() -> float:
 def child_native(records: Path, out: Path, queries_too: bool = True) -> dict:
     from kg import guard
     from kg.errors import KgError
-    from kg.pipeline import build, open_native
-    from kg.query import _execute, bind_params, catalog, run_query
+    from kg.pipeline.build import build
+    from kg.pipeline.open import open_native
+    from kg.sparql.canned import bind_params, catalog
+    from kg.sparql.run import _execute, run_query
 
     wall, result = timed(lambda: build(records, out, reason=True, full=True))
     res: dict = {"stages": dict(result.timings), "build wall": wall}
@@ -105,7 +107,7 @@ def child_native(records: Path, out: Path, queries_too: bool = True) -> dict:
     queries = {}
     for name, q in sorted(catalog().items()):
         bindings = bind_params(q, {})
-        # A first run in a forked worker stopped at the cap (kg.guard), then 3 in process.
+        # A first run in a forked worker stopped at the cap (kg.sandbox.worker), then 3 in process.
         try:
             with guard.limits(timeout=QUERY_CAP, max_rows=0):
                 t, r = timed(lambda q=q, b=bindings: run_query(native, q.text, b))
@@ -126,8 +128,10 @@ def child_baseline(records: Path, out: Path, timeout: float) -> dict:
     from rdflib import Graph
 
     from kg import records as recmod
-    from kg.builder import load_ontology, records_to_graph
-    from kg.query import _execute, bind_params, catalog
+    from kg.builder.graph import records_to_graph
+    from kg.builder.ontology import load_ontology
+    from kg.sparql.canned import bind_params, catalog
+    from kg.sparql.run import _execute
 
     st: dict = {}
     recmod._compose_fast = lambda text: recmod._SLOW  # PyYAML's pure-Python composer
@@ -140,12 +144,12 @@ def child_baseline(records: Path, out: Path, timeout: float) -> dict:
         return {"stages": st, "peak MiB": maxrss_mib()}
 
     def validate():  # type: ignore[no-untyped-def]
-        from kg.validate import validate_graph
+        from kg.validate.engines import validate_graph
 
         return validate_graph(graph, built.index, engine="reference")
 
     def reason():  # type: ignore[no-untyped-def]
-        from kg.reason import infer
+        from kg.reason.engines import infer
 
         return infer(graph, engine="reference")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import cli
-from kg.pipeline import load
+from kg.cli.app import cli
+from kg.pipeline.open import load
 
 HERE = Path(__file__).parent
 MINI = HERE / "fixtures" / "mini"

@@ -42,7 +42,7 @@ def examples(text: str) -> list[tuple[str, str]]:
 
 def run(line: str, workdir: Path) -> str:
     """Run one example line in ``workdir`` and return what a user would see."""
-    from kg.cli import cli
+    from kg.cli.app import cli
 
     args = shlex.split(line)
     assert args[0] == "kg", line

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from kg.namespaces import ID, KG
+from kg.terms.namespaces import ID, KG
 
 
 def test_build_bundled_conforms_and_writes_turtle(invoke, tmp_path):
@@ -142,20 +142,20 @@ def test_library_names_stay_what_they_are_once_every_module_is_loaded():
     imported (a submodule of the same name used to replace it)."""
     code = (
         "import importlib, pkgutil, types, kg\n"
-        "for m in pkgutil.iter_modules(kg.__path__):\n"
-        "    if m.name == '__main__':\n"
+        "for m in pkgutil.walk_packages(kg.__path__, 'kg.'):\n"
+        "    if m.name == 'kg.__main__':\n"
         "        continue  # runs the command line\n"
-        "    importlib.import_module('kg.' + m.name)\n"
+        "    importlib.import_module(m.name)\n"
         "bad = [n for n in kg.__all__ if isinstance(getattr(kg, n), types.ModuleType)]\n"
         "print(bad, kg.build.__module__)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout == "[] kg.pipeline\n"
+    assert out.stdout == "[] kg.pipeline.build\n"
 
 
 def test_turtle_pieces_are_whole_blocks_that_parse_to_the_same_triples(tmp_path):
-    from kg.pipeline import build
-    from kg.store import turtle_pieces
+    from kg.pipeline.build import build
+    from kg.rdfio.write import turtle_pieces
 
     build(None, tmp_path, reason=True)
     data = (tmp_path / "kg.ttl").read_bytes()
@@ -179,8 +179,8 @@ def test_turtle_pieces_are_whole_blocks_that_parse_to_the_same_triples(tmp_path)
 
 
 def test_a_store_loaded_in_pieces_holds_what_one_document_gives(tmp_path, monkeypatch):
-    import kg.store
-    from kg.pipeline import build
+    import kg.rdfio.write
+    from kg.pipeline.build import build
 
     def quads(out):
         store = pyoxigraph.Store.read_only(str(out / "kg.oxigraph"))
@@ -193,7 +193,7 @@ def test_a_store_loaded_in_pieces_holds_what_one_document_gives(tmp_path, monkey
         )
 
     build(None, tmp_path / "whole", reason=True)
-    monkeypatch.setattr(kg.store, "PIECE", 4000)
+    monkeypatch.setattr(kg.rdfio.write, "PIECE", 4000)
     build(None, tmp_path / "pieces", reason=True)
     got, want = quads(tmp_path / "pieces"), quads(tmp_path / "whole")
     assert len(want) > 8000
@@ -205,7 +205,8 @@ def test_a_build_validates_on_its_store_as_pyshacl_does(tmp_path):
     its report is pySHACL's, the end dates before their start included."""
     from kg.errors import NotConforming
     from kg.generate import generate_records
-    from kg.pipeline import build, validate_paths
+    from kg.pipeline.build import build
+    from kg.pipeline.check import validate_paths
 
     records = tmp_path / "records"
     generate_records(records, events=30, seed=4, violations=4)

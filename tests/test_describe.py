@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.builder import records_to_graph
-from kg.describe import Ambiguous, GraphView, NotFound, describe, render_text, resolve
-from kg.namespaces import ID
-from kg.records import load_records
+from kg.builder.graph import records_to_graph
+from kg.records.load import load_records
+from kg.terms.namespaces import ID
+from kg.views.describe import describe
+from kg.views.graphview import Ambiguous, GraphView, NotFound, resolve
+from kg.views.text import render_text
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

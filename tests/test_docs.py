@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from readme_examples import examples, run
 
-from kg.cli import cli
-from kg.query import catalog
+from kg.cli.app import cli
+from kg.sparql.canned import catalog
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

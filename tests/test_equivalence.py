@@ -21,15 +21,18 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
-from kg.builder import load_ontology, ontology_triples
+from kg.builder.ontology import load_ontology, ontology_triples
 from kg.errors import NotConforming
 from kg.generate import generate_records
-from kg.namespaces import ID, KG
-from kg.pipeline import load
-from kg.query import _execute, bind_params, catalog, render
-from kg.reason import infer, infer_triples
-from kg.store import memory_graph
-from kg.validate import validate_graph
+from kg.pipeline.open import load
+from kg.reason.engines import infer
+from kg.reason.native import infer_triples
+from kg.sparql.canned import bind_params, catalog
+from kg.sparql.render import render
+from kg.sparql.run import _execute
+from kg.store.native import memory_graph
+from kg.terms.namespaces import ID, KG
+from kg.validate.engines import validate_graph
 
 SHAPE_FIXTURES = sorted(
     p for p in (Path(__file__).parent / "shapes").glob("*.ttl") if not p.name.startswith("_")
@@ -194,7 +197,7 @@ def test_a_literal_sh_datatype_is_left_to_pyshacl():
     from rdflib import Literal, URIRef
     from rdflib.namespace import SH, XSD
 
-    from kg.shacl import CompiledShapes, Unsupported
+    from kg.validate.shacl_compile import CompiledShapes, Unsupported
 
     shapes = Graph()
     shape, prop = URIRef("urn:s"), URIRef("urn:p")

@@ -11,9 +11,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from kg.errors import WriteFailed
-from kg.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
-from kg.pipeline import load
-from kg.rdfio import RDF_FORMATS
+from kg.pipeline.open import load
+from kg.rdfio.formats import RDF_FORMATS
+from kg.terms.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
 
 EXTENSIONS = {name: exts[0] for name, (_, exts, _) in RDF_FORMATS.items()}
 
@@ -97,8 +97,10 @@ def test_exports_are_byte_identical(invoke, mini, tmp_path):
 @pytest.mark.parametrize("engine", ["native", "reference"])
 def test_failed_write_leaves_previous_file(engine, monkeypatch, mini, tmp_path):
     """A serialiser failing half-way leaves the old file and no temp file."""
-    from kg import rdfio, store
-    from kg.pipeline import export
+    from patching import patch_everywhere
+
+    import kg.rdfio.write as write
+    from kg.pipeline.export import export
 
     out = tmp_path / "out" / "kg.ttl"
     out.parent.mkdir()
@@ -107,8 +109,8 @@ def test_failed_write_leaves_previous_file(engine, monkeypatch, mini, tmp_path):
     def boom(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "rdf_bytes", boom)
-    monkeypatch.setattr(rdfio, "serialize", boom)
+    patch_everywhere(monkeypatch, write, "rdf_bytes", boom)
+    patch_everywhere(monkeypatch, write, "serialize", boom)
     with pytest.raises(RuntimeError):
         export(out, None, records=mini, engine=engine)
     assert out.read_bytes() == b"previous"
@@ -116,7 +118,7 @@ def test_failed_write_leaves_previous_file(engine, monkeypatch, mini, tmp_path):
 
 
 def test_atomic_write_failure_mid_stream(tmp_path):
-    from kg.rdfio import atomic_write
+    from kg.rdfio.atomic import atomic_write
 
     out = tmp_path / "x.ttl"
     out.write_bytes(b"old")
@@ -209,14 +211,16 @@ def built_out(invoke, mini, tmp_path):
 
 def test_export_of_a_built_graph_reads_it_natively(built_out, invoke, monkeypatch):
     """kg.ttl as kg build wrote it is parsed by Oxigraph, not rdflib, with the same result."""
-    from kg import pipeline
+    from patching import patch_everywhere
+
+    import kg.pipeline.open as pipeline
 
     graph = built_out / "kg.ttl"
     ref = invoke("export", "--graph", str(graph), "--reason", "--format", "trig",
                  "--engine", "reference")  # fmt: skip
     assert ref.exit_code == 0, ref.output
     calls = []
-    monkeypatch.setattr(pipeline, "read_graph", lambda path: calls.append(path))
+    patch_everywhere(monkeypatch, pipeline, "read_graph", lambda path: calls.append(path))
     r = invoke("export", "--graph", str(graph), "--reason", "--format", "trig")
     assert r.exit_code == 0, r.output
     assert calls == []
@@ -227,7 +231,9 @@ def test_export_of_a_built_graph_reads_it_natively(built_out, invoke, monkeypatc
 def test_validate_and_query_of_a_built_graph_read_it_natively(invoke, mini, tmp_path, monkeypatch):
     """kg validate, and kg query --reason on a store built without the entailments,
     read the built kg.ttl with Oxigraph too, with the reference engines' answers."""
-    from kg import pipeline
+    from patching import patch_everywhere
+
+    import kg.pipeline.open as pipeline
 
     out = tmp_path / "plain"
     assert invoke("build", str(mini), "-o", str(out)).exit_code == 0
@@ -238,7 +244,7 @@ def test_validate_and_query_of_a_built_graph_read_it_natively(invoke, mini, tmp_
         invoke(*query, "--engine", "reference"),
     ]
     calls = []
-    monkeypatch.setattr(pipeline, "read_graph", lambda path: calls.append(path))
+    patch_everywhere(monkeypatch, pipeline, "read_graph", lambda path: calls.append(path))
     got = [invoke("validate", str(graph), "--format", "json"), invoke(*query)]
     assert calls == []
     assert [(r.exit_code, r.output) for r in got] == [(r.exit_code, r.output) for r in expected]
@@ -249,13 +255,15 @@ def test_describe_and_report_of_a_built_graph_read_it_natively(
     built_out, invoke, mini, tmp_path, monkeypatch
 ):
     """kg describe and kg report read a built kg.ttl with Oxigraph, as the records say."""
-    from kg import pipeline
+    from patching import patch_everywhere
+
+    import kg.pipeline.open as pipeline
 
     graph = built_out / "kg.ttl"
     expected = invoke("describe", "alice", "--records", str(mini), "--reason")
     assert expected.exit_code == 0, expected.output
     calls = []
-    monkeypatch.setattr(pipeline, "read_graph", lambda path: calls.append(path))
+    patch_everywhere(monkeypatch, pipeline, "read_graph", lambda path: calls.append(path))
     r = invoke("describe", "alice", "--graph", str(graph), "--reason")
     assert (r.exit_code, r.output) == (0, expected.output)
     r = invoke("report", "-o", str(tmp_path / "site"), "--graph", str(graph))

@@ -41,9 +41,9 @@ import pytest
 import yaml
 from rdflib import Graph, Literal
 
-from kg.builder import build_graph
-from kg.namespaces import PREFIXES
-from kg.schema import load_schema
+from kg.builder.graph import build_graph
+from kg.records.schema import load_schema
+from kg.terms.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"

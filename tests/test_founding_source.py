@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from kg.builder import build_graph
-from kg.namespaces import PREFIXES
-from kg.records import Record, load_records
+from kg.builder.graph import build_graph
+from kg.records.load import load_records
+from kg.records.model import Record
+from kg.terms.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "records"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from kg.generate import generate_records
-from kg.pipeline import load
+from kg.pipeline.open import load
 
 
 def files(d):
@@ -66,9 +66,11 @@ def test_failed_run_keeps_the_previous_records(invoke, tmp_path, monkeypatch):
     out = tmp_path / "gen"
     generate_records(out, 40, seed=1)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    from kg import rdfio
+    from patching import patch_everywhere
 
-    real = rdfio.temp_file
+    import kg.rdfio.atomic as atomic
+
+    real = atomic.temp_file
     calls = []
 
     def dying(target):
@@ -77,7 +79,7 @@ def test_failed_run_keeps_the_previous_records(invoke, tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(target)
 
-    monkeypatch.setattr(rdfio, "temp_file", dying)
+    patch_everywhere(monkeypatch, atomic, "temp_file", dying)
     result = invoke("generate", "--events", "800", "--seed", "2", "-o", str(out))
     assert (result.exit_code, result.output) == (
         2,

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import cli
+from kg.cli.app import cli
 from kg.errors import BadRecords, NotConforming
 from kg.generate import generate_records
-from kg.incremental import STATE_DIR
-from kg.pipeline import BuildResult, build
+from kg.pipeline.build import build
+from kg.pipeline.incremental.state import STATE_DIR
+from kg.pipeline.outputs import BuildResult
 
 FILES = 4
 
@@ -121,7 +122,7 @@ def _same_as_full(records: Path, out: Path, tmp_path: Path, mode: str) -> BuildR
         want.inferred_count,
     )
     # The store answers for the new kg.ttl (its stamp matches).
-    from kg.store import open_persisted
+    from kg.store.persist import open_persisted
 
     assert open_persisted(out / "kg.ttl", reason=True) is not None
     # And the state it left serves the next build (nothing changed: nothing to do).
@@ -348,9 +349,10 @@ def test_splice_turtle_blocks() -> None:
     the bytes of serialising the new triples from scratch."""
     from rdflib import Literal, URIRef
 
-    from kg.incremental import _blocks, _splice
-    from kg.namespaces import ID, KG
-    from kg.store import TermConverter, turtle_bytes
+    from kg.pipeline.incremental.splice import _blocks, _splice
+    from kg.rdfio.write import turtle_bytes
+    from kg.terms.convert import TermConverter
+    from kg.terms.namespaces import ID, KG
 
     conv = TermConverter()
 
@@ -376,8 +378,9 @@ def test_splice_turtle_blocks() -> None:
 
 
 def test_store_in_an_older_layout_is_not_opened(work: tuple[Path, Path]) -> None:
-    from kg.pipeline import open_native
-    from kg.store import BASE, STAMP, STORE_DIR, open_persisted
+    from kg.pipeline.open import open_native
+    from kg.store.native import BASE
+    from kg.store.persist import STAMP, STORE_DIR, open_persisted
 
     _records, out = work
     native = open_persisted(out / "kg.ttl", reason=True)

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from patching import patch_everywhere
 
-from kg import rdfio
-from kg.rdfio import atomic_write, sweep_leftovers, temp_file
+import kg.rdfio.atomic as atomic
+from kg.rdfio.atomic import atomic_write, temp_file
+from kg.rdfio.folders import sweep_leftovers
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
 
@@ -39,7 +41,7 @@ def _killed_mid_write(target: Path) -> str:
     script = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from kg.rdfio import atomic_write\n"
+        "from kg.rdfio.atomic import atomic_write\n"
         "def write(fh):\n"
         "    fh.write(b'half a graph')\n"
         "    fh.flush()\n"
@@ -84,7 +86,7 @@ def test_a_sweep_just_before_the_rename_leaves_the_written_file(tmp_path, monkey
         seen.append(_temps(tmp_path))
         real(src, dst)
 
-    monkeypatch.setattr(rdfio.os, "replace", replace)
+    monkeypatch.setattr(atomic.os, "replace", replace)
     atomic_write(out, lambda fh: fh.write(b"the graph\n"))
     assert len(seen) == 1 and len(seen[0]) == 1
     assert out.read_bytes() == b"the graph\n"
@@ -129,7 +131,7 @@ def _sweep_after_mkstemp(
             between(fd, name)
         return fd, name
 
-    monkeypatch.setattr(rdfio.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", mkstemp)
     return made
 
 
@@ -179,7 +181,7 @@ def test_an_export_into_a_folder_a_build_sweeps_keeps_its_file(invoke, mini, tmp
     out = tmp_path / "out"
     out.mkdir()
     dead = _killed_mid_write(out / "kg.ttl")  # a killed export's: the build clears it
-    real = rdfio._write_synced
+    real = atomic._write_synced
     builds: list[subprocess.CompletedProcess[bytes]] = []
 
     def write_during_a_build(fd: int, write: Callable[[IO[bytes]], object], target: Path) -> None:
@@ -194,7 +196,7 @@ def test_an_export_into_a_folder_a_build_sweeps_keeps_its_file(invoke, mini, tmp
         )
         real(fd, write, target)
 
-    monkeypatch.setattr(rdfio, "_write_synced", write_during_a_build)
+    patch_everywhere(monkeypatch, atomic, "_write_synced", write_during_a_build)
     result = invoke("export", "--records", str(mini), "--reason", "-o", str(out / "kg.ttl"))
     assert len(builds) == 1
     assert builds[0].returncode == 0, builds[0].stderr.decode()
@@ -229,7 +231,7 @@ def test_a_staged_file_gets_the_targets_permissions_only_at_commit(tmp_path):
     target = tmp_path / "kg.ttl"
     target.write_bytes(b"old")
     target.chmod(0o640)
-    with rdfio.Staged() as staged:
+    with atomic.Staged() as staged:
         tmp = staged.file(target, b"new")
         assert tmp.stat().st_mode & 0o777 == 0o600
         staged.commit()

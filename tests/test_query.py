@@ -12,7 +12,9 @@ import pytest
 from rdflib import Literal, URIRef, Variable
 from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
-from kg.query import catalog, render, run_query
+from kg.sparql.canned import catalog
+from kg.sparql.render import render
+from kg.sparql.run import run_query
 
 GOLDEN = Path(__file__).parent / "golden"
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -31,8 +33,8 @@ def test_at_least_ten_canned_queries_listed(invoke):
 @pytest.mark.parametrize("name", QUERIES)
 def test_canned_query_golden(name, bundled):
     """Each canned query, default parameters, on the bundled records."""
-    from kg.builder import load_ontology
-    from kg.query import bind_params, get_query
+    from kg.builder.ontology import load_ontology
+    from kg.sparql.canned import bind_params, get_query
 
     q = get_query(name)
     graph = bundled.graph + load_ontology()
@@ -49,9 +51,9 @@ def test_canned_query_golden(name, bundled):
 @pytest.mark.parametrize("name", QUERIES)
 def test_no_row_twice_with_or_without_reasoning(name, bundled):
     """Inferred types (a statement is also a kg:Statement) must not repeat rows."""
-    from kg.builder import load_ontology
-    from kg.query import bind_params, get_query
-    from kg.reason import infer_triples
+    from kg.builder.ontology import load_ontology
+    from kg.reason.native import infer_triples
+    from kg.sparql.canned import bind_params, get_query
 
     q = get_query(name)
     graph = bundled.graph + load_ontology()
@@ -158,7 +160,7 @@ def test_construct_leaves_out_triples_rdf_cannot_have(engine):
     (rdflib's own CONSTRUCT keeps it); the valid instances stay."""
     from rdflib import Graph
 
-    from kg.store import memory_graph
+    from kg.store.native import memory_graph
 
     g = Graph()
     g.add((URIRef("http://x.test/a"), URIRef("http://x.test/p"), Literal("x")))
@@ -175,7 +177,7 @@ def test_a_typed_xsd_string_comes_back_as_a_plain_literal(engine):
     their rows (and JSON results) are equal."""
     from rdflib import Graph
 
-    from kg.store import memory_graph
+    from kg.store.native import memory_graph
 
     graph = memory_graph([]) if engine == "native" else Graph()
     res = run_query(graph, 'SELECT (STRDT("a", xsd:string) AS ?x) ("b" AS ?y) WHERE {}')
@@ -191,7 +193,7 @@ def test_a_typed_xsd_string_comes_back_as_a_plain_literal(engine):
 
 
 def test_result_formats_parse_back(mini):
-    from kg.pipeline import open_graph
+    from kg.pipeline.open import open_graph
 
     g = open_graph(records=mini)
     res = run_query(g, "SELECT ?p ?l WHERE { ?p a kg:Person ; rdfs:label ?l } ORDER BY ?l")
@@ -221,9 +223,11 @@ def test_results_do_not_depend_on_hash_seed(tmp_path):
     import sys
 
     script = (
-        "from kg.builder import load_ontology\n"
-        "from kg.pipeline import load\n"
-        "from kg.query import bind_params, catalog, render, run_query\n"
+        "from kg.builder.ontology import load_ontology\n"
+        "from kg.pipeline.open import load\n"
+        "from kg.sparql.canned import bind_params, catalog\n"
+        "from kg.sparql.render import render\n"
+        "from kg.sparql.run import run_query\n"
         "g = load().graph + load_ontology()\n"
         "for name, q in sorted(catalog().items()):\n"
         "    print(render(run_query(g, q.text, bind_params(q, {})), 'csv'))\n"
@@ -244,7 +248,7 @@ def test_results_do_not_depend_on_hash_seed(tmp_path):
 def test_native_binding_leaves_iri_lookalikes_to_a_values_block():
     # `?o<?d&&?x>?o` lexes as an IRI: writing terms into it would leave ?d
     # unbound, so the text stays as it is and every parameter goes by VALUES.
-    from kg.query import _substitute
+    from kg.sparql.bind import _substitute
 
     text = "SELECT ?x WHERE { ?x ?p ?o FILTER(?o<?d&&?x>?o) }"
     assert _substitute(text, {"d": '"2"'}) == (text, {"d"})
@@ -257,7 +261,7 @@ def test_native_binding_leaves_iri_lookalikes_to_a_values_block():
 def test_one_object_per_iri_whether_given_as_text_or_term():
     from rdflib import RDF
 
-    from kg.builder import _iri, intern
+    from kg.terms.iris import _iri, intern
 
     assert intern(RDF.type) is _iri(str(RDF.type))
 
@@ -420,7 +424,7 @@ def both_engines():
     patterns only on one) and on Oxigraph."""
     from rdflib import Dataset
 
-    from kg.pipeline import open_graph, open_native
+    from kg.pipeline.open import open_graph, open_native
 
     reference = Dataset()
     for t in open_graph(records=MINI):
@@ -471,8 +475,8 @@ def test_construct_where_with_parameters_bound_by_values(both_engines):
 
 
 def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp_path):
-    from kg.pipeline import open_graph, open_native
-    from kg.query import bind_params, parse_query_file
+    from kg.pipeline.open import open_graph, open_native
+    from kg.sparql.canned import bind_params, parse_query_file
 
     path = tmp_path / "said-in.rq"
     path.write_text(
@@ -499,8 +503,8 @@ def test_canned_query_with_literal_parameters_as_subject_and_predicate(mini, tmp
 
 @pytest.fixture(scope="module")
 def bundled_native(bundled):
-    from kg.builder import ontology_triples
-    from kg.store import memory_graph
+    from kg.builder.ontology import ontology_triples
+    from kg.store.native import memory_graph
 
     return memory_graph(bundled.triples, (), ontology_triples())
 
@@ -520,8 +524,9 @@ def _count_selects(native, monkeypatch):
 @pytest.mark.parametrize("name", QUERIES)
 def test_canned_query_runs_once_with_its_terms_written_in(name, bundled_native, monkeypatch):
     """No canned query needs the VALUES retry: its parameters are written into
-    the text, which Oxigraph plans faster (see kg.query._run_native)."""
-    from kg.query import _execute, bind_params, get_query
+    the text, which Oxigraph plans faster (see kg.sparql.run._run_native)."""
+    from kg.sparql.canned import bind_params, get_query
+    from kg.sparql.run import _execute
 
     q = get_query(name)
     calls = _count_selects(bundled_native, monkeypatch)
@@ -530,8 +535,8 @@ def test_canned_query_runs_once_with_its_terms_written_in(name, bundled_native, 
 
 
 def test_a_literal_where_sparql_takes_none_is_bound_by_values_instead(mini, monkeypatch):
-    from kg.pipeline import open_native
-    from kg.query import _execute
+    from kg.pipeline.open import open_native
+    from kg.sparql.run import _execute
 
     native = open_native(records=mini)
     calls = _count_selects(native, monkeypatch)
@@ -584,7 +589,7 @@ SYNTAX_ERRORS = {
 )
 def test_syntax_error_with_parameters_is_the_querys_own(text, bindings, error, mini):
     from kg.errors import BadInput
-    from kg.pipeline import open_native
+    from kg.pipeline.open import open_native
 
     with pytest.raises(BadInput) as exc:
         run_query(open_native(records=mini), text, bindings)
@@ -598,7 +603,7 @@ def test_canned_query_with_a_syntax_error_exits_2(invoke, mini, tmp_path, monkey
         "#+   lang: {type: lang, default: en, description: Language}\n" + text,
         encoding="utf-8",
     )
-    monkeypatch.setattr("kg.query.queries_dir", lambda: tmp_path)
+    monkeypatch.setattr("kg.sparql.canned.queries_dir", lambda: tmp_path)
     r = invoke("query", "broken", "--records", str(mini), "-p", "lang=fr")
     assert r.exit_code == 2
     assert r.output == (  # the header's four lines come first
@@ -618,7 +623,7 @@ def test_canned_query_with_a_syntax_error_exits_2(invoke, mini, tmp_path, monkey
 )
 def test_query_header_reads_yaml_words_as_text(tmp_path, param, error):
     from kg.errors import BadInput
-    from kg.query import parse_query_file
+    from kg.sparql.canned import parse_query_file
 
     path = tmp_path / "words.rq"
     path.write_text(

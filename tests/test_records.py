@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import BadRecords
-from kg.records import load_records
+from kg.records.load import load_records
 
 
 def _build_twice(invoke, records: Path, out: Path, edit) -> tuple[object, bytes]:

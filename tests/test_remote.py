@@ -22,19 +22,20 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from servers import cut, free_port, reply, slow
 
-import kg.remote
+import kg.remote.endpoints
+import kg.remote.http
+import kg.remote.protocol
+import kg.remote.push
 from kg.errors import BadInput, RemoteError, UsageError
-from kg.pipeline import open_graph
-from kg.query import bind_params, catalog, render, run_query
-from kg.remote import (
-    Connection,
-    bind_as_values,
-    count_triples,
-    derive_endpoint,
-    parse_results_json,
-    remote_query,
-    with_prefixes,
-)
+from kg.pipeline.open import open_graph
+from kg.remote.endpoints import derive_endpoint
+from kg.remote.http import Connection
+from kg.remote.protocol import count_triples, remote_query
+from kg.sparql.bind import bind_as_values, with_prefixes
+from kg.sparql.canned import bind_params, catalog
+from kg.sparql.render import render
+from kg.sparql.results import parse_results_json
+from kg.sparql.run import run_query
 
 # Fixtures for real servers on 127.0.0.1: oxigraph, virtuoso, fault.
 pytest_plugins = ["servers"]
@@ -102,7 +103,7 @@ def local_graph():
 @pytest.fixture(scope="module")
 def pushed(oxigraph, local_graph, runner):
     """The bundled graph pushed into the Oxigraph server's default graph."""
-    from kg.cli import cli
+    from kg.cli.app import cli
 
     r = runner.invoke(cli, ["push", "--endpoint", oxigraph.store], obj={})
     assert r.exit_code == 0, r.output
@@ -110,7 +111,7 @@ def pushed(oxigraph, local_graph, runner):
 
 
 def run_cli(runner, *args: str, env: dict[str, str] | None = None):
-    from kg.cli import cli
+    from kg.cli.app import cli
 
     return runner.invoke(cli, list(args), obj={}, env=env, catch_exceptions=False)
 
@@ -126,7 +127,10 @@ def runner():
 
 
 def test_doctests():
-    assert doctest.testmod(kg.remote).failed == 0
+    modules = (kg.remote.http, kg.remote.endpoints, kg.remote.protocol, kg.remote.push)
+    results = [doctest.testmod(m) for m in modules]
+    assert [r.failed for r in results] == [0] * len(modules)
+    assert sum(r.attempted for r in results) > 0
 
 
 def test_values_go_into_every_group_that_mentions_the_variable():

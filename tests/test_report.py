@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, URIRef
 
-from kg.builder import load_ontology, records_to_graph
+from kg.builder.graph import records_to_graph
+from kg.builder.ontology import load_ontology
 from kg.errors import WriteFailed
-from kg.namespaces import KG
-from kg.query import catalog
-from kg.records import load_records
-from kg.report import MARKER, build_site, write_site
-from kg.validate import validate_graph
+from kg.records.load import load_records
+from kg.sparql.canned import catalog
+from kg.terms.namespaces import KG
+from kg.validate.engines import validate_graph
+from kg.views.report.site import MARKER, build_site, write_site
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -267,7 +268,7 @@ def test_an_old_site_set_aside_by_a_killed_swap_is_put_back(tmp_path, mini_site,
 
 def test_a_folder_another_kg_process_writes_in_is_refused(tmp_path, mini_site):
     from kg.errors import FolderBusy
-    from kg.rdfio import folder_lock
+    from kg.rdfio.folders import folder_lock
 
     with folder_lock(tmp_path), pytest.raises(FolderBusy):
         write_site(mini_site, tmp_path / "report")

@@ -158,18 +158,18 @@ def test_failed_incremental_build_keeps_every_previous_output(
 ):
     from test_incremental import _same_as_full
 
-    import kg.incremental
-    import kg.pipeline
+    import kg.pipeline.build
+    import kg.pipeline.incremental.rebuild
 
     # The mini records are three small files: any edit is over the share of
     # the bytes an incremental build takes on.
-    monkeypatch.setattr(kg.incremental, "MAX_CHANGED_SHARE", 1.0)
+    monkeypatch.setattr(kg.pipeline.incremental.rebuild, "MAX_CHANGED_SHARE", 1.0)
     out = tmp_path / "out"
     args = ["build", str(mini), "-o", str(out), "--reason"]
     before = _fault_keeps_outputs(
         invoke, mini, out, args, [], INCREMENTAL_FAULTS[fault], monkeypatch,
         # The fault must hit the incremental build itself, not a full one after it.
-        also=lambda mp: mp.setattr(kg.pipeline, "_build_native", _no_full_build),
+        also=lambda mp: mp.setattr(kg.pipeline.build, "_build_native", _no_full_build),
     )  # fmt: skip
     assert ".kg-state/manifest.json" in before and "kg.oxigraph/kg-store.json" in before
 
@@ -325,9 +325,9 @@ WRITES_TO_OUT = {
 def test_folder_locked_by_another_process_is_refused_untouched(
     command, invoke, mini, tmp_path, monkeypatch
 ):
-    import kg.incremental
+    import kg.pipeline.incremental.rebuild
 
-    monkeypatch.setattr(kg.incremental, "MAX_CHANGED_SHARE", 1.0)  # mini's files are small
+    monkeypatch.setattr(kg.pipeline.incremental.rebuild, "MAX_CHANGED_SHARE", 1.0)  # small files
     template, leftover = WRITES_TO_OUT[command]
     out = tmp_path / "out"
     args = [a.format(mini=mini) for a in template] + ["-o", str(out)]
@@ -350,13 +350,15 @@ def test_folder_locked_by_another_process_is_refused_untouched(
 
 @needs_flock
 def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, monkeypatch):
-    import kg.incremental
+    from patching import patch_everywhere
+
+    import kg.pipeline.incremental.state
     from kg.errors import FolderBusy
-    from kg.pipeline import build
-    from kg.rdfio import folder_lock
+    from kg.pipeline.build import build
+    from kg.rdfio.folders import folder_lock
 
     out = tmp_path / "out"
-    real = kg.incremental.save_state
+    real = kg.pipeline.incremental.state.save_state
     probed = []
 
     def save_state(snap, result, out_dir, **kwargs):
@@ -366,7 +368,7 @@ def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, m
         probed.append(out_dir)
         return real(snap, result, out_dir, **kwargs)
 
-    monkeypatch.setattr(kg.incremental, "save_state", save_state)
+    patch_everywhere(monkeypatch, kg.pipeline.incremental.state, "save_state", save_state)
     build(mini, out)
     assert probed == [out]
     with folder_lock(out):  # and free once build() returned
@@ -507,7 +509,7 @@ def test_without_a_lock_nothing_is_swept(invoke, mini, tmp_path, monkeypatch):
 
 
 def test_aside_is_put_back_when_it_is_the_only_copy(tmp_path):
-    from kg.rdfio import sweep_leftovers
+    from kg.rdfio.folders import sweep_leftovers
 
     _plant(
         tmp_path,
@@ -617,13 +619,13 @@ def test_generate_clears_what_a_killed_run_left(invoke, tmp_path):
 def test_a_build_failing_in_validation_lets_go_of_its_new_store(mini, tmp_path, monkeypatch):
     """The store being built is read by validation; when the build fails there
     (here: interrupted), nothing may keep it open once its folder is removed."""
-    import kg.store
-    from kg.pipeline import build
+    import kg.store.native
+    from kg.pipeline.build import build
 
     def interrupted(self, text, bindings=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(kg.store.NativeGraph, "select", interrupted)
+    monkeypatch.setattr(kg.store.native.NativeGraph, "select", interrupted)
     fds = Path("/proc/self/fd")
     if not fds.is_dir():
         pytest.skip("no /proc here")

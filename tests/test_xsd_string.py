@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-from kg.pipeline import read_graph
+from kg.pipeline.open import read_graph
 
 EX = "https://example.org/"
 S, P = URIRef(EX + "s"), URIRef(EX + "p")

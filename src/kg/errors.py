@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EXIT_OK = 0
+
+
 EXIT_NONCONFORMING = 1
+
+
 EXIT_BAD_INPUT = 2
+
+
 EXIT_REMOTE = 3
 
 

@@ -34,15 +34,20 @@ from kg.errors import UsageError
 
 RECORDS_PER_FILE = 2000
 
+
 _SYLLABLES = (
     "ka", "ri", "lo", "ve", "ta", "mi", "ro", "sen", "dal", "bor", "nek", "tru", "vin", "sa",
     "ho", "li", "ne", "mar", "tel", "gu", "ba", "zor", "qui", "fen", "wal", "dro", "pim", "sta",
     "ul", "or", "en", "ith",
 )  # fmt: skip
+
+
 _EVENT_TYPES = (
     "meeting", "visit", "talks", "symposium", "working-session", "courtesy-call",
     "press-conference", "speech", "discussion", "information-day", "summit",
 )  # fmt: skip
+
+
 _THEMES = (
     ("security-dialogue", "security dialogue", None),
     ("maritime-safety", "maritime safety", "security-dialogue"),
@@ -55,6 +60,8 @@ _THEMES = (
     ("logistics-planning", "logistics planning", "disaster-relief"),
     ("research-cooperation", "research cooperation", None),
 )
+
+
 _POSTS = ("director", "envoy", "minister", "secretary", "coordinator")
 
 
@@ -345,7 +352,8 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         raise UsageError("--events must be at least 1")
     if violations < 0:
         raise UsageError("--violations must not be negative")
-    from kg.rdfio import Staged, output_folder
+    from kg.rdfio.atomic import Staged
+    from kg.rdfio.folders import output_folder
 
     gen = _Gen(events, seed)
     injected = gen.build(violations)

@@ -16,7 +16,7 @@ BROWSERS = ("chromium", "chromium-browser")
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`kg report` of the bundled records, written to a temporary folder."""
-    from kg.report import generate
+    from kg.views.report.site import generate
 
     out = tmp_path_factory.mktemp("browser") / "report"
     generate(out)

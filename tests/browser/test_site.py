@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from tinyhtml5.parser import HTMLParser
 
-from kg.query import catalog
+from kg.sparql.canned import catalog
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -15,7 +15,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS, XSD
 
-from kg.query import QueryResult, render
+from kg.sparql.render import render
+from kg.sparql.results import QueryResult
 
 LEXICAL = [
     ("2013-06-25+09:00", XSD.date),
@@ -34,7 +35,8 @@ EXACT_FORMATS = {"nt", "nquads", "xml", "jsonld"}
 
 
 def _export_and_read(fmt, invoke, tmp_path, literals):
-    from kg.rdfio import RDF_FORMATS, parse_rdf
+    from kg.rdfio.formats import RDF_FORMATS
+    from kg.rdfio.read import parse_rdf
 
     src = tmp_path / "in.nt"
     src.write_text(
@@ -77,12 +79,12 @@ def test_csv_neutralises_formulas_and_goldens_need_none():
 
 @pytest.mark.parametrize("fmt", ["jsonld", "xml"])
 def test_minted_iris_are_valid_in_jsonld_and_rdfxml(fmt, bundled):
-    from kg.rdfio import serialize
+    from kg.rdfio.write import serialize
 
     data = serialize(bundled.graph, fmt)
     back = Graph().parse(data=data, format={"jsonld": "json-ld", "xml": "xml"}[fmt])
     assert isomorphic(back, bundled.graph)
-    from kg.records import _is_absolute_iri
+    from kg.terms.checks import _is_absolute_iri
 
     for term in {t for triple in back for t in triple if isinstance(t, URIRef)}:
         assert _is_absolute_iri(str(term)), term
@@ -93,9 +95,11 @@ def test_minted_iris_are_valid_in_jsonld_and_rdfxml(fmt, bundled):
 
 def _fail_half_way(monkeypatch):
     """Every atomic write dies after writing half its bytes."""
-    from kg import rdfio
+    from patching import patch_everywhere
 
-    real = rdfio.atomic_write
+    import kg.rdfio.atomic as atomic
+
+    real = atomic.atomic_write
 
     def dying(path, write):
         def half(fh):
@@ -108,7 +112,7 @@ def _fail_half_way(monkeypatch):
 
         real(path, half)
 
-    monkeypatch.setattr(rdfio, "atomic_write", dying)
+    patch_everywhere(monkeypatch, atomic, "atomic_write", dying)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +125,7 @@ def _fail_half_way(monkeypatch):
     ],
 )
 def test_write_failing_half_way_leaves_the_previous_file(args, monkeypatch, tmp_path, runner):
-    from kg.cli import cli
+    from kg.cli.app import cli
 
     out = tmp_path / "out.ttl"
     out.write_text("previous\n", encoding="utf-8")
@@ -169,7 +173,7 @@ def _person(label: str) -> str:
 @given(label=TEXT)
 def test_record_loader_keeps_any_text_nfc(label, tmp_path_factory):
     from kg.errors import BadInput
-    from kg.records import load_records
+    from kg.records.load import load_records
 
     folder = tmp_path_factory.mktemp("rec")
     (folder / "r.yaml").write_text(_person(label), encoding="utf-8")
@@ -191,7 +195,9 @@ def test_record_loader_keeps_any_text_nfc(label, tmp_path_factory):
 )
 @given(label=TEXT, fmt=st.sampled_from(["turtle", "nt", "nquads", "trig", "jsonld", "xml"]))
 def test_export_round_trip_with_any_unicode(label, fmt, tmp_path_factory):
-    from kg.rdfio import RDF_FORMATS, parse_rdf, write_rdf
+    from kg.rdfio.formats import RDF_FORMATS
+    from kg.rdfio.read import parse_rdf
+    from kg.rdfio.write import write_rdf
 
     text = unicodedata.normalize("NFC", label)
     g = Graph()
@@ -212,8 +218,8 @@ def test_reference_reasoner_leaves_rdflib_literal_parsing_as_it_was():
     # owlrl installs its own converters while it runs (its gMonthDay one
     # rejects "--06-25"); kg restores rdflib's, or a later export in the same
     # process would refuse valid literals as ill-typed.
-    from kg.builder import build_graph
-    from kg.reason import infer
+    from kg.builder.graph import build_graph
+    from kg.reason.engines import infer
 
     assert Literal("--06-25", datatype=XSD.gMonthDay).ill_typed is None
     infer(build_graph(), engine="reference")

@@ -199,7 +199,7 @@ def test_hostile_rdf_is_refused(case, command, hostile, listener, tmp_path):
 
 def test_billion_laughs_rejected_in_well_under_a_second(tmp_path):
     from kg.errors import BadInput
-    from kg.rdfio import parse_rdf
+    from kg.rdfio.read import parse_rdf
 
     (tmp_path / "bomb.rdf").write_text(BILLION_LAUGHS, encoding="utf-8")
     start = time.perf_counter()
@@ -299,7 +299,7 @@ def test_jsonld_ontology_with_remote_context_is_refused(hostile, listener):
 def test_library_validation_of_an_importing_graph_makes_no_connection(listener):
     from rdflib import Graph
 
-    from kg.validate import validate_graph
+    from kg.validate.engines import validate_graph
 
     g = Graph().parse(
         data=IMPORTS.replace("{port}", str(listener.port)).replace("{dir}", "/x"), format="turtle"

@@ -105,7 +105,7 @@ def test_hostile_record_is_refused(case, hostile):
 
 
 def test_huge_records_file_is_refused_before_reading(hostile, tmp_path):
-    from kg.records import MAX_FILE_BYTES
+    from kg.records.yamlread import MAX_FILE_BYTES
 
     files = _records({}, PERSON.format(id="bob", label="Bob"))
     del files["records/bad.yaml"]
@@ -149,7 +149,7 @@ def test_bom_is_accepted(hostile):
 
 def test_alias_bomb_is_refused_fast(tmp_path):
     from kg.errors import BadInput
-    from kg.records import parse_yaml
+    from kg.records.yamlread import parse_yaml
 
     start = time.perf_counter()
     with pytest.raises(BadInput, match="anchors"):

@@ -1,0 +1,274 @@
+"""Records -> RDF: the asserted graph, with an index back to the records.
+
+Every node gets a stable IRI under ``https://w3id.org/kg-nj/id/`` (no blank
+nodes), so the same records always give the same triples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+
+from kg.errors import Location
+from kg.records.load import load_records
+from kg.records.model import Citation, Record, Records, Value
+from kg.records.schema import Schema, load_schema
+from kg.resources import records_dir
+from kg.terms.iris import _iri, _minted, record_iri
+from kg.terms.namespaces import KG, bind_prefixes
+
+THEME_SCHEME = KG["SecurityThemes"]
+
+
+# Terms used for every record, made once (rdflib validates each new URIRef).
+_T = {
+    name: ns[name]
+    for ns, names in (
+        (KG, ("citation", "Citation", "citedSource", "quote", "locator", "via", "Correction",
+              "corrects", "onProperty", "asPrinted", "correctedValue", "qualifier")),
+        (RDF, ("type", "Statement", "subject", "predicate", "object")),
+        (PROV, ("wasDerivedFrom",)),
+        (SKOS, ("inScheme", "topConceptOf", "prefLabel", "editorialNote")),
+    )
+    for name in names
+}  # fmt: skip
+
+
+# The vocabulary's terms are the table's own objects too (see intern()).
+_T = {name: _iri(term) for name, term in _T.items()}
+
+
+@dataclass
+class SourceIndex:
+    """Maps graph nodes (and node + property) back to record file, line and field."""
+
+    nodes: dict[URIRef, Location] = field(default_factory=dict)
+    fields: dict[tuple[URIRef, URIRef], Location] = field(default_factory=dict)
+    # For a field the record lacks: which field name a property has, per node.
+    field_names: dict[URIRef, dict[URIRef, str]] = field(default_factory=dict)
+
+    def locate(self, node: object, path: object = None) -> Location | None:
+        if not isinstance(node, URIRef):
+            return None
+        if isinstance(path, URIRef):
+            if (node, path) in self.fields:
+                return self.fields[(node, path)]
+            loc = self.nodes.get(node)
+            name = self.field_names.get(node, {}).get(path)
+            if loc is not None and name is not None:
+                # A missing field has no line of its own: point at the record.
+                return Location(loc.file, loc.line, loc.record, name)
+        return self.nodes.get(node)
+
+
+class BuiltGraph:
+    """The asserted graph built from records, with its source index.
+
+    ``triples`` are the distinct asserted triples in the order built; the
+    rdflib ``graph`` and the per-source ``by_source`` map are made on first
+    use, so the native engines never pay for them.
+    """
+
+    def __init__(
+        self,
+        graph: Graph | None,
+        index: SourceIndex,
+        records: Records,
+        by_source: dict[str, list[tuple]] | None = None,
+        *,
+        triples: dict[tuple, None] | None = None,
+        raw_by_source: dict[str, list[tuple]] | None = None,
+    ) -> None:
+        self._graph = graph
+        self.index = index
+        self.records = records
+        self._by_source = by_source
+        self._raw_by_source = raw_by_source or {}
+        if triples is None:
+            triples = dict.fromkeys(graph) if graph is not None else {}
+        self.triples = triples
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            g = Graph()
+            bind_prefixes(g)
+            add = g.add
+            for t in self.triples:
+                add(t)
+            self._graph = g
+        return self._graph
+
+    @graph.setter
+    def graph(self, g: Graph) -> None:
+        self._graph = g
+
+    @property
+    def by_source(self) -> dict[str, list[tuple]]:
+        """The triples each source supports (record ids of sources -> triples), for
+        one named graph per source in dataset exports."""
+        if self._by_source is None:
+            self._by_source = {k: sorted(set(v)) for k, v in sorted(self._raw_by_source.items())}
+        return self._by_source
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+
+class _Builder:
+    def __init__(self, records: Records, schema: Schema) -> None:
+        self.records = records
+        self.schema = schema
+        self.triples: dict[tuple, None] = {}
+        self.index = SourceIndex()
+        self._field_names: dict[str, dict[URIRef, str]] = {}
+        self.by_source: dict[str, list[tuple]] = {}
+        self.scope: tuple[str, ...] = ()  # the sources of the record being built
+
+    def emit(self, triple: tuple) -> None:
+        self.triples[triple] = None
+        for src in self.scope:
+            lst = self.by_source.get(src)
+            if lst is None:
+                self.by_source[src] = [triple]
+            else:
+                lst.append(triple)
+
+    def field_names(self, rtype: str) -> dict[URIRef, str]:
+        if rtype not in self._field_names:
+            names = {URIRef(f.property): n for n, f in self.schema.types[rtype].fields.items()}
+            names[_T["citation"]] = "sources"
+            self._field_names[rtype] = names
+        return self._field_names[rtype]
+
+    def term(self, v: Value) -> URIRef | Literal:
+        if v.kind == "text":
+            text, lang = v.value
+            return Literal(text, lang=lang)
+        if v.kind == "ref":
+            return record_iri(v.value)
+        if v.kind in ("enum", "iri"):
+            return _iri(v.value)
+        lexical, xsd = v.value
+        if xsd == "string":
+            return Literal(lexical)
+        return Literal(lexical, datatype=XSD[xsd])
+
+    def source_lang(self, source_id: str) -> str | None:
+        rec = self.records.records.get(source_id)
+        if rec is None:
+            return None
+        langs = rec.fields.get("language", [])
+        return langs[0].value[0].lower() if langs else None
+
+    def citations(self, owner: URIRef, cites: Iterable[Citation], rec: Record, fname: str) -> None:
+        for n, c in enumerate(cites, start=1):
+            node = _minted(f"{owner}/citation/{n}")
+            loc = Location(rec.file, c.line, rec.id, fname)
+            self.index.nodes[node] = loc
+            self.emit((owner, _T["citation"], node))
+            self.emit((node, _T["type"], _T["Citation"]))
+            self.emit((node, _T["citedSource"], record_iri(c.source)))
+            self.emit((owner, _T["wasDerivedFrom"], record_iri(c.source)))
+            if c.quote:
+                lang = c.lang or (self.source_lang(c.via) if c.via else self.source_lang(c.source))
+                self.emit((node, _T["quote"], Literal(c.quote, lang=lang)))
+            if c.locator:
+                self.emit((node, _T["locator"], Literal(c.locator)))
+            if c.via:
+                self.emit((node, _T["via"], record_iri(c.via)))
+                self.emit((owner, _T["wasDerivedFrom"], record_iri(c.via)))
+
+    def add_record(self, rec: Record) -> None:
+        s = record_iri(rec.id)
+        rtype = self.schema.types[rec.type]
+        # A source record describes the source itself: it goes in that source's graph.
+        own = (rec.id,) if rec.type == "source" else ()
+        self.scope = tuple(dict.fromkeys((*own, *(c.source for c in rec.sources))))
+        self.index.nodes[s] = rec.location()
+        self.index.field_names[s] = self.field_names(rec.type)
+        self.emit((s, _T["type"], _iri(rtype.cls)))
+        is_theme = rec.type == "theme"
+        if is_theme:
+            self.emit((s, _T["inScheme"], THEME_SCHEME))
+            if not rec.fields.get("broader"):
+                self.emit((s, _T["topConceptOf"], THEME_SCHEME))
+        for fname, values in rec.fields.items():
+            prop = _iri(rtype.fields[fname].property)
+            self.index.fields[(s, prop)] = rec.location(fname)
+            annotated = 0
+            for v in values:
+                obj = self.term(v)
+                self.emit((s, prop, obj))
+                if is_theme and prop == RDFS.label:
+                    self.emit((s, _T["prefLabel"], obj))
+                    self.index.fields[(s, _T["prefLabel"])] = rec.location(fname)
+                if v.annotated:
+                    annotated += 1
+                    self.fact(rec, s, fname, prop, obj, v, annotated)
+        self.citations(s, rec.sources, rec, "sources")
+        for n, corr in enumerate(rec.corrections, start=1):
+            node = _minted(f"{s}/correction/{n}")
+            self.index.nodes[node] = Location(rec.file, corr.line, rec.id, "corrections")
+            self.emit((node, _T["type"], _T["Correction"]))
+            self.emit((node, _T["corrects"], s))
+            self.emit((node, _T["onProperty"], _iri(rtype.fields[corr.field].property)))
+            self.emit((node, _T["asPrinted"], Literal(corr.printed)))
+            self.emit((node, _T["correctedValue"], Literal(corr.corrected)))
+            if corr.source:
+                self.emit((node, _T["citedSource"], record_iri(corr.source)))
+            for text, lang in corr.note:
+                self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
+
+    def fact(
+        self,
+        rec: Record,
+        s: URIRef,
+        fname: str,
+        prop: URIRef,
+        obj: URIRef | Literal,
+        v: Value,
+        n: int,
+    ) -> None:
+        """Reify one qualified fact so its qualifiers and citations can be queried."""
+        outer = self.scope
+        self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
+        self.emit((s, prop, obj))
+        node = _minted(f"{s}/fact/{fname}/{n}")
+        loc = Location(rec.file, v.line, rec.id, fname)
+        self.index.nodes[node] = loc
+        self.emit((node, _T["type"], _T["Statement"]))
+        self.emit((node, _T["subject"], s))
+        self.emit((node, _T["predicate"], prop))
+        self.emit((node, _T["object"], obj))
+        for q in v.qualifiers:
+            self.emit((node, _T["qualifier"], _iri(q)))
+        for text, lang in v.note:
+            self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
+        self.citations(node, v.sources, rec, fname)
+        self.scope = outer
+
+
+def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGraph:
+    """Turn checked records into the asserted graph and its source index."""
+    schema = schema or load_schema()
+    builder = _Builder(records, schema)
+    for rec in sorted(records, key=lambda r: r.id):
+        builder.add_record(rec)
+    return BuiltGraph(
+        None, builder.index, records, triples=builder.triples, raw_by_source=builder.by_source
+    )
+
+
+def build_graph(path: Path | None = None) -> Graph:
+    """Load the records under ``path`` (the bundled ones by default) into a graph.
+
+    >>> g = build_graph()
+    >>> (record_iri("shinzo-abe"), None, None) in g
+    True
+    """
+    return records_to_graph(load_records(path or records_dir())).graph

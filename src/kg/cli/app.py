@@ -1,0 +1,60 @@
+"""The ``kg`` group: offline by default, kg's errors mapped to exit codes in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from kg import __version__
+from kg.errors import EXIT_BAD_INPUT, KgError
+
+
+class KgCommand(click.Command):
+    """A command that runs offline (:func:`kg.sandbox.offline.offline`) unless it talks
+    to a store or serves by design; those open only their own hosts."""
+
+    ONLINE = frozenset({"push", "serve"})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if self.name in self.ONLINE:
+            return super().invoke(ctx)
+        from kg.sandbox.offline import offline
+
+        with offline():
+            return super().invoke(ctx)
+
+
+class KgGroup(click.Group):
+    """Maps kg's exceptions to exit codes, for every command."""
+
+    command_class = KgCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except RecursionError:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo("Error: input nested too deeply to process", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """kg: a knowledge graph of NATO–Japan relations, from curated records.
+
+    Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input,
+    usage error or an output that could not be written, 3 remote store or
+    network failure.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug

@@ -1,0 +1,127 @@
+"""Options several commands share, written once."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.errors import UsageError
+
+RDF_FORMAT_NAMES = ["turtle", "nt", "nquads", "trig", "jsonld", "xml"]
+
+
+RESULT_FORMAT_NAMES = ["table", "csv", "tsv", "json", "xml"]
+
+
+SEVERITY_NAMES = ["violation", "warning", "info"]
+
+
+def graph_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--graph / --records / --reason: which graph a read command works on."""
+
+    @click.option(
+        "--graph",
+        "graph_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="An RDF file to use (e.g. build/kg.ttl) instead of the records.",
+    )
+    @click.option(
+        "--records",
+        type=click.Path(path_type=Path),
+        help="A records folder or file to build from. Default: the bundled NATO–Japan records.",
+    )
+    @click.option("--reason", is_flag=True, help="Add the OWL RL entailments.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine native|reference: Oxigraph and kg's native reasoner and validator, or
+    the reference engines (rdflib SPARQL, owlrl, pySHACL). Same answers."""
+    return click.option(
+        "--engine",
+        type=click.Choice(["native", "reference"]),
+        default="native",
+        show_default=True,
+        help="native: Oxigraph store, native OWL RL and SHACL (fast); "
+        "reference: rdflib, owlrl, pySHACL. Both give the same answers.",
+    )(f)
+
+
+def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--user / --password / --auth / --timeout / --retries, passed on as ``conn``
+    (a :class:`kg.remote.http.Connection`) to a command that talks to a store."""
+
+    @click.option("--user", envvar="KG_USER", show_envvar=True, help="User name for the store.")
+    @click.option(
+        "--password",
+        envvar="KG_PASSWORD",
+        show_envvar=True,
+        help="Password (prefer the environment variable: options show in process lists).",
+    )
+    @click.option(
+        "--auth",
+        "auth_type",
+        type=click.Choice(["basic", "digest"]),
+        default="basic",
+        show_default=True,
+        help="HTTP authentication scheme (Virtuoso's -auth endpoints: digest).",
+    )
+    @click.option(
+        "--timeout",
+        type=float,
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up on a request the store has not answered (kg query: a query) in this time.",
+    )
+    @click.option(
+        "--retries",
+        type=int,
+        default=3,
+        show_default=True,
+        help="Retries (exponential backoff) of PUT/GET and queries on transient failures.",
+    )
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.remote.http import Connection
+
+        kwargs["conn"] = Connection(
+            user=kwargs.pop("user") or None,
+            password=kwargs.pop("password"),
+            auth=kwargs.pop("auth_type"),
+            timeout=kwargs.pop("timeout"),
+            retries=kwargs.pop("retries"),
+        )
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def _emit(text: str | bytes, out: Path | None) -> None:
+    from kg.rdfio.atomic import atomic_write
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        atomic_write(out, lambda fh: fh.write(data))
+
+
+def _parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name:
+            raise UsageError(f"-p takes name=value, got {v!r}")
+        out[name.strip()] = value
+    return out

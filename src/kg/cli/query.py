@@ -1,0 +1,188 @@
+"""``kg query``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.cli.app import cli
+from kg.cli.options import (
+    RDF_FORMAT_NAMES,
+    RESULT_FORMAT_NAMES,
+    _emit,
+    _parse_params,
+    engine_option,
+    graph_options,
+    remote_options,
+)
+from kg.errors import UsageError
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the canned query (repeatable).",
+)
+@click.option("-e", "--execute", "sparql", metavar="SPARQL", help="Run this SPARQL text.")
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Run the SPARQL in this file.",
+)
+@click.option("--list", "list_", is_flag=True, help="List the canned queries.")
+@click.option("--show", is_flag=True, help="Print the canned query's SPARQL instead of running it.")
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(RESULT_FORMAT_NAMES + [f for f in RDF_FORMAT_NAMES if f != "xml"]),
+    help="Result format: table, csv, tsv, json, xml (SPARQL results); RDF formats for CONSTRUCT.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the results to a file instead of standard output.",
+)
+@graph_options
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Query this SPARQL 1.1 endpoint (e.g. http://127.0.0.1:7878/query) instead.",
+)
+@click.option(
+    "--default-graph-uri",
+    "default_graph_uris",
+    multiple=True,
+    metavar="IRI",
+    help="With --endpoint: the store graph(s) to query as the default graph.",
+)
+@remote_options
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    metavar="HOST",
+    help="Let SERVICE clauses reach this host (repeatable). Default: SERVICE is refused.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Refuse results of more than N rows (0: no limit). Default: 100000 or KG_MAX_ROWS.",
+)
+@engine_option
+def query(
+    name: str | None,
+    params: tuple[str, ...],
+    sparql: str | None,
+    query_file: Path | None,
+    list_: bool,
+    show: bool,
+    fmt: str,
+    output: Path | None,
+    graph_file: Path | None,
+    records: Path | None,
+    reason: bool,
+    endpoint: str | None,
+    default_graph_uris: tuple[str, ...],
+    conn: Any,
+    allow_service: tuple[str, ...],
+    max_rows: int | None,
+    engine: str,
+) -> None:
+    """Run a canned query by NAME, or ad-hoc SPARQL with -e or --file.
+
+    Parameters are bound as RDF terms: ids (shinzo-abe), prefixed names
+    (id:shinzo-abe), IRIs, dates ("2013-06-25") or language tags (fr).
+
+    Examples:
+
+        kg query --list
+
+        kg query timeline
+
+        kg query roles-at-date -p date=2013-06-25 --format csv
+
+        kg query -e 'SELECT ?p WHERE { ?p a kg:Person }'
+
+        kg query timeline --endpoint http://127.0.0.1:7878/query
+    """
+    from kg.sparql.canned import bind_params, catalog, get_query
+    from kg.sparql.render import render
+    from kg.sparql.run import run_query
+
+    if list_:
+        _emit(_render_catalog(catalog()), output)
+        return
+    given = sum(x is not None for x in (name, sparql, query_file))
+    if given != 1:
+        raise UsageError("give a canned query NAME, or -e SPARQL, or --file F.rq (exactly one)")
+    bindings: dict[str, Any] = {}
+    if name is not None:
+        canned = get_query(name)
+        if show:
+            _emit(canned.text, output)
+            return
+        text = canned.text
+        bindings = bind_params(canned, _parse_params(params))
+    else:
+        if params:
+            raise UsageError("-p parameters go with canned queries; write values into your SPARQL")
+        if query_file is not None:
+            try:
+                text = query_file.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise UsageError(f"no such query file: {query_file}") from None
+        else:
+            text = sparql or ""
+    from kg.sandbox.limits import limits
+    from kg.sandbox.offline import offline
+    from kg.sparql.guard import check_sparql
+
+    with limits(timeout=conn.timeout, max_rows=max_rows, allow_service=allow_service):
+        # Refused before anything runs, whatever engine would run it.
+        check_sparql(text)
+        if endpoint is not None:
+            if graph_file is not None or records is not None or reason:
+                raise UsageError(
+                    "--endpoint queries the store: drop --graph, --records and --reason"
+                )
+            from urllib.parse import urlsplit
+
+            from kg.remote.protocol import remote_query
+
+            with offline(allow_hosts=[urlsplit(endpoint).hostname or ""]):
+                result = remote_query(
+                    endpoint, text, bindings, default_graph_uris=default_graph_uris, conn=conn
+                )
+        else:
+            from kg.pipeline.open import open_graph, open_native
+
+            if engine == "native":
+                graph: Any = open_native(graph_file, records, reason=reason)
+            else:
+                graph = open_graph(graph_file, records, reason=reason, engine=engine)
+            result = run_query(graph, text, bindings)
+    _emit(render(result, fmt), output)
+
+
+def _render_catalog(queries: dict[str, Any]) -> str:
+    lines = []
+    width = max((len(n) for n in queries), default=4)
+    for qname, cq in sorted(queries.items()):
+        params = " ".join(
+            f"[-p {p.name}=…]" if not p.required else f"-p {p.name}=…" for p in cq.params
+        )
+        lines.append(f"{qname.ljust(width)}  {cq.title}" + (f"  {params}" if params else ""))
+    lines.append(f"({len(queries)} queries; `kg query NAME --show` prints one's SPARQL)")
+    return "\n".join(lines) + "\n"

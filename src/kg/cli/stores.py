@@ -1,0 +1,192 @@
+"""``kg export``, ``kg push`` and ``kg serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.cli.app import cli
+from kg.cli.options import RDF_FORMAT_NAMES, _emit, engine_option, graph_options, remote_options
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write; the format follows its extension. Default: standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RDF_FORMAT_NAMES),
+    help="RDF format (default: from the output's extension, else turtle).",
+)
+@click.option("--with-ontology", is_flag=True, help="Include the ontology.")
+@graph_options
+@engine_option
+def export(
+    output: Path | None,
+    fmt: str | None,
+    with_ontology: bool,
+    graph_file: Path | None,
+    records: Path | None,
+    reason: bool,
+    engine: str,
+) -> None:
+    """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
+
+    TriG, N-Quads and JSON-LD keep named graphs: one per source (named by the
+    source's IRI, holding every triple that source supports), inferred (with
+    --reason) and ontology (with --with-ontology). The other formats merge them.
+
+    Example:
+
+        kg export -o build/kg.trig --reason
+    """
+    from kg.pipeline.export import export as run_export
+
+    used, data = run_export(
+        output, fmt, graph_file, records, reason=reason, with_ontology=with_ontology,
+        engine=engine,
+    )  # fmt: skip
+    if data is not None:
+        _emit(data, None)
+    else:
+        click.echo(f"Wrote {output} ({used})", err=True)
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store.",
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    metavar="IRI",
+    help="Write this named graph. Default: the store's default graph.",
+)
+@click.option(
+    "--replace/--append",
+    default=True,
+    show_default=True,
+    help="Replace the graph's content (PUT semantics) or add to it (POST).",
+)
+@click.option(
+    "--direct",
+    is_flag=True,
+    help="Write the target graph directly, not through a staging graph (not atomic).",
+)
+@click.option(
+    "--query-endpoint",
+    metavar="URL",
+    help="SPARQL query endpoint for the count check. Default: derived from --endpoint.",
+)
+@click.option(
+    "--update-endpoint",
+    metavar="URL",
+    help="SPARQL update endpoint for the staging MOVE. Default: derived from --endpoint.",
+)
+@click.option("--no-verify", is_flag=True, help="Skip reading the triple count back.")
+@click.option(
+    "--records",
+    type=click.Path(path_type=Path),
+    help="A records folder or file to build from. Default: the bundled records.",
+)
+@click.option("--reason", is_flag=True, help="Add the OWL RL entailments.")
+@click.option("--no-ontology", is_flag=True, help="Do not merge the ontology into the graph.")
+@remote_options
+def push(
+    file: Path | None,
+    endpoint: str,
+    graph_iri: str | None,
+    replace: bool,
+    direct: bool,
+    query_endpoint: str | None,
+    update_endpoint: str | None,
+    no_verify: bool,
+    records: Path | None,
+    reason: bool,
+    no_ontology: bool,
+    conn: Any,
+) -> None:
+    """Upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol).
+
+    FILE is an RDF file to push instead of the records; TriG and N-Quads
+    keep their named graphs. The upload goes to a staging graph that one
+    SPARQL Update then moves into place, so a failed push leaves the target
+    as it was; the triple count is then read back and checked. Exit 3 when
+    the store or the network fails.
+
+    Examples:
+
+        kg push --endpoint http://127.0.0.1:7878/store
+
+        kg push build/kg.trig --endpoint http://127.0.0.1:7878/store --append
+    """
+    from kg.remote.push import push as run_push
+
+    result = run_push(
+        endpoint,
+        file,
+        records,
+        graph=graph_iri,
+        replace=replace,
+        atomic=not direct,
+        verify=not no_verify,
+        reason=reason,
+        with_ontology=not no_ontology,
+        query_endpoint=query_endpoint,
+        update_endpoint=update_endpoint,
+        conn=conn,
+    )
+    for line in result.summary():
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=int,
+    default=7878,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@graph_options
+def serve(port: int, graph_file: Path | None, records: Path | None, reason: bool) -> None:
+    """Serve the graph read-only as a local SPARQL 1.1 endpoint (Oxigraph).
+
+    Listens on 127.0.0.1 only; point YASGUI or any SPARQL client at the
+    printed /query URL. Ctrl-C stops the server and removes its files.
+
+    Example:
+
+        kg serve --port 7878 --reason
+    """
+    import signal
+
+    from kg.serve.endpoint import serve as run_serve
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    endpoint = run_serve(graph_file, records, reason=reason, port=port)
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and the
+    # server must still stop (and clean up) on Ctrl-C / kill -INT.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        click.echo(f"Serving {endpoint.triples} triples, read-only, at {endpoint.query_url}")
+        click.echo(f"(SPARQL 1.1 Protocol; web page at {endpoint.url}; Ctrl-C stops)", err=True)
+        endpoint.wait()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        endpoint.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

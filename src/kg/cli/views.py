@@ -1,0 +1,113 @@
+"""``kg report``, ``kg describe`` and ``kg generate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli.app import cli
+from kg.cli.options import graph_options
+
+
+@cli.command()
+@click.option(
+    "-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build/report"), show_default=True,
+    help="Folder to write the site into (replaced as a whole if it holds a kg report).",
+)  # fmt: skip
+@graph_options
+def report(out_dir: Path, graph_file: Path | None, records: Path | None, reason: bool) -> None:
+    """Write a static HTML site about the graph: timeline, network, entity pages,
+    query results, ontology documentation and validation findings.
+
+    The site needs no network to be viewed (open index.html from the folder).
+    --reason adds the OWL RL entailments to the graph the canned queries run on.
+
+    Example:
+
+        kg report -o build/report
+    """
+    from kg.views.report.site import generate
+
+    result = generate(out_dir, graph_file, records, reason=reason)
+    click.echo(
+        f"Wrote {len(result.pages)} pages ({result.entities} entity pages, {result.queries} "
+        f"query pages), {result.bytes / 1e6:.1f} MB, to {result.out_dir} "
+        f"in {result.seconds:.1f} s."
+    )
+    click.echo(f"Open {result.out_dir / 'index.html'}")
+
+
+@cli.command()
+@click.argument("thing")
+@graph_options
+def describe(thing: str, graph_file: Path | None, records: Path | None, reason: bool) -> None:
+    """Print what the graph says about THING, with the source of every fact.
+
+    THING is an IRI, a prefixed name (id:shinzo-abe), a record id or a name in
+    any language ("Shinzo Abe", "安倍晋三"), matched without regard to case. A name
+    several things carry lists them (exit 2).
+
+    Examples:
+
+        kg describe "Shinzo Abe"
+
+        kg describe joint-political-declaration-2013
+    """
+    from kg.pipeline.open import open_graph
+    from kg.views.describe import describe_thing
+    from kg.views.text import render_text
+
+    graph = open_graph(graph_file, records, reason=reason, with_ontology=False)
+    click.echo(render_text(describe_thing(graph, thing)), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--events",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of events; records and triples grow linearly with it (~45 triples each).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed: the same seed gives byte-identical files.",
+)
+@click.option(
+    "--violations",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Inject exactly this many SHACL violations (for testing validation).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write the records (generated-*.yaml) into.",
+)
+def generate(events: int, seed: int, violations: int, out_dir: Path) -> None:
+    """Write synthetic records (invented names and sources) for benchmarks and tests.
+
+    The records use the curated format and conform to the shapes, unless
+    --violations asks for known faults (end dates before start dates, labels in
+    a language the shapes refuse).
+
+    Example:
+
+        kg generate --events 20000 --seed 1 -o /tmp/kg-1m && kg build /tmp/kg-1m --reason
+    """
+    from kg.generate import generate_records
+
+    summary = generate_records(out_dir, events, seed=seed, violations=violations)
+    click.echo(
+        f"Wrote {summary.records} records ({summary.events} events, "
+        f"{summary.violations} violation(s) injected) in {len(summary.files)} file(s) "
+        f"to {out_dir}"
+    )

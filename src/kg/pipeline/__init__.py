@@ -1,0 +1,3 @@
+"""The operations behind the commands: build, validate, open a graph, export,
+and the incremental rebuild.
+"""

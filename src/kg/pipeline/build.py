@@ -1,0 +1,216 @@
+"""The operations behind the commands: build, validate, open a graph, export.
+
+Each is a plain function the CLI calls; none of them prints or exits.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from pathlib import Path
+
+from kg.builder.graph import records_to_graph
+from kg.errors import NotConforming, UsageError
+from kg.pipeline.open import load
+from kg.pipeline.outputs import ENGINES, GRAPH_FILE, INFERRED_FILE, BuildResult, gc_paused
+from kg.rdfio.atomic import Staged
+from kg.rdfio.folders import output_folder
+from kg.records.load import load_records
+from kg.resources import records_dir
+from kg.terms.namespaces import INFERRED_GRAPH
+from kg.validate.engines import validate_graph
+
+
+def build(
+    records: Path | None = None,
+    out_dir: Path = Path("build"),
+    *,
+    reason: bool = False,
+    validate: bool = True,
+    fail_on: str = "violation",
+    engine: str = "native",
+    full: bool = False,
+) -> BuildResult:
+    """Records -> validated graph -> ``out_dir/kg.ttl`` (and ``kg-inferred.ttl``).
+
+    Nothing is written unless the records load and (when validating) the graph
+    conforms. Every output is first written under a temporary name and all are
+    renamed into place together once the last is ready; a build that fails at
+    any point (a full disk, say) leaves the previous outputs exactly as they
+    were, and no temporary file. Without ``reason``, a ``kg-inferred.ttl`` an
+    earlier build left goes with the same step (it would not match the new
+    ``kg.ttl``). The native engine (default) also
+    writes the query store ``out_dir/kg.oxigraph/`` that ``kg query --graph
+    out_dir/kg.ttl`` opens; ``engine="reference"`` uses pySHACL, owlrl and
+    rdflib's serialiser (no store).
+
+    The native engine keeps state in ``out_dir/.kg-state/`` so that the next
+    build into ``out_dir`` redoes only what the changed record files affect
+    (:mod:`kg.pipeline.incremental.state`), with the same outputs; ``full=True`` rebuilds
+    everything.
+
+    One kg process at a time writes into ``out_dir``: if another holds its
+    lock, :class:`kg.errors.FolderBusy` is raised at once and nothing is
+    touched. Holding it, the build first clears what a killed build left
+    there (:func:`kg.rdfio.folders.sweep_leftovers`).
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    from kg.pipeline.incremental.state import SCRATCH, STATE_DIR
+    from kg.store.persist import STORE_DIR, STORE_TMP
+
+    # Either engine's outputs, so that a reference build also clears what a
+    # killed native one left.
+    outputs = "|".join(re.escape(n) for n in (GRAPH_FILE, INFERRED_FILE, STORE_DIR, STATE_DIR))
+    scratch = (STORE_TMP, *SCRATCH)
+    # Locked from before the incremental build reads the state to after the
+    # new state is saved: another build in between would mix two builds' files.
+    with output_folder(out_dir, outputs, scratch):
+        if engine == "native":
+            return _build_with_state(
+                records, out_dir, reason=reason, validate=validate, fail_on=fail_on, full=full
+            )
+        return _build_reference(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
+
+
+def _build_with_state(
+    records: Path | None,
+    out_dir: Path,
+    *,
+    reason: bool,
+    validate: bool,
+    fail_on: str,
+    full: bool,
+) -> BuildResult:
+    # --- incremental rebuilds (kg.incremental) ---
+    from kg.pipeline.incremental.rebuild import build_incremental
+    from kg.pipeline.incremental.state import Fallback, save_state, snapshot
+
+    root = records or records_dir()
+    fallback = "--full"
+    if not full:
+        try:
+            return build_incremental(
+                root, out_dir, reason=reason, validate=validate, fail_on=fail_on
+            )
+        except Fallback as exc:
+            fallback = str(exc)
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            # A damaged or unreadable state: the full build below redoes
+            # everything and writes a fresh state.
+            fallback = f"the state could not be used ({type(exc).__name__}: {exc})"
+    snap = snapshot(root)
+    result = _build_native(records, out_dir, reason=reason, validate=validate, fail_on=fail_on)
+    with gc_paused():  # the build's millions of objects are still alive here
+        t = time.perf_counter()
+        save_state(snap, result, out_dir, reason=reason, validate=validate)
+        result.timings["save state"] = time.perf_counter() - t
+    result.fallback = fallback
+    return result
+
+
+def _build_reference(
+    records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
+) -> BuildResult:
+    built = load(records)
+    report = None
+    if validate:
+        report = validate_graph(built.graph, built.index, fail_on=fail_on)
+        if not report.conforms:
+            raise NotConforming(report.render("text").rstrip())
+    inferred = None
+    if reason:
+        from kg.reason.engines import infer
+
+        inferred = infer(built.graph)
+    from kg.rdfio.write import serialize
+
+    outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
+    if inferred is not None:
+        outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
+    with Staged() as staged:
+        for path, data in outputs:
+            staged.file(path, data)
+        if inferred is None:
+            staged.remove(out_dir / INFERRED_FILE)
+        staged.commit()
+    return BuildResult(built, report, inferred, [path for path, _data in outputs])
+
+
+def _build_native(
+    records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
+) -> BuildResult:
+    from kg.builder.ontology import ontology_triples
+    from kg.rdfio.write import turtle_bytes
+    from kg.reason.native import infer_triples
+    from kg.store.native import BASE
+    from kg.store.persist import STORE_DIR, StoreWriter
+    from kg.terms.convert import TermConverter
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
+    with gc_paused():
+        recs = load_records(records or records_dir())
+        lap("load records")
+        built = records_to_graph(recs)
+        triples = built.triples
+        lap("build graph")
+        conv = TermConverter()
+        data = turtle_bytes(triples, conv)
+        lap("export turtle")
+        # The store fills in a background thread while the main one validates
+        # and reasons; it only replaces the old store once the build succeeded.
+        writer = StoreWriter(out_dir)
+        try:
+            writer.load_turtle(data, BASE)
+            writer.load_triples(ontology_triples(), BASE, conv)
+            lap("load query store")
+            report = None
+            if validate:
+                # The core constraints run while the store loads; the SPARQL-based
+                # ones last, on the store (kg.ttl and the ontology, as loaded).
+                report = validate_graph(
+                    triples, built.index, fail_on=fail_on, engine="native", store=writer.graph(conv)
+                )
+                lap("validate")
+                if not report.conforms:
+                    raise NotConforming(report.render("text").rstrip())
+            inferred = None
+            idata = b""
+            if reason:
+                inferred = infer_triples(triples)
+                lap("reason")
+                idata = turtle_bytes(inferred, conv)
+                lap("export turtle")
+                writer.load_turtle(idata, INFERRED_GRAPH)
+            written = [out_dir / GRAPH_FILE]
+            # An error inside discards the staged files.
+            with Staged() as staged:
+                staged.file(written[0], data)
+                if inferred is not None:
+                    written.append(out_dir / INFERRED_FILE)
+                    staged.file(written[1], idata)
+                else:
+                    staged.remove(out_dir / INFERRED_FILE)
+                lap("export turtle")
+                staged.add(
+                    writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR
+                )
+                staged.commit()
+        except BaseException as exc:
+            # The failed frames (validation's, say) may still hold the new
+            # store, which RocksDB keeps open until its last reference goes:
+            # free their variables before abort removes its folder.
+            traceback.clear_frames(exc.__traceback__)
+            writer.abort()
+            raise
+        lap("load query store")
+    return BuildResult(built, report, inferred, written, timings)

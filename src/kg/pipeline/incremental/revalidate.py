@@ -1,0 +1,224 @@
+"""Validating again only the focus nodes a change can reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import URIRef
+from rdflib.namespace import SH
+
+from kg.builder.graph import SourceIndex, _Builder
+from kg.errors import Location
+from kg.pipeline.incremental.state import _ID, MAX_AFFECTED, Fallback, _key, _load_index, _read_json
+from kg.records.model import Records
+from kg.records.schema import load_schema
+from kg.store.native import BASE, NativeGraph
+from kg.terms.convert import TermConverter, _ox
+
+if TYPE_CHECKING:
+    from kg.validate.report import Report
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+def _shape_reach(compiled: Any) -> tuple[int, set[str]]:
+    """How many hops from a focus node the shapes read, and the components of the
+    SPARQL-based constraints (whose findings are recomputed from the whole store).
+
+    A focus node's core findings depend only on the triples whose subjects lie
+    within that many hops of it.
+    """
+    from kg.terms.namespaces import compact
+
+    components: set[str] = set()
+
+    def walk(sh: Any, stack: frozenset, emitting: bool) -> int:
+        if sh.node in stack:
+            raise Fallback("the shapes are recursive")
+        if sh.sparql:
+            if not emitting:
+                raise Fallback("a SPARQL-based constraint inside sh:or or a qualified shape")
+            components.update(compact(c.component) for c in sh.sparql)
+        if emitting and sh.is_property and sh.properties:
+            # Their findings are about value nodes, not the focus node.
+            raise Fallback("property shapes nested in property shapes")
+        base = 1 if sh.is_property else 0
+        best = base
+        inner = stack | {sh.node}
+        for param, arg in sh.constraints:
+            nested = arg if param == SH["or"] else [arg] if param == SH.qualifiedValueShape else []
+            for n in nested:
+                best = max(best, base + walk(n, inner, False))
+        for prop in sh.properties:
+            best = max(best, base + walk(prop, inner, emitting))
+        return best
+
+    reach = max((walk(s, frozenset(), True) for s in compiled.targeted), default=0)
+    return reach, components
+
+
+class _Locator:
+    """Record locations of nodes: from the changed files' new index, or from the
+    state's index of the node's (unchanged) file, loaded when first needed."""
+
+    def __init__(
+        self,
+        state: Path,
+        catalogue: dict[str, list],
+        changed: set[str],
+        new_index: SourceIndex,
+    ) -> None:
+        self.state = state
+        self.catalogue = catalogue
+        self.changed = changed
+        self.new_index = new_index
+        self.loaded: dict[str, SourceIndex] = {}
+        self.builder = _Builder(Records({}, Path(".")), load_schema())
+
+    def file_of(self, node: str) -> str | None:
+        if not node.startswith(_ID):
+            return None
+        entry = self.catalogue.get(node[len(_ID) :].split("/", 1)[0])
+        return entry[1] if entry is not None else None
+
+    def locate(self, node: Any, path: Any) -> Location | None:
+        file = self.file_of(str(node))
+        if file is None:
+            return None
+        if file in self.changed:
+            return self.new_index.locate(node, path)
+        index = self.loaded.get(file)
+        if index is None:
+            doc = _read_json(self.state / "index" / f"{_key(file)}.json")
+            if not isinstance(doc, dict):
+                raise Fallback("the state is damaged")
+            index = self.loaded[file] = _load_index(doc, file, self.catalogue, self.builder)
+        return index.locate(node, path)
+
+
+@cache
+def _ontology_quads() -> frozenset:
+    from kg.builder.ontology import ontology_triples
+
+    return frozenset(TermConverter().quads(ontology_triples(), BASE))
+
+
+def _asserted(store: Any, s: Any, p: Any, o: Any) -> Iterator[Any]:
+    """The store's asserted quads matching a pattern: its default graph holds the
+    ontology's triples too, which are not the records' (no ontology triple
+    names a record's node, so this only matters for nodes such as classes)."""
+    onto = _ontology_quads()
+    base = store.quads_for_pattern(s, p, o, _ox().DefaultGraph())
+    return (q for q in base if q not in onto)
+
+
+def _ball(store: Any, conv: Any, seeds: Iterable[Any], hops: int, backward: bool) -> Any:
+    """Nodes within ``hops`` of ``seeds`` along asserted triples (backward: the
+    nodes pointing at them), or, forward, the triples of those nodes."""
+    ox = conv.ox
+    seen = set(seeds)
+    frontier = list(seen)
+    triples: list[tuple] = []
+    for level in range(hops + (0 if backward else 1)):
+        nxt = []
+        for x in frontier:
+            xo = conv.to_ox(x)
+            if backward:
+                for q in _asserted(store, None, None, xo):
+                    s = conv.from_ox(q.subject)
+                    if s not in seen:
+                        seen.add(s)
+                        nxt.append(s)
+                continue
+            for q in _asserted(store, xo, None, None):
+                o = conv.from_ox(q.object)
+                triples.append((x, conv.from_ox(q.predicate), o))
+                if level < hops and isinstance(q.object, ox.NamedNode) and o not in seen:
+                    seen.add(o)
+                    nxt.append(o)
+        if len(seen) > MAX_AFFECTED:
+            raise Fallback("the change reaches too many nodes")
+        frontier = nxt
+    return seen if backward else triples
+
+
+def _revalidate(
+    store: Any,
+    conv: Any,
+    changed_subjects: set,
+    state: Path,
+    catalogue: dict[str, list],
+    changed_files: set[str],
+    new_index: SourceIndex,
+    fail_on: str,
+    out_dir: Path,
+) -> Report:
+    from kg.builder.ontology import ontology_triples
+    from kg.validate.engines import native_finding
+    from kg.validate.report import Finding, Report, _sort
+    from kg.validate.shacl_compile import Unsupported
+    from kg.validate.shacl_engine import DataIndex, Validator
+    from kg.validate.shapes import _compiled_default
+
+    try:
+        compiled = _compiled_default()
+    except Unsupported:
+        raise Fallback("the shapes need pySHACL") from None
+    reach, sparql_components = _shape_reach(compiled)
+    old_docs = _read_json(state / "findings.json")
+    if not isinstance(old_docs, list):
+        raise Fallback("the state is damaged")
+    native = NativeGraph(store, [BASE], conv)
+
+    def rows(select: str) -> list[tuple]:
+        return [(conv.from_ox(s["this"]), conv.from_ox(s["value"])) for s in native.select(select)]
+
+    validator = Validator(compiled, DataIndex(()), rows)
+    # Focus nodes to check again: those a SPARQL-based constraint reports now or
+    # reported before, and those within the shapes' reach of a changed subject.
+    focus: set = set()
+    for shape in compiled.by_node.values():
+        for check in shape.sparql:
+            focus.update(validator._sparql(check.select))
+    focus.update(URIRef(d[8]) for d in old_docs if d[4] in sparql_components and d[8])
+    focus |= _ball(store, conv, changed_subjects, reach, backward=True)
+    data = DataIndex([*_ball(store, conv, focus, reach, backward=False), *ontology_triples()])
+    validator.data = data
+    results = []
+    for shape in compiled.targeted:
+        targets = [
+            f
+            for f in focus
+            if any(data.is_instance(f, c) for c in shape.target_classes)
+            or any(p in data.out.get(f, ()) for p in shape.target_subjects_of)
+        ]
+        for f in sorted(targets, key=str):
+            results.extend(validator.check(shape, [f]))
+
+    locator = _Locator(state, catalogue, changed_files, new_index)
+    findings = [native_finding(r, locator.locate) for r in results]
+    rechecked = {str(f) for f in focus}
+    for sev, fc, path_c, value, comp, shape_c, msg, loc, focus_iri, path_iri in old_docs:
+        if focus_iri in rechecked:
+            continue
+        location = Location(*loc) if loc else None
+        if focus_iri is not None and locator.file_of(focus_iri) in changed_files:
+            # Same finding, but its record may have moved within the file.
+            location = new_index.locate(URIRef(focus_iri), URIRef(path_iri) if path_iri else None)
+        findings.append(Finding(sev, fc, path_c, value, comp, shape_c, msg, location))
+    _sort(findings)
+    return Report(findings, None, fail_on, make_graph=lambda: _report_graph(out_dir))
+
+
+def _report_graph(out_dir: Path) -> Any:
+    """The SHACL report graph, by validating the written graph in full (only made
+    when asked for; an incremental build keeps the findings, not the graph)."""
+    from kg.pipeline.open import read_triples
+    from kg.pipeline.outputs import GRAPH_FILE
+    from kg.validate.engines import validate_graph
+
+    return validate_graph(read_triples(out_dir / GRAPH_FILE), engine="native").graph()

@@ -1,0 +1,264 @@
+"""Atomic writes: every output is written under a temporary name next to where
+it goes and renamed into place, alone (:func:`atomic_write`) or together
+with the other outputs of a run (:class:`Staged`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from kg.errors import write_error
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it (os.umask can only set it)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# A sweep can take a temporary file only in the instant between its creation
+# and its lock, and each sweep lists the folder once: more than a few tries
+# would mean something else is removing them.
+_TEMP_TRIES = 100
+
+
+def temp_file(target: Path) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (open descriptor, name), readable
+    and writable by its owner only while it is written (mkstemp's 0600):
+    :func:`_write_synced` gives it ``target``'s permissions once it is complete.
+
+    The descriptor holds an exclusive ``flock`` on the file, which tells
+    :func:`sweep_leftovers` that its writer is alive (the kernel drops it when
+    the writer ends, even by a kill): keep it open until the file has been
+    renamed into place or removed. Where there is no ``flock`` (Windows, or
+    the file system refuses it) the file is not locked.
+    """
+    for _ in range(_TEMP_TRIES):
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            if not _lock_new(fd, tmp):
+                os.close(fd)
+                continue
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return fd, tmp
+    raise OSError(errno.EAGAIN, "each new temporary file was removed as soon as it was made")
+
+
+def _lock_new(fd: int, tmp: str) -> bool:
+    """Lock the new temporary file ``fd``; False if a sweep (another process
+    building in the folder) took it before the lock, as unlocked files are."""
+    if sys.platform == "win32":
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # a sweep holds it, and removes it before letting go
+    except OSError:
+        # No flock on this file system (ENOLCK, EOPNOTSUPP): only the folder lock guards it.
+        return True
+    # A sweep that locked it first removed it before letting go: its name is
+    # gone, or names a file made since (compared, as some file systems report
+    # no link count).
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(tmp))
+    except FileNotFoundError:
+        return False
+
+
+def _target_mode(target: Path) -> int:
+    """The permissions ``target`` will keep: its own if it exists, else those a
+    new file gets (mkstemp's 0600 would leave kg.ttl readable by its owner only)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _write_synced(
+    fd: int, write: Callable[[IO[bytes]], object], target: Path | None = None
+) -> None:
+    """Write through the open descriptor ``fd``, on disk before a rename, and
+    give the file ``target``'s permissions (:func:`_target_mode`). Only once
+    written: a killed writer's leftover stays 0600, which a sweep can open to
+    test its lock even where ``target`` is unreadable. ``fd`` stays open:
+    closing it would drop :func:`temp_file`'s lock."""
+    with os.fdopen(fd, "wb", closefd=False) as fh:
+        write(fh)
+        fh.flush()
+        # Not on Windows before Python 3.13 (no os.fchmod), where modes barely apply.
+        if target is not None and hasattr(os, "fchmod"):
+            os.fchmod(fd, _target_mode(target))
+        os.fsync(fh.fileno())
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write ``path`` through a temporary file in the same folder, then rename.
+
+    If ``write`` fails, the temporary file is removed and any previous
+    ``path`` is left exactly as it was. An OS error (``path`` under a file, a
+    full disk) is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(path)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    try:
+        _write_synced(fd, write, path)
+        if sys.platform == "win32":
+            # Windows renames no open file, and there is no lock to keep there.
+            closing, fd = fd, -1
+            os.close(closing)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
+        raise
+    finally:
+        # Only now: until it is renamed or removed, a sweep must see the file in use.
+        if fd >= 0:
+            os.close(fd)
+
+
+class Staged:
+    """A command's outputs, each first written under a temporary name next to
+    where it goes, then put in place all together (:meth:`commit`) or all
+    removed (:meth:`discard`): the outputs in a folder always come from one
+    run, as far as renames allow.
+
+    Used as a context manager, an exception inside discards what was staged.
+    Commands take their folder with :func:`output_folder` first.
+    """
+
+    def __init__(self) -> None:
+        # (staged, target) in commit order; staged None: target is to be removed
+        self.moves: list[tuple[Path | None, Path]] = []
+        self.files: set[Path] = set()  # the staged files file() wrote
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.discard()
+
+    def file(self, target: Path, data: bytes) -> Path:
+        """Write ``data`` for ``target``; return the temporary name it is under."""
+        try:
+            fd, tmp = temp_file(target)
+            try:
+                self.moves.append((Path(tmp), target))  # first: discard removes it if writing fails
+                # Its permissions come at commit (0600 until then, for the sweep).
+                _write_synced(fd, lambda fh: fh.write(data))
+                self.files.add(Path(tmp))
+            finally:
+                # Its lock is let go with it, not kept to the commit: the folder
+                # lock (output_folder) keeps every other sweep out meanwhile, and
+                # kg generate can stage more files than a process may hold open.
+                os.close(fd)
+        except OSError as exc:
+            raise write_error(target, exc) from exc
+        return Path(tmp)
+
+    def add(self, staged: Path, target: Path) -> None:
+        """An output made complete under the name ``staged`` (a file or folder)."""
+        self.moves.append((staged, target))
+
+    def remove(self, target: Path) -> None:
+        """An output this build does not make (kg-inferred.ttl without --reason):
+        an older build's would no longer match the others. It goes with the
+        commit, and stays if the commit fails."""
+        self.moves.append((None, target))
+
+    def discard(self) -> None:
+        for staged, _target in self.moves:
+            _remove(staged)
+        self.moves = []
+
+    def commit(self) -> None:
+        """Put every output in place, or, if one cannot be, none.
+
+        Each old output is kept aside until all the new ones are in place: a
+        file by a hard link (so it is never missing: a query reading it meanwhile
+        gets the old file or the new), a folder by renaming it. If a rename
+        fails, the new outputs placed so far are taken back and the old ones
+        restored, and the error is raised.
+        """
+        done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
+        current: Path | None = None  # the output being put in place, to name in an error
+        try:
+            for staged, target in self.moves:
+                current = target
+                aside, linked = None, False
+                if staged in self.files:
+                    os.chmod(staged, _target_mode(target))
+                if os.path.lexists(target):
+                    aside = target.with_name(f".{target.name}.old")
+                    _remove(aside)  # left by a build that crashed here
+                    # One being removed goes aside by a rename: it is to be gone.
+                    linked = staged is not None and not target.is_dir() and _try_link(target, aside)
+                    if not linked:
+                        os.replace(target, aside)
+                done.append((staged, target, aside, linked, False))
+                if staged is not None:
+                    os.replace(staged, target)
+                done[-1] = (staged, target, aside, linked, True)
+        except BaseException as exc:
+            # Undo all that can be undone; the first error is the one to report.
+            for staged, target, aside, linked, placed in reversed(done):
+                if placed and not linked and staged is not None:
+                    with contextlib.suppress(OSError):
+                        os.replace(target, staged)  # discard removes it there
+                if linked and not placed:
+                    _remove(aside)  # a second name of the old file, still in place
+                elif aside is not None:
+                    with contextlib.suppress(OSError):  # else it stays aside, not lost
+                        os.replace(aside, target)
+            if isinstance(exc, OSError) and current is not None:
+                raise write_error(current, exc) from exc
+            raise
+        for _staged, _target, aside, _linked, _placed in done:
+            if aside is not None:
+                _remove(aside)
+        self.moves = []
+
+
+def _try_link(src: Path, dst: Path) -> bool:
+    try:
+        os.link(src, dst)
+    except OSError:  # no hard links on this file system: renamed aside instead
+        return False
+    return True
+
+
+def _remove(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

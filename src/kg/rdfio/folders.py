@@ -1,0 +1,215 @@
+"""Output folders: made as ``mkdir -p`` does, locked while a command writes in
+them, and swept of what a killed run left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.errors import FolderBusy, write_error
+from kg.rdfio.atomic import _remove
+
+
+def create_dirs(path: Path) -> list[Path]:
+    """Create the folder ``path`` and its missing parents, as ``mkdir -p`` does
+    (raising :func:`kg.errors.write_error`'s error where it fails); return the
+    folders made, innermost first, for :func:`remove_created_dirs`."""
+    missing = []
+    p = path
+    while not p.exists() and not p.is_symlink() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except BaseException as exc:
+        remove_created_dirs(missing)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from exc
+        raise
+    return missing
+
+
+def remove_created_dirs(made: list[Path]) -> None:
+    """Remove folders :func:`create_dirs` made, innermost first, each only while
+    empty: a failed command leaves no trace, and never takes what else is there."""
+    for d in made:
+        try:
+            d.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return  # not empty: something else uses it, and so its parents
+
+
+@contextlib.contextmanager
+def folder_lock(path: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on the existing folder ``path`` while writing in it,
+    or raise :class:`kg.errors.FolderBusy` at once if another process holds it.
+
+    The lock is ``flock`` on the folder itself, not a lock file: nothing is
+    left in the folder (a failed build can still remove a folder it made), and
+    the kernel drops it when its holder ends, even by a kill. Advisory: only kg
+    processes ask for it. Where there is no ``flock`` (Windows) or the file
+    system refuses it, there is no lock. Not reentrant: a second lock on the
+    same folder in the same process is refused too. Yields whether it locked.
+    """
+    if sys.platform == "win32":
+        yield False
+        return
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    locked = False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(path) from None
+        except OSError:
+            pass  # no flock on this file system (ENOLCK, EOPNOTSUPP): unlocked, as before
+        else:
+            locked = True
+            # The holder may have removed the folder (a failed build that made
+            # it) between our open and our lock: the one locked is no longer ``path``.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if not same:
+                raise _busy(path)
+        yield locked
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _busy(path: Path) -> FolderBusy:
+    return FolderBusy(f"another kg process is writing to {path}; try again when it has finished")
+
+
+# Names kg's own writes leave only when killed: temporary files from
+# temp_file and Staged.commit's asides. mkstemp's random part is from this
+# alphabet (eight characters in CPython, not a documented promise); the output
+# name before it is what says the file is this command's.
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]+\.tmp", re.S)
+
+
+_ASIDE_NAME = re.compile(r"\.(?P<target>.+)\.old", re.S)
+
+
+def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> None:
+    """Remove what a killed run of a command left in ``folder``: the temporary
+    files and :meth:`Staged.commit` asides of the outputs whose names fully
+    match the regular expression ``outputs``, and the command's own scratch
+    files or folders named in ``scratch``. Nothing else is touched, not even
+    temporary files of other outputs. Call it holding :func:`folder_lock`, so
+    that no other kg writer is using them.
+
+    A temporary file still locked by its writer (:func:`temp_file`) stays: a
+    ``kg export -o`` into the folder takes no folder lock, and may be writing
+    the build's own ``kg.ttl``. Where there is no ``flock`` at all (Windows)
+    temporary files carry no lock, and every one matched goes; kg's commands
+    sweep only holding the folder lock, so they do not sweep there.
+
+    An aside is deleted only when its output exists. A kill in the middle of a
+    commit can leave an output renamed aside and its new version not yet in
+    place (a folder, an output being removed, a file where hard links fail):
+    the aside is then the only copy, and is put back instead. The outputs may
+    then come from two builds, as they may after any kill mid-commit; kg
+    notices (the store's stamp and the incremental state record the
+    ``kg.ttl`` they go with), and the command that called this replaces them.
+    """
+    is_output = re.compile(outputs, re.S).fullmatch
+    skip = set(scratch)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return  # the command's own writes will say what is wrong
+    for name in names:
+        path = folder / name
+        # A leftover that cannot be removed (permissions, a read-only file
+        # system) is left: the command's own writes report what is wrong.
+        if name in skip:
+            with contextlib.suppress(OSError):
+                _remove(path)
+            continue
+        temp = _TEMP_NAME.fullmatch(name)
+        if temp and is_output(temp["target"]):
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(path.lstat().st_mode):  # temp_file makes only files
+                    _remove_abandoned(path)
+            continue
+        aside = _ASIDE_NAME.fullmatch(name)
+        if aside and is_output(aside["target"]):
+            target = folder / aside["target"]
+            if os.path.lexists(target):
+                with contextlib.suppress(OSError):
+                    _remove(path)
+            else:
+                with contextlib.suppress(OSError):
+                    os.replace(path, target)
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Remove the temporary file ``path`` unless its writer still holds
+    :func:`temp_file`'s lock on it. Raises OSError where it cannot tell or
+    cannot remove it (it then stays)."""
+    if sys.platform == "win32":
+        path.unlink()
+        return
+    import fcntl
+
+    # O_NONBLOCK: if something swapped in a FIFO since the caller's lstat, the
+    # open must not wait for a writer; fstat below then refuses it.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return
+        # BlockingIOError: its writer is alive. Another OSError: no flock on
+        # this file system, so no telling: left, as a live one must be.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # Its writer may have renamed it into place and let go between our
+        # open and our lock: the name then names nothing, or another file.
+        if os.path.samestat(st, path.lstat()):
+            # Unlinked while still locked, so that a writer that made it just
+            # now and locks it after us finds it gone (temp_file's retry).
+            path.unlink()
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def output_folder(path: Path, outputs: str, scratch: Iterable[str] = ()) -> Iterator[None]:
+    """The folder a command writes its outputs in, for the whole write: created
+    with its missing parents, locked (:func:`folder_lock`) and swept of that
+    command's leftovers (:func:`sweep_leftovers`). If the block fails, the
+    folders made here are removed again (only while empty). Without a lock
+    (no ``flock`` here) nothing is swept: another run may be using those files."""
+    made = create_dirs(path)
+    entered = False
+    try:
+        with folder_lock(path) as locked:
+            entered = True
+            try:
+                if locked:
+                    sweep_leftovers(path, outputs, scratch)
+                yield
+            except BaseException:
+                # Still locked: no other kg writer can have started in them.
+                remove_created_dirs(made)
+                raise
+    except BaseException as exc:
+        # A busy folder is the other process's, even if this one made it (the
+        # other found it there and is about to write in it).
+        if not entered and not isinstance(exc, FolderBusy):
+            remove_created_dirs(made)
+        raise

@@ -1,0 +1,228 @@
+"""Reading RDF files, safely: size limits, no DOCTYPE in RDF/XML, no remote
+contexts in JSON-LD, parsing in a strict offline scope, and the terms RDF
+forbids refused with the file named.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from kg.errors import BadInput
+from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
+from kg.sandbox.limits import current_limits
+from kg.sandbox.offline import offline
+from kg.terms.convert import rdf11_term
+
+
+def plain_strings(graph: Graph) -> None:
+    """Hold each ``"x"^^xsd:string`` object of ``graph`` as the plain ``"x"``, in
+    place (the same literal in RDF 1.1; rdflib keeps two terms). Only those
+    triples are touched: a graph of a million triples is not copied."""
+    for s, p, o in [t for t in graph if rdf11_term(t[2]) is not t[2]]:
+        graph.remove((s, p, o))
+        graph.add((s, p, rdf11_term(o)))
+
+
+def parse_rdf(path: Path, fmt: str | None = None) -> Dataset:
+    """Parse an RDF file into a Dataset (triples land in the default graph).
+
+    Safe on hostile input: the file must be under the input size limit;
+    RDF/XML may not declare a DOCTYPE (so no entity expansion and no external
+    entities: a billion-laughs file fails at once); JSON-LD may only use
+    contexts written inside the document; parsing runs in a strict
+    :func:`kg.sandbox.offline.offline` scope (no network, no other file); literals keep
+    their lexical form and ill-typed ones (``"2024-02-30"^^xsd:date``) are
+    refused.
+    """
+    fmt = fmt or format_from_path(path)
+    data = read_input(path)
+    if fmt == "xml":
+        _check_xml(data, path)
+    elif fmt == "jsonld":
+        _check_jsonld(data, path)
+    ds = Dataset(default_union=True)
+    target = ds if is_dataset_format(fmt) else ds.default_context
+    try:
+        with offline(strict=True), quiet_literals():
+            target.parse(data=data, format=RDF_FORMATS[fmt][0], publicID=path.resolve().as_uri())
+    except BadInput as exc:  # a refusal from the guard
+        raise BadInput(f"{path}: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not valid {fmt}: nested too deeply to read") from None
+    except Exception as exc:  # rdflib raises many unrelated types for bad syntax
+        raise BadInput(f"{path}: not valid {fmt}: {_first_line(exc)}") from None
+    _check_literals(ds, path)
+    return ds
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, refused when over the input size limit."""
+    limit = current_limits().max_input_bytes
+    try:
+        size = path.stat().st_size
+        if limit and size > limit:
+            raise BadInput(
+                f"{path}: {size} bytes, over the {limit}-byte limit for one input file "
+                "(KG_MAX_INPUT_BYTES raises it)"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path} is a folder, not an RDF file") from None
+
+
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Silence a logger (rdflib logs a traceback for each ill-typed literal)."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _check_xml(data: bytes, path: Path) -> None:
+    """Refuse RDF/XML with a DOCTYPE: entity declarations, entity expansion
+    (billion laughs) and external entities or DTDs are never processed."""
+    from xml.sax import SAXParseException
+    from xml.sax.handler import ContentHandler
+
+    import defusedxml
+    import defusedxml.sax
+
+    try:
+        defusedxml.sax.parseString(
+            data, ContentHandler(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except defusedxml.DefusedXmlException:
+        raise BadInput(
+            f"{path}: RDF/XML with a DOCTYPE or entity declarations is refused "
+            "(entity expansion and external entities are not processed); "
+            "write full IRIs instead of &entity; references"
+        ) from None
+    except SAXParseException as exc:
+        raise BadInput(f"{path}: not valid xml: {_first_line(exc)}") from None
+
+
+SHIPPED_CONTEXTS: dict[str, Path] = {}  # JSON-LD contexts kg ships: none yet
+
+
+def _check_jsonld(data: bytes, path: Path) -> None:
+    """Refuse JSON-LD that would load a context (remote, ``file:`` or ``@import``)
+    or that nests deeper than the depth limit."""
+    try:
+        doc = json.loads(data)
+    except RecursionError:
+        raise BadInput(f"{path}: not valid jsonld: nested too deeply to read") from None
+    except ValueError as exc:
+        raise BadInput(f"{path}: not valid jsonld: {_first_line(exc)}") from None
+    max_depth = current_limits().max_depth
+    stack: list[tuple[object, int, bool]] = [(doc, 1, False)]
+    while stack:
+        node, depth, in_context = stack.pop()
+        if max_depth and depth > max_depth:
+            raise BadInput(
+                f"{path}: JSON-LD nested more than {max_depth} levels deep "
+                "(KG_MAX_DEPTH raises the limit)"
+            )
+        if isinstance(node, str) and in_context and node not in SHIPPED_CONTEXTS:
+            raise BadInput(
+                f"{path}: JSON-LD context {node!r} is refused: kg loads no contexts "
+                "from the network or other files; write the context inside the document"
+            )
+        if isinstance(node, list):
+            stack.extend((item, depth + 1, in_context) for item in node)
+        elif isinstance(node, dict):
+            if in_context and "@import" in node:
+                raise BadInput(
+                    f"{path}: JSON-LD @import {node['@import']!r} is refused: kg loads no "
+                    "contexts from the network or other files"
+                )
+            for key, value in node.items():
+                if key == "@context":
+                    stack.append((value, depth + 1, True))
+                else:
+                    # Inside a context, only a term's own (scoped) @context loads anything.
+                    stack.append((value, depth + 1, False))
+
+
+def quiet_literals() -> contextlib.AbstractContextManager[None]:
+    """rdflib silenced while it makes literals (it logs a traceback for each
+    ill-typed one, which :func:`refuse_ill_typed` reports as one error)."""
+    return _quiet("rdflib.term")
+
+
+def refuse_ill_typed(triples: Iterable[tuple], path: Path) -> None:
+    """Raise :class:`BadInput` at the first ill-typed literal object."""
+    for _s, p, o in triples:
+        if isinstance(o, Literal) and o.ill_typed:
+            raise BadInput(_ill_typed(path, p, o))
+
+
+def _ill_typed(path: Path, p: Any, o: Literal) -> str:
+    return (
+        f"{path}: ill-typed literal {o.n3()} (on {p.n3()}): the text is not a valid "
+        "value of its datatype"
+    )
+
+
+def _check_literals(ds: Dataset, path: Path) -> None:
+    """Refuse what rdflib lets through but RDF forbids: ill-typed literals,
+    literals as subjects or predicates, malformed IRIs and language tags (which
+    Oxigraph, kg's store and serialiser, could not hold)."""
+    import pyoxigraph as ox  # RDF's own rules for IRIs and language tags, which rdflib skips
+
+    from kg.terms.checks import IRI_BAD_RE
+
+    iris: set = set()
+    langs: set = set()
+    for s, p, o, _g in ds.quads((None, None, None, None)):
+        if isinstance(o, Literal) and o.ill_typed:
+            raise BadInput(_ill_typed(path, p, o))
+        if isinstance(s, Literal) or not isinstance(p, URIRef):
+            raise BadInput(
+                f"{path}: not valid RDF: {s.n3()} {p.n3()} … (a literal as subject or predicate)"
+            )
+        for term in (s, p, o):
+            if isinstance(term, URIRef) and term not in iris:
+                if IRI_BAD_RE.search(term):
+                    raise BadInput(f"{path}: not valid RDF: {str(term)!r} is not an IRI")
+                try:
+                    ox.NamedNode(term)
+                except ValueError as exc:
+                    raise BadInput(
+                        f"{path}: not valid RDF: {str(term)!r} is not an IRI ({exc})"
+                    ) from None
+                iris.add(term)
+        if isinstance(o, Literal) and o.language and o.language not in langs:
+            try:
+                ox.Literal("", language=o.language)
+            except ValueError as exc:
+                raise BadInput(
+                    f"{path}: not valid RDF: {o.n3()}: {o.language!r} is not a language tag ({exc})"
+                ) from None
+            langs.add(o.language)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The gist of a parser's error: rdflib's Turtle errors put it on line two."""
+    text = str(exc).strip() or type(exc).__name__
+    lines = text.splitlines()
+    where = re.match(r"at line (\d+) of <[^>]*>:$", lines[0])
+    if where and len(lines) > 1:
+        why = re.match(r"Bad syntax \((.*)\) at \^", lines[1])
+        return f"line {where.group(1)}: {why.group(1) if why else lines[1]}"[:300]
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[1].strip()}"[:300]
+    return lines[0][:300]

@@ -1,0 +1,112 @@
+"""OWL RL reasoning with owlrl, kept apart from the asserted graph.
+
+The closure is computed over the data plus the ontology; what is returned is
+only what is new about the data's own nodes (subjects minted by kg), so the
+asserted graph stays clean and the inferred file holds facts an analyst can
+use: inverse properties, super-classes, transitive part-of chains.
+Left out by design, as engine conventions rather than knowledge about the
+data: owlrl's reflexive ``x owl:sameAs x`` triples, axiomatic triples, and
+triples whose subject is a literal or an ontology term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import Graph, Literal, Namespace
+from rdflib.namespace import OWL, RDF
+
+from kg.builder.ontology import load_ontology
+from kg.errors import NotConforming
+from kg.reason.native import infer_triples
+from kg.reason.rules import data_schema
+from kg.terms.namespaces import ID, bind_prefixes
+
+# owlrl reports inconsistencies (e.g. a member of two disjoint classes) as
+# `[] a err:ErrorMessage ; err:error "..."` in the closure (owlrl/Closure.py).
+OWLRL_ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+
+
+ENGINES = ("native", "reference")
+
+
+def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference") -> Graph:
+    """Return the OWL RL entailments about the data's nodes that are not asserted.
+
+    ``engine="native"`` computes the same triples with :func:`infer_data` (or
+    :func:`infer_triples` with the ``ontology`` given): only the rules the
+    axioms can fire; ``"reference"`` runs owlrl.
+
+    Raises :class:`NotConforming` when the closure shows an inconsistency.
+
+    >>> from kg.builder.graph import build_graph
+    >>> from kg.terms.namespaces import KG
+    >>> inferred = infer(build_graph())
+    >>> any(inferred.triples((None, KG.holdsRole, None)))
+    True
+    """
+    if engine == "native":
+        g = Graph()
+        bind_prefixes(g)
+        for t in infer_triples(data, ontology) if ontology is not None else infer_data(data):
+            g.add(t)
+        return g
+    import owlrl  # heavy: imported only when reasoning
+
+    ontology = ontology if ontology is not None else load_ontology()
+    work = Graph()
+    for t in data:
+        work.add(t)
+    for t in ontology:
+        work.add(t)
+    from rdflib import term
+
+    # owlrl swaps in its own lexical-to-value converters while it runs and
+    # does not put all of rdflib's back: afterwards "--06-25"^^xsd:gMonthDay
+    # reads as ill-typed in the whole process. Restore rdflib's own.
+    converters = dict(term._toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(
+            owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+        ).expand(work)
+    finally:
+        term._toPythonMapping.clear()
+        term._toPythonMapping.update(converters)
+    errors = sorted(
+        str(work.value(e, OWLRL_ERR.error)) for e in work.subjects(RDF.type, OWLRL_ERR.ErrorMessage)
+    )
+    if errors:
+        raise NotConforming(
+            "OWL RL reasoning found the graph inconsistent with the ontology:\n  "
+            + "\n  ".join(errors)
+        )
+    prefix = str(ID)
+    inferred = Graph()
+    bind_prefixes(inferred)
+    for s, p, o in work:
+        if not str(s).startswith(prefix) or isinstance(s, Literal):
+            continue
+        if p == OWL.sameAs and s == o:
+            continue
+        if (s, p, o) in data:
+            continue
+        inferred.add((s, p, o))
+    return inferred
+
+
+def infer_data(data: Iterable[tuple]) -> list[tuple]:
+    """:func:`infer_triples` for data that may come from any RDF file, which can
+    state schema axioms of its own (an ontology editor's export, or kg's with
+    ``--with-ontology``): those kg's rules implement are read with the
+    ontology's; for any other (:func:`data_schema` gives None), owlrl's triples."""
+    extra = data_schema(data)
+    if extra is None:
+        g = Graph()
+        for t in data:
+            g.add(t)
+        return list(infer(g, engine="reference"))
+    if not extra:
+        return infer_triples(data)
+    from kg.builder.ontology import ontology_triples
+
+    return infer_triples(data, (*ontology_triples(), *extra))

@@ -1,0 +1,178 @@
+"""Load curated records (YAML) and check them against the record types.
+
+Every problem is reported with the file, line, record id and field it is
+about, and all problems of one pass are reported together. The YAML is read
+strictly: every scalar is a string (no implicit typing: ``NO`` stays ``NO``,
+``0755`` stays ``0755``), and anchors, aliases, tags and duplicate keys are
+refused, so a record means what it says on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from kg.errors import BadInput, BadRecords, Location
+from kg.records.model import Record, Records, _Problems
+from kg.records.schema import STRUCTURAL, Schema, load_schema
+from kg.records.values import _citations, _corrections, _field_values, _scalar
+from kg.records.yamlread import _Node, parse_yaml, read_text
+from kg.terms.checks import ID_RE
+
+
+def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Record | None:
+    loc = Location(file, node.line)
+    if not isinstance(node.value, dict):
+        problems.add("each record must be a mapping with 'id' and 'type'", loc)
+        return None
+    m: dict[str, _Node] = node.value
+    rid = None
+    if "id" not in m:
+        problems.add("record has no 'id'", loc)
+    else:
+        rid = _scalar(m["id"], "'id'", Location(file, m["id"].line), problems)
+        if rid is not None and not ID_RE.match(rid):
+            problems.add(
+                f"id {rid!r} must be lower-case letters, digits and hyphens",
+                Location(file, m["id"].line, rid, "id"),
+            )
+            rid = None
+    rtype = None
+    if "type" not in m:
+        problems.add("record has no 'type'", Location(file, node.line, rid))
+    else:
+        rtype = _scalar(m["type"], "'type'", Location(file, m["type"].line, rid, "type"), problems)
+        if rtype is not None and rtype not in schema.types:
+            problems.add(
+                f"unknown type {rtype!r}; known types: {', '.join(sorted(schema.types))}",
+                Location(file, m["type"].line, rid, "type"),
+            )
+            rtype = None
+    if rid is None or rtype is None:
+        return None
+    rec = Record(id=rid, type=rtype, file=file, line=node.line)
+    specs = schema.types[rtype].fields
+    common_q = specs["qualifier"]
+    note_spec = specs["note"]
+    for key, vnode in m.items():
+        rec.field_lines[key] = vnode.line
+        floc = Location(file, vnode.line, rid, key)
+        if key in ("id", "type"):
+            continue
+        if key == "sources":
+            rec.sources = _citations(vnode, floc, problems)
+        elif key == "corrections":
+            continue  # after all fields, so they can name any field
+        elif key not in specs:
+            problems.add(
+                f"unknown field for type {rtype!r}; allowed: "
+                + ", ".join(sorted([*specs, *STRUCTURAL[2:]])),
+                floc,
+            )
+        else:
+            rec.fields[key] = _field_values(specs[key], vnode, floc, problems, common_q, note_spec)
+    if "corrections" in m:
+        rec.corrections = _corrections(m["corrections"], rec, schema, problems)
+    return rec
+
+
+# --- the collection --------------------------------------------------------------
+
+
+def record_files(path: Path) -> list[Path]:
+    """The records files under ``path`` (a file or a folder), in a stable order."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise BadInput(f"no such file or folder: {path}")
+    files = [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(files, key=lambda p: p.relative_to(path).as_posix())
+
+
+def load_records(paths: Path | Iterable[Path], schema: Schema | None = None) -> Records:
+    """Load and check every record under ``paths`` (files or folders).
+
+    Raises :class:`BadRecords` listing every problem found (unknown fields,
+    wrong kinds, duplicate ids, dangling references, malformed YAML, ...).
+
+    >>> from kg.resources import records_dir
+    >>> len(load_records(records_dir())) > 0
+    True
+    """
+    schema = schema or load_schema()
+    roots = [paths] if isinstance(paths, Path) else list(paths)
+    problems = _Problems()
+    records: dict[str, Record] = {}
+    for root in roots:
+        base = root if root.is_dir() else root.parent
+        for path in record_files(root):
+            display = _display(path, base)
+            try:
+                node = parse_yaml(read_text(path, display), display)
+            except BadInput as exc:
+                problems.items.append(exc)
+                continue
+            if node is None:
+                continue
+            if not isinstance(node.value, list):
+                problems.add("a records file must be a YAML list of records", Location(display, 1))
+                continue
+            for item in node.value:
+                rec = _record(item, display, schema, problems)
+                if rec is None:
+                    continue
+                if rec.id in records:
+                    first = records[rec.id]
+                    problems.add(
+                        f"duplicate id (first defined at {first.file}:{first.line})",
+                        Location(display, rec.line, rec.id, "id"),
+                    )
+                    continue
+                records[rec.id] = rec
+    _check_references(records, schema, problems)
+    if problems.items:
+        problems.items.sort(
+            key=lambda p: (p.location.file or "", p.location.line or 0) if p.location else ("", 0)
+        )
+        raise BadRecords(problems.items)
+    return Records(records, roots[0] if roots else Path("."))
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _check_references(records: dict[str, Record], schema: Schema, problems: _Problems) -> None:
+    def check(rec: Record, ref: str, to: frozenset[str], field_name: str, line: int) -> None:
+        loc = Location(rec.file, line, rec.id, field_name)
+        target = records.get(ref)
+        if target is None:
+            problems.add(f"refers to {ref!r}, which is not the id of any record", loc)
+        elif to and target.type not in to:
+            problems.add(
+                f"refers to {ref!r} of type {target.type!r}; expected one of: "
+                + ", ".join(sorted(to)),
+                loc,
+            )
+
+    sources_only = frozenset({"source"})
+    for rec in records.values():
+        specs = schema.types[rec.type].fields
+        for fname, values in rec.fields.items():
+            for v in values:
+                if v.kind == "ref":
+                    check(rec, v.value, specs[fname].to, fname, v.line)
+                for c in v.sources:
+                    check(rec, c.source, sources_only, fname, c.line)
+                    if c.via:
+                        check(rec, c.via, sources_only, fname, c.line)
+        for c in rec.sources:
+            check(rec, c.source, sources_only, "sources", c.line)
+            if c.via:
+                check(rec, c.via, sources_only, "sources", c.line)
+        for corr in rec.corrections:
+            if corr.source:
+                check(rec, corr.source, sources_only, "corrections", corr.line)

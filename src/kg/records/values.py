@@ -1,0 +1,267 @@
+"""Checking one field's values against the record types: each kind, qualified
+values, citations and corrections, every problem with its location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kg.errors import Location
+from kg.records.model import (
+    ANNOTATION_KEYS,
+    CITATION_KEYS,
+    CORRECTION_KEYS,
+    Citation,
+    Correction,
+    Record,
+    Value,
+    _Problems,
+)
+from kg.records.schema import FieldSpec, Schema
+from kg.records.yamlread import _Node
+from kg.terms.checks import (
+    ID_RE,
+    INTEGER_RE,
+    LANG_RE,
+    _check_date,
+    _check_datetime,
+    _is_absolute_iri,
+)
+
+
+def _scalar(node: _Node, what: str, loc: Location, problems: _Problems) -> str | None:
+    if node.value is None:
+        problems.add(f"{what} is empty; give a value or remove the field", loc)
+        return None
+    if not isinstance(node.value, str):
+        problems.add(f"{what} must be a single value, not a list or mapping", loc)
+        return None
+    if node.value.strip() == "":
+        problems.add(f"{what} is blank", loc)
+        return None
+    return node.value
+
+
+def _text_pairs(
+    node: _Node, spec_many: bool, what: str, loc: Location, problems: _Problems
+) -> list[tuple[str, str]]:
+    """A text field: {lang: text} (or {lang: [text, ...]} when many)."""
+    if not isinstance(node.value, dict):
+        problems.add(f"{what} must map language tags to text, e.g. {{en: ..., fr: ...}}", loc)
+        return []
+    pairs: list[tuple[str, str]] = []
+    for lang, vnode in node.value.items():
+        vloc = Location(loc.file, vnode.line, loc.record, loc.field)
+        if not LANG_RE.match(lang):
+            problems.add(f"{what}: {lang!r} is not a language tag (such as en, fr, ja)", vloc)
+            continue
+        items = vnode.value if isinstance(vnode.value, list) and spec_many else [vnode]
+        if isinstance(vnode.value, list) and not spec_many:
+            problems.add(f"{what}: one text per language here, not a list", vloc)
+            continue
+        for item in items:
+            text = _scalar(item, f"{what} [{lang}]", vloc, problems)
+            if text is not None:
+                pairs.append((text.strip(), lang.lower()))
+    return pairs
+
+
+def _datetime_value(s: str) -> tuple[str, str] | None:
+    lex = _check_datetime(s)
+    return (lex, "dateTime") if lex else None
+
+
+def _date_value(s: str) -> tuple[str, str] | None:
+    xsd = _check_date(s)
+    return (s, xsd) if xsd else None
+
+
+# kind -> checker: the value the builder needs, or None if ``s`` is not of that kind.
+_SCALAR_KINDS: dict[str, Callable[[str, FieldSpec], Any]] = {
+    "date": lambda s, spec: _date_value(s),
+    "datetime": lambda s, spec: _datetime_value(s),
+    "integer": lambda s, spec: (s, "integer") if INTEGER_RE.match(s) else None,
+    "string": lambda s, spec: (s, "string"),
+    "lang": lambda s, spec: (s, "language") if LANG_RE.match(s) else None,
+    "uri": lambda s, spec: (s, "anyURI") if _is_absolute_iri(s, ("http", "https")) else None,
+    "iri": lambda s, spec: s if _is_absolute_iri(s) else None,
+    "ref": lambda s, spec: s if ID_RE.match(s) else None,
+    "enum": lambda s, spec: spec.values.get(s),
+}
+
+
+def _check_kind(
+    spec: FieldSpec, node: _Node, loc: Location, problems: _Problems
+) -> list[tuple[str, Any]]:
+    """Check one (unwrapped) value against the field's kind(s)."""
+    what = "the value"
+    if "text" in spec.kinds:
+        return [("text", p) for p in _text_pairs(node, spec.many, what, loc, problems)]
+    s = _scalar(node, what, loc, problems)
+    if s is None:
+        return []
+    s = s.strip()
+    for kind in spec.kinds:
+        value = _SCALAR_KINDS[kind](s, spec)
+        if value is not None:
+            return [(kind, value)]
+    expected = {
+        "date": 'a real date written "YYYY-MM-DD", "YYYY-MM" or "YYYY"',
+        "datetime": 'a date and time written "YYYY-MM-DDThh:mm[:ss]"',
+        "integer": "a whole number written in digits, without leading zeros",
+        "lang": "a language tag such as en, fr or ja",
+        "uri": "an absolute http(s) address",
+        "iri": "an absolute IRI",
+        "ref": "the id of another record",
+        "enum": "one of: " + ", ".join(sorted(spec.values)),
+    }
+    problems.add(
+        f"{s!r} is not " + " or ".join(expected[k] for k in spec.kinds if k in expected), loc
+    )
+    return []
+
+
+def _citations(node: _Node, loc: Location, problems: _Problems) -> list[Citation]:
+    items = node.value if isinstance(node.value, list) else None
+    if items is None:
+        problems.add("'sources' must be a list of {source: ..., quote: ...}", loc)
+        return []
+    out = []
+    for item in items:
+        iloc = Location(loc.file, item.line, loc.record, loc.field)
+        if not isinstance(item.value, dict):
+            problems.add("each source must be a mapping {source: <id>, quote: ...}", iloc)
+            continue
+        unknown = set(item.value) - CITATION_KEYS
+        if unknown:
+            problems.add(
+                f"unknown key(s) {sorted(unknown)} in a citation; allowed: {sorted(CITATION_KEYS)}",
+                iloc,
+            )
+        if "source" not in item.value:
+            problems.add("a citation needs 'source' (the id of a source record)", iloc)
+            continue
+        vals: dict[str, str | None] = {}
+        for key in CITATION_KEYS & set(item.value):
+            vals[key] = _scalar(item.value[key], f"citation {key!r}", iloc, problems)
+        src = vals.get("source")
+        if src is None:
+            continue
+        if not ID_RE.match(src):
+            problems.add(f"citation source {src!r} is not a record id", iloc)
+            continue
+        lang = vals.get("lang")
+        if lang is not None and not LANG_RE.match(lang):
+            problems.add(f"citation lang {lang!r} is not a language tag", iloc)
+        out.append(
+            Citation(
+                source=src,
+                line=item.line,
+                quote=vals.get("quote"),
+                lang=lang,
+                locator=vals.get("locator"),
+                via=vals.get("via"),
+            )
+        )
+    return out
+
+
+def _enum_keys(node: _Node, spec: FieldSpec, loc: Location, problems: _Problems) -> list[str]:
+    items = node.value if isinstance(node.value, list) else [node]
+    out = []
+    for item in items:
+        iloc = Location(loc.file, item.line, loc.record, loc.field)
+        for kind, value in _check_kind(spec, item, iloc, problems):
+            if kind == "enum":
+                out.append(value)
+    return out
+
+
+def _field_values(
+    spec: FieldSpec,
+    node: _Node,
+    loc: Location,
+    problems: _Problems,
+    qualifier_spec: FieldSpec,
+    note_spec: FieldSpec,
+) -> list[Value]:
+    raw = node.value
+    if spec.many:
+        items = raw if isinstance(raw, list) else [node]
+    else:
+        if isinstance(raw, list):
+            problems.add(f"field {spec.name!r} takes one value, not a list", loc)
+            return []
+        items = [node]
+    values: list[Value] = []
+    for index, item in enumerate(items):
+        iloc = Location(loc.file, item.line, loc.record, spec.name)
+        quals: tuple[str, ...] = ()
+        note: tuple[tuple[str, str], ...] = ()
+        cites: tuple[Citation, ...] = ()
+        inner = item
+        if isinstance(item.value, dict) and "value" in item.value:
+            unknown = set(item.value) - ANNOTATION_KEYS
+            if unknown:
+                problems.add(
+                    f"unknown key(s) {sorted(unknown)} in a qualified value; "
+                    f"allowed: {sorted(ANNOTATION_KEYS)}",
+                    iloc,
+                )
+            inner = item.value["value"]
+            if "qualifier" in item.value:
+                quals = tuple(_enum_keys(item.value["qualifier"], qualifier_spec, iloc, problems))
+            if "note" in item.value:
+                note = tuple(_text_pairs(item.value["note"], False, "note", iloc, problems))
+            if "sources" in item.value:
+                cites = tuple(_citations(item.value["sources"], iloc, problems))
+            if isinstance(inner.value, list):
+                problems.add("a qualified value holds one value, not a list", iloc)
+                continue
+        for kind, value in _check_kind(spec, inner, iloc, problems):
+            values.append(Value(kind, value, inner.line, quals, note, cites, index))
+    return values
+
+
+def _corrections(node: _Node, rec: Record, schema: Schema, problems: _Problems) -> list[Correction]:
+    loc = rec.location("corrections")
+    if not isinstance(node.value, list):
+        problems.add("'corrections' must be a list", loc)
+        return []
+    allowed = schema.types[rec.type].fields
+    out = []
+    for item in node.value:
+        iloc = Location(rec.file, item.line, rec.id, "corrections")
+        if not isinstance(item.value, dict):
+            problems.add("each correction must be a mapping {field, printed, corrected}", iloc)
+            continue
+        unknown = set(item.value) - CORRECTION_KEYS
+        if unknown:
+            problems.add(f"unknown key(s) {sorted(unknown)} in a correction", iloc)
+        vals = {}
+        for key in ("field", "printed", "corrected", "source"):
+            if key in item.value:
+                vals[key] = _scalar(item.value[key], f"correction {key!r}", iloc, problems)
+            elif key != "source":
+                problems.add(f"a correction needs {key!r}", iloc)
+        if vals.get("field") and vals["field"] not in allowed:
+            problems.add(f"correction names unknown field {vals['field']!r}", iloc)
+            continue
+        note = (
+            tuple(_text_pairs(item.value["note"], False, "note", iloc, problems))
+            if "note" in item.value
+            else ()
+        )
+        if all(vals.get(k) for k in ("field", "printed", "corrected")):
+            out.append(
+                Correction(
+                    field=vals["field"],  # type: ignore[arg-type]
+                    printed=vals["printed"],  # type: ignore[arg-type]
+                    corrected=vals["corrected"],  # type: ignore[arg-type]
+                    line=item.line,
+                    source=vals.get("source"),
+                    note=note,
+                )
+            )
+    return out

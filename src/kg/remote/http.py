@@ -1,0 +1,261 @@
+"""One store's HTTP session: credentials, timeouts, retries and error mapping.
+
+Failures raise :class:`~kg.errors.RemoteError` (the network or the store
+failed; exit code 3) or :class:`~kg.errors.BadInput` (the store refused the
+request as malformed, HTTP 400; exit code 2), each with a one-line message
+that never contains a password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from kg.errors import BadInput, RemoteError, UsageError
+
+#: Status codes worth retrying (idempotent requests only): the store or a
+#: proxy in front of it is briefly unavailable.
+TRANSIENT_STATUS = frozenset({502, 503, 504})
+
+
+DEFAULT_TIMEOUT = 30.0
+
+
+DEFAULT_RETRIES = 3
+
+
+MAX_BACKOFF = 8.0
+
+
+# --- connection settings and HTTP ---------------------------------------------------
+
+
+class NoAnswer(RemoteError):
+    """The request went out but no answer came back (timeout, dropped
+    connection): the store may or may not have applied it."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach a store: credentials, timeout and retry policy.
+
+    The password never appears in ``repr()``, messages or logs.
+
+    >>> c = Connection(user="dba", password="secret", auth="digest")
+    >>> "secret" in repr(c)
+    False
+    """
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    auth: str = "basic"  # or "digest"
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = 0.5
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Connection:
+        """Fill a missing user or password from ``KG_USER`` / ``KG_PASSWORD``."""
+        kwargs.setdefault("user", None)
+        kwargs.setdefault("password", None)
+        if kwargs["user"] is None:
+            kwargs["user"] = os.environ.get("KG_USER") or None
+        if kwargs["password"] is None:
+            kwargs["password"] = os.environ.get("KG_PASSWORD")
+        return cls(**kwargs)
+
+    def __post_init__(self) -> None:
+        if self.auth not in ("basic", "digest"):
+            raise UsageError(f"unknown authentication {self.auth!r}; use basic or digest")
+        if self.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        if self.retries < 0:
+            raise UsageError("--retries must be 0 or more")
+        if self.password is not None and not self.user:
+            raise UsageError("a password was given without a user (--user or KG_USER)")
+
+    def requests_auth(self) -> requests.auth.AuthBase | None:
+        if not self.user:
+            return None
+        password = self.password or ""
+        if self.auth == "digest":
+            return requests.auth.HTTPDigestAuth(self.user, password)
+        return requests.auth.HTTPBasicAuth(self.user, password)
+
+
+def redact(url: str) -> str:
+    """A URL fit for a message: no user or password, no query string.
+
+    >>> redact("http://bob:pw@example.org:8890/sparql?query=SELECT")
+    'http://example.org:8890/sparql'
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _check_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{what} must be an http:// or https:// URL, got {redact(url)!r}")
+    return url
+
+
+def _body_excerpt(resp: requests.Response, limit: int = 200) -> str:
+    """The start of an error body on one line (an HTML page's title and text)."""
+    try:
+        text = resp.text or ""
+    except Exception:  # a body that cannot even be decoded says nothing useful
+        return ""
+    if "html" in resp.headers.get("Content-Type", "").lower() or re.match(
+        r"\s*<(!doctype html|html)", text, re.IGNORECASE
+    ):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        text = re.sub(r"(?is)<head.*?</head>", " ", text)
+        text = (title.group(1) + " " if title else "") + re.sub(r"(?s)<[^>]*>", " ", text)
+    text = " ".join(text.split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def _virtuoso_default_graph(resp: requests.Response) -> bool:
+    """Did Virtuoso refuse a request on the default graph (which its Graph
+    Store and MOVE … TO DEFAULT do not support)?"""
+    if "virtuoso" not in resp.headers.get("Server", "").lower():
+        return False
+    req = resp.request
+    body = req.body.decode("ascii", "replace") if isinstance(req.body, bytes) else req.body
+    return bool(re.search(r"[?&]default(&|$)", req.url or "")) or "TO+DEFAULT" in str(body)
+
+
+class Client:
+    """One store's HTTP session: timeouts always, bounded retries, error mapping.
+
+    Only requests marked ``idempotent`` (PUT, GET, and SPARQL queries, which
+    the protocol defines as safe whatever the verb) are retried, and only on
+    transient failures: no connection, or HTTP 502/503/504. Each retry waits
+    twice as long as the one before (``backoff`` seconds first, at most
+    8 s); a read timeout is not retried, so a slow store costs one timeout.
+    """
+
+    def __init__(self, conn: Connection | None = None) -> None:
+        self.conn = conn or Connection()
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "kg (SPARQL 1.1 client)"
+        self.session.auth = self.conn.requests_auth()
+        self.sleep = time.sleep
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        what: str,
+        data: bytes | IO[bytes] | Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request; return the 2xx response or raise a kg error.
+
+        ``what`` names the operation for messages ("upload", "query", ...).
+        A file body (``data``) is streamed, and rewound before each retry.
+        """
+        attempts = 1 + (self.conn.retries if idempotent else 0)
+        timeout = (min(10.0, self.conn.timeout), self.conn.timeout)
+        where = f"{method} {redact(url)}"
+        for attempt in range(1, attempts + 1):
+            rewind = getattr(data, "seek", None)
+            if rewind is not None:
+                rewind(0)
+            try:
+                resp = self.session.request(
+                    method, url, data=data, timeout=timeout, stream=True, **kwargs
+                )
+            except requests.exceptions.ConnectTimeout:
+                failure, unsure = f"could not connect within {timeout[0]:g} s", False
+            except requests.exceptions.ReadTimeout:
+                raise NoAnswer(
+                    f"{what} failed: the store did not answer {where} within "
+                    f"{self.conn.timeout:g} s (--timeout)"
+                ) from None
+            except requests.exceptions.ConnectionError as exc:
+                failure, unsure = _connection_failure(exc)
+            except requests.exceptions.RequestException as exc:
+                raise RemoteError(f"{what} failed: {where}: {type(exc).__name__}") from None
+            else:
+                if resp.status_code not in TRANSIENT_STATUS or attempt == attempts:
+                    if resp.status_code >= 400:
+                        raise _http_error(resp, what, where, self.conn)
+                    return resp
+                resp.close()
+                failure, unsure = f"HTTP {resp.status_code} {resp.reason}", False
+            if attempt == attempts:
+                tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+                error = NoAnswer if unsure else RemoteError
+                raise error(f"{what} failed: {where}: {failure}{tries}")
+            self.sleep(min(MAX_BACKOFF, self.conn.backoff * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _connection_failure(exc: BaseException) -> tuple[str, bool]:
+    """A short reason, and whether the request may have reached the store."""
+    text = str(exc)
+    if "Connection refused" in text or "ECONNREFUSED" in text:
+        return "connection refused (is the store running?)", False
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "unknown host", False
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "the store closed the connection without answering", True
+    if "Connection reset" in text:
+        return "the connection was reset", True
+    return "cannot connect", True
+
+
+def _http_error(
+    resp: requests.Response, what: str, where: str, conn: Connection
+) -> RemoteError | BadInput:
+    code = resp.status_code
+    status = f"HTTP {code} {resp.reason}".rstrip()
+    detail = _body_excerpt(resp)
+    tail = f": {detail}" if detail else ""
+    if code == 401:
+        challenge = resp.headers.get("WWW-Authenticate", "")
+        if not conn.user:
+            hint = "give --user and --password (or set KG_USER and KG_PASSWORD)"
+        else:
+            hint = f"the store refused the credentials of user {conn.user!r}"
+        if challenge.lower().startswith("digest") and conn.auth != "digest":
+            hint += "; the store asks for digest authentication (--auth digest)"
+        elif challenge.lower().startswith("basic") and conn.auth != "basic":
+            hint += "; the store asks for basic authentication (--auth basic)"
+        return RemoteError(f"{what} failed: {where}: {status}: {hint}")
+    if code == 403:
+        return RemoteError(
+            f"{what} failed: {where}: {status}: the store forbids this request "
+            f"(read-only store, or an account without the right){tail}"
+        )
+    if _virtuoso_default_graph(resp):
+        tail += " (Virtuoso keeps pushed triples in named graphs only: use --graph IRI)"
+    if code == 400:
+        return BadInput(f"{what} refused by the store: {where}: {status}{tail}")
+    if code == 404:
+        return RemoteError(f"{what} failed: {where}: {status}: no such endpoint or graph{tail}")
+    return RemoteError(f"{what} failed: {where}: {status}{tail}")

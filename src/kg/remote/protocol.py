@@ -1,0 +1,237 @@
+"""The SPARQL 1.1 Protocol: queries and updates on a store.
+
+``GET`` for short queries and a form-encoded ``POST`` for long ones (never a
+direct ``application/sparql-query`` POST, on which some stores hang). Remote
+results are the same :class:`kg.sparql.results.QueryResult` the local graph
+gives, so :func:`kg.sparql.render.render` prints both identically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from rdflib import Dataset, Graph, Literal
+
+from kg.errors import RemoteError
+from kg.rdfio.read import plain_strings
+from kg.remote.http import Client, Connection, _check_url, redact
+from kg.sparql.bind import prepare_query
+from kg.sparql.results import QueryResult, parse_results_json
+from kg.sparql.rewrite import query_form, star_in_full
+from kg.terms.namespaces import bind_prefixes
+
+#: Longest URL-encoded query sent with GET; longer ones go as a form POST.
+#: 2,000 characters keeps the whole URL under the 8 KiB many proxies allow.
+GET_QUERY_MAX = 2000
+
+
+RESULTS_JSON = "application/sparql-results+json"
+
+
+RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+
+
+_RDF_MEDIA = {
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
+    "application/ld+json": "json-ld",
+}
+
+
+def _media_type(resp: requests.Response) -> str:
+    return resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+
+def _read_body(resp: requests.Response, where: str) -> bytes:
+    try:
+        data = resp.content
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+        requests.exceptions.ConnectionError,
+    ) as exc:
+        raise RemoteError(
+            f"the answer from {where} was cut short ({_short_reason(exc)}); nothing was written"
+        ) from None
+    except requests.exceptions.Timeout:
+        raise RemoteError(f"the answer from {where} stalled past the timeout") from None
+    finally:
+        resp.close()
+    return data
+
+
+def _short_reason(exc: BaseException) -> str:
+    m = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(exc))
+    if m:
+        got, more = int(m.group(1)), int(m.group(2))
+        return f"got {got} of {got + more} bytes"
+    return "connection closed mid-answer"
+
+
+def _reject_html(resp: requests.Response, data: bytes, where: str) -> None:
+    head = data[:512].lstrip().lower()
+    if _media_type(resp) in ("text/html", "application/xhtml+xml") or head.startswith(
+        (b"<!doctype html", b"<html")
+    ):
+        title = re.search(rb"<title[^>]*>(.*?)</title>", data[:4096], re.I | re.S)
+        shown = f" ({' '.join(title.group(1).decode('utf-8', 'replace').split())})" if title else ""
+        raise RemoteError(
+            f"{where} answered with an HTML page{shown} instead of SPARQL results; "
+            "is this the store's SPARQL query endpoint?"
+        )
+
+
+def remote_query(
+    endpoint: str,
+    text: str,
+    bindings: Mapping[str, Any] | None = None,
+    *,
+    default_graph_uris: Sequence[str] = (),
+    conn: Connection | None = None,
+    client: Client | None = None,
+) -> QueryResult:
+    """Run a query on a SPARQL 1.1 Protocol endpoint; same result shape as locally.
+
+    ``bindings`` (from :func:`kg.sparql.canned.bind_params`) are sent as ``VALUES``;
+    ``default_graph_uris`` become ``default-graph-uri`` parameters (Virtuoso
+    keeps pushed triples in named graphs only).
+
+    >>> r = remote_query("http://127.0.0.1:7878/query", "ASK { ?s ?p ?o }")  # doctest: +SKIP
+    >>> r.boolean  # doctest: +SKIP
+    True
+    """
+    _check_url(endpoint, "--endpoint")
+    form = query_form(text)
+    sparql = prepare_query(star_in_full(text, dict(bindings or {})), bindings)
+    params: list[tuple[str, str]] = [("query", sparql)]
+    params += [("default-graph-uri", g) for g in default_graph_uris]
+    accept = RESULTS_JSON if form in ("SELECT", "ASK") else RDF_ACCEPT
+    headers = {"Accept": accept}
+    own = client is None
+    client = client or Client(conn)
+    try:
+        encoded = urlencode(params)
+        if len(encoded) <= GET_QUERY_MAX:
+            resp = client.request(
+                "GET", endpoint, params=params, headers=headers, idempotent=True, what="query"
+            )
+        else:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            resp = client.request(
+                "POST",
+                endpoint,
+                data=encoded.encode("ascii"),
+                headers=headers,
+                idempotent=True,  # a query is safe whatever the verb (SPARQL 1.1 Protocol 2.1)
+                what="query",
+            )
+        where = redact(endpoint)
+        if resp.headers.get("X-SQL-State"):
+            # Virtuoso's "anytime" answer: a partial result cut off by a time limit.
+            resp.close()
+            raise RemoteError(
+                f"{where} returned a partial result (X-SQL-State "
+                f"{resp.headers['X-SQL-State']}: the store's time limit cut the query short)"
+            )
+        cap = resp.headers.get("X-SPARQL-MaxRows")
+        data = _read_body(resp, where)
+        _reject_html(resp, data, where)
+        if cap:  # Virtuoso sends it only when its ResultSetMaxRows cut the result
+            raise RemoteError(
+                f"{where} cut the result at its row limit ({cap} rows; Virtuoso: "
+                "ResultSetMaxRows in virtuoso.ini); nothing was written"
+            )
+        if form in ("SELECT", "ASK"):
+            return parse_results_json(data, form)
+        return _parse_graph(data, _media_type(resp), where)
+    finally:
+        if own:
+            client.close()
+
+
+def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:
+    fmt = _RDF_MEDIA.get(media)
+    if fmt is None:
+        raise RemoteError(f"{where} answered a graph query with unexpected type {media!r}")
+    g = Graph()
+    bind_prefixes(g)
+    try:
+        if fmt in ("nquads", "trig"):
+            ds = Dataset()
+            ds.parse(data=data, format=fmt)
+            for s, p, o, _ in ds.quads((None, None, None, None)):
+                g.add((s, p, o))
+        else:
+            g.parse(data=data, format=fmt)
+    except Exception as exc:  # rdflib raises many types for bad syntax
+        raise RemoteError(
+            f"the graph from {where} is truncated or malformed ({fmt}): "
+            f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"
+        ) from None
+    plain_strings(g)  # a store may write "x"^^xsd:string: the "x" a local query gives
+    return QueryResult("CONSTRUCT", graph=g)
+
+
+def count_triples(
+    query_endpoint: str,
+    graph: str | None = None,
+    *,
+    conn: Connection | None = None,
+    client: Client | None = None,
+) -> int:
+    """The number of triples in a graph of a store (its default graph by default).
+
+    >>> count_triples("http://127.0.0.1:7878/query")  # doctest: +SKIP
+    2210
+    """
+    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    res = remote_query(
+        query_endpoint,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}",
+        conn=conn,
+        client=client,
+    )
+    try:
+        (value,) = res.rows[0]
+        assert isinstance(value, Literal)
+        return int(value)
+    except (IndexError, ValueError, TypeError, AssertionError):
+        raise RemoteError(f"{redact(query_endpoint)} gave no triple count") from None
+
+
+def update(
+    update_endpoint: str,
+    text: str,
+    *,
+    conn: Connection | None = None,
+    client: Client | None = None,
+) -> None:
+    """Run a SPARQL Update (form-encoded POST; never retried: not idempotent).
+
+    A 2xx answer is success whatever its body (Virtuoso answers 200 with a
+    results document).
+    """
+    _check_url(update_endpoint, "--update-endpoint")
+    own = client is None
+    client = client or Client(conn)
+    try:
+        resp = client.request(
+            "POST",
+            update_endpoint,
+            data={"update": text},
+            idempotent=False,
+            what="update",
+        )
+        resp.close()
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,83 @@
+"""How far kg goes before it stops with a clear error.
+
+Limits have defaults (:class:`Limits`) that environment variables
+(``KG_TIMEOUT``, ``KG_MAX_ROWS``, ``KG_MAX_INPUT_BYTES``, ``KG_MAX_DEPTH``)
+or options (``kg query --timeout / --max-rows``) change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import kg.errors as errors
+
+# --- limits ----------------------------------------------------------------------
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise errors.UsageError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise errors.UsageError(f"{name} must be 0 (no limit) or more, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far kg goes before it stops with a clear error (0 = no limit)."""
+
+    timeout: float = 30.0  # seconds one query may run
+    max_rows: int = 100_000  # result rows one query may return
+    max_input_bytes: int = 512 * 1024 * 1024  # one RDF input file
+    max_depth: int = 200  # nesting of brackets in SPARQL, of JSON-LD objects
+    allow_service: frozenset[str] = field(default_factory=frozenset)  # SERVICE hosts
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        d = cls()
+        return cls(
+            timeout=_env_number("KG_TIMEOUT", d.timeout),
+            max_rows=int(_env_number("KG_MAX_ROWS", d.max_rows)),
+            max_input_bytes=int(_env_number("KG_MAX_INPUT_BYTES", d.max_input_bytes)),
+            max_depth=int(_env_number("KG_MAX_DEPTH", d.max_depth)),
+        )
+
+
+DEFAULTS = Limits()
+
+
+_LIMITS: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("kg_limits", default=None)
+
+
+def current_limits() -> Limits:
+    """The limits in force: those set by :func:`limits`, else defaults and environment."""
+    return _LIMITS.get() or Limits.from_env()
+
+
+@contextlib.contextmanager
+def limits(**changes: Any) -> Iterator[Limits]:
+    """Run a block with some limits changed (``None`` values keep the current one).
+
+    >>> with limits(timeout=5, allow_service=["example.org"]) as lim:
+    ...     lim.timeout, sorted(lim.allow_service)
+    (5, ['example.org'])
+    """
+    given = {k: v for k, v in changes.items() if v is not None}
+    if "allow_service" in given:
+        given["allow_service"] = frozenset(h.lower() for h in given["allow_service"])
+    new = replace(current_limits(), **given)
+    token = _LIMITS.set(new)
+    try:
+        yield new
+    finally:
+        _LIMITS.reset(token)

@@ -1,0 +1,153 @@
+"""Query results as a person or a program reads them: a table, CSV, TSV, or the
+SPARQL 1.1 JSON and XML results formats; graphs in any RDF format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from typing import Any
+
+from rdflib import Literal, Variable
+
+from kg.errors import UsageError
+from kg.sparql.results import QueryResult
+from kg.terms.namespaces import compact
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+
+
+# --- rendering -------------------------------------------------------------------
+
+TABLE_CELL_WIDTH = 60
+
+
+def _plain(term: Any) -> str:
+    """The value as a person reads it: prefixed names, literal text."""
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term)
+    return compact(term)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(term: Any) -> str:
+    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe.
+
+    >>> print(_csv_cell(Literal("=1+2")))
+    '=1+2
+    """
+    if term is None:
+        return ""
+    text = str(term)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _tsv_cell(term: Any) -> str:
+    return "" if term is None else term.n3()
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    if text.isascii():  # most cells: no per-character lookup (tables of 20k rows)
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` columns (with an ellipsis) and pad it to that width."""
+    if text.isascii():
+        return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+    if _width(text) > width:
+        out, used = "", 0
+        for ch in text:
+            w = _width(ch)
+            if used + w > width - 1:
+                break
+            out, used = out + ch, used + w
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
+def _render_table(res: QueryResult) -> str:
+    if res.form == "ASK":
+        return ("true" if res.boolean else "false") + "\n"
+    cells = [[_plain(t).replace("\n", " ") for t in row] for row in res.rows]
+    widths = [_width(v) for v in res.vars]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = min(max(widths[i], _width(c)), TABLE_CELL_WIDTH)
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(_fit(c, widths[i]) for i, c in enumerate(row)).rstrip()
+
+    lines = [fmt(res.vars), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in cells]
+    lines.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _render_csv(res: QueryResult, delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    if res.form == "ASK":
+        w.writerow(["boolean"])
+        w.writerow(["true" if res.boolean else "false"])
+        return buf.getvalue()
+    w.writerow(res.vars)
+    for row in res.rows:
+        w.writerow([_csv_cell(t) for t in row])
+    return buf.getvalue()
+
+
+def _render_tsv(res: QueryResult) -> str:
+    if res.form == "ASK":
+        return "?boolean\n" + ("true" if res.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{v}" for v in res.vars)]
+    lines += ["\t".join(_tsv_cell(t) for t in row) for row in res.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
+    from rdflib.query import Result
+
+    r = Result(res.form if res.form == "ASK" else "SELECT")
+    if res.form == "ASK":
+        r.askAnswer = bool(res.boolean)
+    else:
+        r.vars = [Variable(v) for v in res.vars]
+        r.bindings = [
+            {Variable(v): t for v, t in zip(res.vars, row, strict=True) if t is not None}
+            for row in res.rows
+        ]
+    return r
+
+
+def render(res: QueryResult, fmt: str = "table") -> str:
+    """Render a result as table, csv, tsv, json or xml (SPARQL 1.1 result formats),
+    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes."""
+    if res.graph is not None:
+        from kg.rdfio.formats import RDF_FORMATS
+        from kg.rdfio.write import serialize
+
+        rdf_fmt = "turtle" if fmt == "table" else fmt
+        if rdf_fmt not in RDF_FORMATS:
+            raise UsageError(
+                f"a {res.form} query returns a graph; use --format {', '.join(RDF_FORMATS)}"
+            )
+        return serialize(res.graph, rdf_fmt).decode("utf-8")
+    if fmt == "table":
+        return _render_table(res)
+    if fmt == "csv":
+        return _render_csv(res)
+    if fmt == "tsv":
+        return _render_tsv(res)
+    if fmt in ("json", "xml"):
+        out = _sparql_result(res).serialize(format=fmt, encoding="utf-8")
+        text = out.decode("utf-8") if isinstance(out, bytes) else str(out)
+        return text if text.endswith("\n") else text + "\n"
+    raise UsageError(f"unknown result format {fmt!r}; use {', '.join(RESULT_FORMATS)}")

@@ -1,0 +1,84 @@
+"""The outcome of a query, local or remote: variables and rows, a boolean, or a
+graph; and SPARQL 1.1 JSON results read into one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg.errors import RemoteError
+
+
+@dataclass
+class QueryResult:
+    """The outcome of a query: variables and rows, a boolean, or a graph."""
+
+    form: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+# --- results -----------------------------------------------------------------------
+
+
+def _term(cell: Mapping[str, Any]) -> URIRef | Literal | BNode:
+    kind = cell.get("type")
+    value = cell.get("value")
+    if not isinstance(value, str):
+        raise RemoteError("malformed SPARQL JSON results: a binding without a string value")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):  # "typed-literal": Virtuoso's pre-1.1 JSON
+        lang = cell.get("xml:lang")
+        if lang:
+            return Literal(value, lang=lang)
+        datatype = cell.get("datatype")
+        if datatype and datatype not in (str(XSD.string), str(RDF.langString)):
+            return Literal(value, datatype=URIRef(datatype))
+        return Literal(value)  # RDF 1.1: a plain literal is an xsd:string
+    raise RemoteError(f"unsupported term type {kind!r} in SPARQL JSON results")
+
+
+def parse_results_json(data: bytes | str, form: str = "SELECT") -> QueryResult:
+    """SPARQL 1.1 JSON results (and Virtuoso's older variant) as a QueryResult.
+
+    >>> r = parse_results_json('{"head": {"vars": ["n"]}, "results": {"bindings": '
+    ...     '[{"n": {"type": "typed-literal", "value": "3", '
+    ...     '"datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}')
+    >>> r.vars, r.rows[0][0].toPython()
+    (['n'], 3)
+    """
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RemoteError(
+            f"the store's SPARQL results are truncated or not JSON ({exc.__class__.__name__}: "
+            f"{str(exc)[:80]})"
+        ) from None
+    if not isinstance(doc, dict) or "head" not in doc:
+        raise RemoteError("the store's answer is not SPARQL JSON results (no 'head')")
+    if form == "ASK":
+        if not isinstance(doc.get("boolean"), bool):
+            raise RemoteError("the store's answer to an ASK query has no boolean")
+        return QueryResult("ASK", boolean=doc["boolean"])
+    head = doc["head"]
+    results = doc.get("results")
+    if not isinstance(head, dict) or not isinstance(results, dict):
+        raise RemoteError("the store's answer is not SPARQL JSON results (no 'results')")
+    names = [str(v) for v in head.get("vars", [])]
+    rows = []
+    for binding in results.get("bindings", []):
+        if not isinstance(binding, dict):
+            raise RemoteError("malformed SPARQL JSON results: a row is not an object")
+        rows.append(tuple(_term(binding[n]) if n in binding else None for n in names))
+    return QueryResult("SELECT", vars=names, rows=rows)

@@ -1,0 +1,50 @@
+"""The one ``URIRef`` object kg uses for each IRI, and the IRI of a record.
+
+Look-ups in the engines' indexes then hit on identity instead of calling
+rdflib's (Python-level) ``__eq__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rdflib import URIRef
+
+from kg.terms.namespaces import ID
+
+_IRIS: dict[str, URIRef] = {}
+
+
+def _minted(value: str) -> URIRef:
+    """A URIRef for an IRI kg mints under a record's IRI (already valid: no re-check)."""
+    return str.__new__(URIRef, value)  # type: ignore[no-any-return]
+
+
+def _iri(value: str) -> URIRef:
+    """A URIRef for an IRI of the schema or the records, made once per process."""
+    # Keyed by the plain string: a URIRef key never equals a str one (rdflib's
+    # __eq__), so the same IRI given as both would get two objects.
+    key = value if type(value) is str else str(value)
+    u = _IRIS.get(key)
+    if u is None:
+        u = _IRIS[key] = URIRef(key)
+    return u
+
+
+def record_iri(rid: str) -> URIRef:
+    """The IRI of a record.
+
+    >>> str(record_iri("shinzo-abe"))
+    'https://w3id.org/kg-nj/id/shinzo-abe'
+    """
+    u = _IRIS.get(rid)
+    if u is None:
+        u = _IRIS[rid] = ID[rid]
+    return u
+
+
+def intern(term: Any) -> Any:
+    """``term`` itself, or for an IRI the one object kg uses for it in this process."""
+    if type(term) is URIRef:
+        return _iri(term)
+    return term

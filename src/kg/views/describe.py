@@ -1,0 +1,253 @@
+"""Everything the graph says about one thing, in plain language, with its sources.
+
+:func:`describe` turns a node of the graph into a :class:`Description`: its
+labels in every language, its facts as English sentences (built from the
+phrase table ``templates/phrases.yaml``), the facts other records state about
+it grouped under headings ("Roles held", "Took part in", "Statements made"),
+each fact's qualifiers and notes, and a numbered list of the citations behind
+them (source, locator, verbatim quote). ``kg describe`` prints it with
+:func:`render_text`; ``kg report`` renders the same object as an entity page.
+
+>>> from kg.builder.graph import build_graph
+>>> graph = build_graph()
+>>> d = describe(GraphView(graph), resolve(graph, "Shinzo Abe"))
+>>> d.label, d.kind
+('Shinzo Abe', 'person')
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from kg.terms.namespaces import KG
+from kg.views.facts import _Builder, _is_record_link, _label_facts, _order
+from kg.views.graphview import GraphView, _cite_key, _lang_key, record_id, resolve
+from kg.views.kinds import KIND_ORDER
+from kg.views.model import (
+    CitationView,
+    CorrectionView,
+    Description,
+    Fact,
+    Neighbour,
+    Ref,
+    Section,
+    SupportView,
+)
+
+SKIP_INCOMING = {
+    PROV.wasDerivedFrom,
+    KG.citedSource,
+    KG.via,
+    KG.corrects,
+    RDF.subject,
+    RDF.object,
+}
+
+
+def describe(view: GraphView, node: URIRef) -> Description:
+    """Gather what the graph says about ``node`` (see the module docstring)."""
+    g = view.g
+    b = _Builder(view, node)
+    record_cites = b.cite(view.citations_of(node))
+
+    label_facts = _label_facts(b, node)
+    facts: list[Fact] = []
+    details: list[Fact] = []
+    for p in sorted({p for p in g.predicates(node, None)}, key=lambda p: _order(view, p)):
+        if not isinstance(p, URIRef):
+            continue
+        objects = view.values(node, p)
+        literal = [o for o in objects if isinstance(o, Literal)]
+        objects = sorted(literal, key=lambda o: (_lang_key(o.language), str(o))) + [
+            o for o in objects if not isinstance(o, Literal)
+        ]
+        for o in objects:
+            f = b.fact(node, p, o, inverse=False)
+            if f is None:
+                continue
+            (details if f.field_name else facts).append(f)
+
+    grouped: dict[URIRef, list[Fact]] = defaultdict(list)
+    for s, p in sorted(
+        g.subject_predicates(node), key=lambda sp: (_order(view, sp[1]), str(sp[0]))
+    ):
+        if p in SKIP_INCOMING or not isinstance(p, URIRef) or not _is_record_link(view, s):
+            continue
+        if s == node:
+            continue
+        f = b.fact(s, p, node, inverse=True)
+        if f is not None:
+            grouped[p].append(f)
+    related = []
+    for p in sorted(grouped, key=lambda p: _order(view, p)):
+        ph = view.phrases.get(p)
+        title = ph.heading if ph is not None and ph.heading else f"Is {view.label(p)} of"
+        items = sorted(
+            grouped[p], key=lambda f: (f.date or "~", f.text.casefold(), f.record or Ref("", ""))
+        )
+        related.append(Section(title, items, view.prop_ref(p)))
+
+    corrections = []
+    for c in sorted(g.subjects(KG.corrects, node), key=_cite_key):
+        prop = g.value(c, KG.onProperty)
+        src = g.value(c, KG.citedSource)
+        cites: list[int] = []
+        if src is not None:
+            # Quote the record's own citations of that source: they show the misprint.
+            cites = b.cite(x for x in view.citations_of(node) if g.value(x, KG.citedSource) == src)
+        corrections.append(
+            CorrectionView(
+                field=view.prop_ref(prop).label if prop is not None else "",
+                printed=str(g.value(c, KG.asPrinted) or ""),
+                corrected=str(g.value(c, KG.correctedValue) or ""),
+                citations=cites,
+                notes=view.notes(c),
+            )
+        )
+
+    supports = _supports(view, node)
+    # Number the citations in the order a reader meets them.
+    order: dict[int, int] = {}
+    for group in (
+        [record_cites],
+        [f.citations for f in label_facts],
+        [f.citations for f in facts],
+        [f.citations for f in details],
+        [f.citations for sec in related for f in sec.facts],
+        [c.citations for c in corrections],
+    ):
+        for numbers in group:
+            for n in numbers:
+                order.setdefault(n, len(order) + 1)
+    for cv in b.citations:
+        order.setdefault(cv.n, len(order) + 1)
+
+    def renumber(numbers: list[int]) -> list[int]:
+        return [order[n] for n in numbers]
+
+    for f in [*label_facts, *facts, *details, *(f for sec in related for f in sec.facts)]:
+        f.citations = renumber(f.citations)
+    for corr in corrections:
+        corr.citations = renumber(corr.citations)
+    citations = sorted(
+        (
+            CitationView(
+                order[c.n],
+                c.source,
+                c.quote,
+                c.quote_lang,
+                c.locator,
+                c.via,
+                c.reliability,
+                c.address,
+            )
+            for c in b.citations
+        ),
+        key=lambda c: c.n,
+    )
+    return Description(
+        iri=str(node),
+        id=record_id(node),
+        label=view.label(node),
+        kind=view.kind(node),
+        classes=[view.ref(t) for t in view.types(node)],
+        labels=view.texts(node, [RDFS.label]),
+        alt_labels=view.texts(node, [SKOS.altLabel]),
+        qualifiers=view.qualifier_labels(node),
+        label_facts=label_facts,
+        facts=facts,
+        details=details,
+        related=related,
+        corrections=corrections,
+        supports=supports,
+        citations=citations,
+        neighbours=neighbours(view, node),
+        record_citations=renumber(record_cites),
+    )
+
+
+def _owner(view: GraphView, citation: Node) -> tuple[Node | None, Ref | None]:
+    """The record a citation node belongs to, and the property of its fact, if any."""
+    g = view.g
+    for owner in g.subjects(KG.citation, citation):
+        if (owner, RDF.type, RDF.Statement) in g:
+            subj = g.value(owner, RDF.subject)
+            prop = g.value(owner, RDF.predicate)
+            return subj, view.prop_ref(prop) if prop is not None else None
+        return owner, None
+    return None, None
+
+
+def _supports(view: GraphView, node: URIRef) -> list[SupportView]:
+    g = view.g
+    out = []
+    for prop, through in ((KG.citedSource, False), (KG.via, True)):
+        for c in g.subjects(prop, node):
+            if (c, RDF.type, KG.Citation) not in g:
+                continue
+            owner, fact_prop = _owner(view, c)
+            if owner is None:
+                continue
+            quote = g.value(c, KG.quote)
+            via = g.value(c, KG.via)
+            src = g.value(c, KG.citedSource)
+            out.append(
+                SupportView(
+                    record=view.ref(owner),
+                    prop=fact_prop,
+                    locator=str(g.value(c, KG.locator) or "") or None,
+                    quote=str(quote) if quote is not None else None,
+                    quote_lang=quote.language if isinstance(quote, Literal) else None,
+                    via=view.ref(via) if via is not None and not through else None,
+                    through=view.ref(src) if through and src is not None else None,
+                )
+            )
+    out.sort(
+        key=lambda s: (
+            s.record.label.casefold(),
+            s.record.iri,
+            s.prop.label if s.prop else "",
+            s.locator or "",
+            s.quote or "",
+            s.through.iri if s.through else "",
+        )
+    )
+    return out
+
+
+def neighbours(view: GraphView, node: URIRef) -> list[Neighbour]:
+    """The records linked to ``node`` in either direction (sources left out)."""
+    g = view.g
+    seen: dict[tuple[str, str, bool], Neighbour] = {}
+    for p, o in g.predicate_objects(node):
+        if p in SKIP_INCOMING or p == KG.citation or o == node or not _is_record_link(view, o):
+            continue
+        n = Neighbour(view.ref(o), view.label(p), True)
+        seen.setdefault((n.ref.iri, n.relation, True), n)
+    for s, p in g.subject_predicates(node):
+        if p in SKIP_INCOMING or s == node or not _is_record_link(view, s):
+            continue
+        ph = view.phrases.get(p) if isinstance(p, URIRef) else None
+        relation = ph.heading if ph and ph.heading else f"{view.label(p)} (of)"
+        n = Neighbour(view.ref(s), relation[0].lower() + relation[1:], False)
+        seen.setdefault((n.ref.iri, n.relation, False), n)
+    return sorted(
+        seen.values(),
+        key=lambda n: (
+            KIND_ORDER.index(n.ref.kind or "other"),
+            n.ref.label.casefold(),
+            n.ref.iri,
+            n.relation,
+            n.outgoing,
+        ),
+    )
+
+
+def describe_thing(graph: Graph, thing: str, ontology: Graph | None = None) -> Description:
+    """Resolve ``thing`` (IRI, prefixed name, record id or name) and describe it."""
+    view = GraphView(graph, ontology)
+    return describe(view, resolve(graph, thing))

@@ -1,0 +1,299 @@
+"""Facts as sentences: each triple put into words from the phrase table, with
+its dates, qualifiers, notes and numbered citations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+from rdflib.term import Node
+
+from kg.terms.namespaces import KG, expand
+from kg.views.graphview import GraphView, _lang_key, date_phrase, record_id
+from kg.views.model import CitationView, Fact, Segment
+
+# --- sentences -------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"\{([^{}]+)\}|\[|\]|[^{}\[\]]+")
+
+
+class _Builder:
+    """Collects the facts and citations of one description."""
+
+    def __init__(self, view: GraphView, node: URIRef) -> None:
+        self.view = view
+        self.node = node
+        self.citations: list[CitationView] = []
+        self._cite_index: dict[tuple[str, str, str, str], int] = {}
+
+    # citations
+
+    def cite(self, nodes: Iterable[URIRef]) -> list[int]:
+        out = []
+        for c in nodes:
+            n = self.cite_one(c)
+            if n is not None and n not in out:
+                out.append(n)
+        return out
+
+    def cite_one(self, c: URIRef) -> int | None:
+        g = self.view.g
+        src = g.value(c, KG.citedSource)
+        if src is None:
+            return None
+        quote = g.value(c, KG.quote)
+        locator = g.value(c, KG.locator)
+        via = g.value(c, KG.via)
+        key = (str(src), str(via or ""), str(locator or ""), str(quote or ""))
+        if key in self._cite_index:
+            return self._cite_index[key]
+        n = len(self.citations) + 1
+        self._cite_index[key] = n
+        rel = g.value(src, KG.reliability)
+        address = g.value(src, KG.address)
+        self.citations.append(
+            CitationView(
+                n=n,
+                source=self.view.ref(src),
+                quote=str(quote) if quote is not None else None,
+                quote_lang=quote.language if isinstance(quote, Literal) else None,
+                locator=str(locator) if locator is not None else None,
+                via=self.view.ref(via) if via is not None else None,
+                reliability=self.view.label(rel) if rel is not None else None,
+                address=str(address) if address is not None else None,
+            )
+        )
+        return n
+
+    # support of one triple
+
+    def support(
+        self, s: Node, p: Node, o: Node
+    ) -> tuple[list[int], list[str], list[tuple[str, str | None]]]:
+        """Citations, qualifiers and notes behind the triple (s, p, o)."""
+        view = self.view
+        stmts = view.statements.get((s, p, o), [])
+        cites: list[URIRef] = []
+        quals: list[str] = []
+        notes: list[tuple[str, str | None]] = []
+        for st in stmts:
+            cites += view.citations_of(st)
+            quals += view.qualifier_labels(st)
+            notes += view.notes(st)
+        if not cites:
+            cites = view.citations_of(s)
+        if s != self.node:
+            quals += [q for q in view.qualifier_labels(s) if q not in quals]
+        return self.cite(cites), sorted(set(quals)), notes
+
+    # the subject's own date, for {when}
+
+    def when(self, s: Node) -> tuple[list[Segment], list[int], list[str]]:
+        g = self.view.g
+        cites: list[int] = []
+        quals: list[str] = []
+
+        def use(p: URIRef, o: Node) -> None:
+            c, q, _n = self.support(s, p, o)
+            cites.extend(x for x in c if x not in cites)
+            quals.extend(f"date {x}" for x in q if f"date {x}" not in quals)
+
+        for single in (KG.signedOn, KG.date):
+            v = g.value(s, single)
+            if v is not None:
+                use(single, v)
+                return [Segment(" " + date_phrase(v), value=True)], cites, quals
+        start, end = g.value(s, KG.startDate), g.value(s, KG.endDate)
+        if start is not None:
+            use(KG.startDate, start)
+            if end is not None and str(end) != str(start):
+                use(KG.endDate, end)
+                return [Segment(f" from {start} to {end}", value=True)], cites, quals
+            return [Segment(" " + date_phrase(start), value=True)], cites, quals
+        attested = sorted(str(v) for v in g.objects(s, KG.attestedOn))
+        if attested:
+            for v in g.objects(s, KG.attestedOn):
+                use(KG.attestedOn, v)
+            listed = (
+                attested[0]
+                if len(attested) == 1
+                else ", ".join(attested[:-1]) + " and " + attested[-1]
+            )
+            return (
+                [Segment(f" (attested on {listed})", value=True)],
+                cites,
+                quals,
+            )
+        return [], cites, quals
+
+    def value_segments(self, value: Node) -> list[Segment]:
+        if isinstance(value, Literal):
+            return [Segment(str(value), lang=value.language, value=True)]
+        if value == self.node:
+            return self.entity_segments(value)
+        ref = self.view.ref(value)
+        return [Segment(ref.label, ref=ref if (ref.id or ref.term) else None)]
+
+    def entity_segments(self, node: Node) -> list[Segment]:
+        ref = self.view.ref(node)
+        if node == self.node:
+            return [Segment(ref.label)]
+        return [Segment(ref.label, ref=ref if (ref.id or ref.term) else None)]
+
+    def sentence(
+        self, template: str, s: Node, p: URIRef, o: Node
+    ) -> tuple[list[Segment], list[int], list[str], bool]:
+        """Fill a template; returns segments, extra citations, extra qualifiers and
+        whether the subject was named."""
+        g = self.view.g
+        out: list[Segment] = []
+        extra_cites: list[int] = []
+        extra_quals: list[str] = []
+        names_subject = False
+        optional: list[Segment] | None = None
+        optional_ok = True
+        for m in _TOKEN_RE.finditer(template):
+            tok = m.group(0)
+            if tok == "[":
+                optional, optional_ok = [], True
+                continue
+            if tok == "]":
+                if optional is not None and optional_ok:
+                    out += optional
+                optional = None
+                continue
+            target = out if optional is None else optional
+            name = m.group(1)
+            if name is None:
+                target.append(Segment(tok))
+                continue
+            segs: list[Segment] = []
+            if name == "s":
+                segs = self.entity_segments(s)
+                names_subject = True
+            elif name == "o":
+                segs = self.value_segments(o)
+            elif name == "o:when":
+                segs = [Segment(date_phrase(o), value=True)]
+            elif name == "when":
+                if s == self.node:
+                    continue  # the page lists its subject's own dates
+                segs, c, q = self.when(s)
+                extra_cites += c
+                extra_quals += q
+            elif name.startswith("s."):
+                prop = URIRef(expand(name[2:]))
+                vals = self.view.values(s, prop)
+                if isinstance(vals[0] if vals else None, Literal):
+                    vals = _prefer_lang(vals)
+                for i, v in enumerate(vals):
+                    if i:
+                        segs.append(Segment(" and "))
+                    segs += self.value_segments(v)
+                    c, q, _n = self.support(s, prop, v) if g.value(s, prop) else ([], [], [])
+                    extra_cites += c
+                    extra_quals += [x for x in q if x not in extra_quals]
+                if any(v == self.node for v in vals):
+                    names_subject = True
+            if not segs and optional is not None:
+                optional_ok = False
+            target += segs
+        if out and out[0].ref is None and not out[0].value and out[0].text:
+            out[0] = Segment(out[0].text[0].upper() + out[0].text[1:], lang=out[0].lang)
+        return _merge(out), extra_cites, extra_quals, names_subject
+
+    def fact_support(self, s: Node, p: URIRef, o: Node) -> Fact:
+        """Just the value and its support (for qualified labels)."""
+        cites, quals, notes = self.support(s, p, o)
+        return Fact(self.value_segments(o), cites, quals, notes, prop=self.view.prop_ref(p))
+
+    def fact(self, s: Node, p: URIRef, o: Node, *, inverse: bool) -> Fact | None:
+        view = self.view
+        ph = view.phrases.get(p)
+        if ph is not None and ph.hidden:
+            return None
+        cites, quals, notes = self.support(s, p, o)
+        if ph is not None and ph.field and not inverse:
+            return Fact(
+                segments=self.value_segments(o),
+                citations=cites,
+                qualifiers=quals,
+                notes=notes,
+                field_name=ph.field,
+                prop=view.prop_ref(p),
+            )
+        template = None
+        if ph is not None:
+            template = (ph.inverse or ph.sentence) if inverse else ph.sentence
+        if template is None:
+            template = "{s} — " + view.label(p) + " — {o}"
+        segs, c2, q2, names_subject = self.sentence(template, s, p, o)
+        cites += [c for c in c2 if c not in cites]
+        quals = sorted(set(quals) | set(q2))
+        return Fact(
+            segments=segs,
+            citations=cites,
+            qualifiers=quals,
+            notes=notes,
+            record=None if names_subject or s == self.node else view.ref(s),
+            prop=view.prop_ref(p),
+            date=_date_of(view.g, s),
+        )
+
+
+def _date_of(g: Graph, s: Node) -> str:
+    for prop in (KG.signedOn, KG.date, KG.startDate, KG.attestedOn, KG.datePublished):
+        values = sorted(str(v) for v in g.objects(s, prop))
+        if values:
+            return values[0]
+    return ""
+
+
+def _prefer_lang(values: list[Node]) -> list[Node]:
+    """Of language-tagged texts, keep one language (English first)."""
+    lits = [v for v in values if isinstance(v, Literal)]
+    if not lits:
+        return values
+    best = min((_lang_key(v.language) for v in lits), default=(0, ""))
+    return [v for v in lits if _lang_key(v.language) == best]
+
+
+def _label_facts(b: _Builder, node: URIRef) -> list[Fact]:
+    """Qualified labels, those with the same support merged into one fact."""
+    merged: dict[tuple[Any, ...], Fact] = {}
+    for o in _reified_objects(b.view, node, RDFS.label):
+        f = b.fact_support(node, RDFS.label, o)
+        key = (tuple(f.citations), tuple(f.qualifiers), tuple(f.notes))
+        if key in merged:
+            merged[key].segments += [Segment(" | "), *f.segments]
+        else:
+            merged[key] = f
+    return list(merged.values())
+
+
+def _reified_objects(view: GraphView, node: Node, prop: URIRef) -> list[Node]:
+    objs = [o for (s, p, o) in view.statements if s == node and p == prop]
+    return sorted(objs, key=lambda o: (_lang_key(getattr(o, "language", None)), str(o)))
+
+
+def _merge(segs: list[Segment]) -> list[Segment]:
+    out: list[Segment] = []
+    for s in segs:
+        if out and s.ref is None and not s.value and out[-1].ref is None and not out[-1].value:
+            out[-1] = Segment(out[-1].text + s.text)
+        elif s.text:
+            out.append(s)
+    return out
+
+
+def _order(view: GraphView, p: Node) -> tuple[int, str]:
+    ph = view.phrases.get(p)  # type: ignore[call-overload]
+    return (ph.order if ph is not None else 10_000, str(p))
+
+
+def _is_record_link(view: GraphView, node: Node) -> bool:
+    return record_id(node) is not None and (node, RDF.type, None) in view.g

@@ -1,0 +1,303 @@
+"""Read access to a data graph and the ontology, with the look-ups pages need;
+and finding the thing a user asks about by IRI, id or name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache, cached_property
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from kg.errors import UsageError
+from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
+from kg.views.kinds import KIND_TITLES, KINDS
+from kg.views.model import Ref
+from kg.views.phrases import phrases
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+LANG_ORDER = ("en", "fr", "ja")
+
+
+LABEL_PROPS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+
+
+# What a look-up by name matches against.
+NAME_PROPS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, KG.acronym)
+
+
+class NotFound(UsageError):
+    """Nothing in the graph has that IRI, id or name."""
+
+
+class Ambiguous(UsageError):
+    """A name that several things carry."""
+
+    def __init__(self, thing: str, candidates: list[tuple[str, str, str]]) -> None:
+        self.candidates = candidates
+        lines = [f"{thing!r} matches {len(candidates)} things; give one of these ids:"]
+        width = max(len(c[0]) for c in candidates)
+        lines += [f"  {cid.ljust(width)}  {label} ({kind})" for cid, label, kind in candidates]
+        super().__init__("\n".join(lines))
+
+
+# --- reading the graph -------------------------------------------------------------------
+
+
+def _lang_key(lang: str | None) -> tuple[int, str]:
+    lang = (lang or "").lower()
+    if lang in LANG_ORDER:
+        return (LANG_ORDER.index(lang), lang)
+    return (len(LANG_ORDER) + (0 if lang else 1), lang)
+
+
+def _cite_key(node: Node) -> tuple[str, int]:
+    """Sort citation nodes by owner, then number (…/citation/2 before …/citation/10)."""
+    s = str(node)
+    head, _, tail = s.rpartition("/")
+    return (head, int(tail)) if tail.isdigit() else (s, 0)
+
+
+def record_id(node: Node) -> str | None:
+    """The record id of a node minted from a record, else None.
+
+    >>> record_id(ID["shinzo-abe"]), record_id(ID["shinzo-abe/citation/1"])
+    ('shinzo-abe', None)
+    """
+    if isinstance(node, URIRef) and str(node).startswith(str(ID)):
+        local = str(node)[len(str(ID)) :]
+        if _ID_RE.match(local):
+            return local
+    return None
+
+
+def date_phrase(value: Node, *, preposition: bool = True) -> str:
+    """A date as it reads in a sentence: "on 2013-04-15", "in 2013-06", "in 2010".
+
+    >>> date_phrase(Literal("2013-04-15")), date_phrase(Literal("2013-06"))
+    ('on 2013-04-15', 'in 2013-06')
+    """
+    text = str(value)
+    if not preposition:
+        return text
+    return ("on " if len(text) >= 10 else "in ") + text
+
+
+class GraphView:
+    """Read access to the data graph and the ontology, with the look-ups pages need."""
+
+    def __init__(self, graph: Graph, ontology: Graph | None = None) -> None:
+        from kg.builder.ontology import load_ontology
+
+        self.g = graph
+        self.ont = ontology if ontology is not None else load_ontology()
+        self.phrases = phrases()
+
+    @cached_property
+    def statements(self) -> dict[tuple[Node, Node, Node], list[URIRef]]:
+        """Reified facts, by the triple they are about."""
+        out: dict[tuple[Node, Node, Node], list[URIRef]] = defaultdict(list)
+        for st in self.g.subjects(RDF.type, RDF.Statement):
+            s = self.g.value(st, RDF.subject)
+            p = self.g.value(st, RDF.predicate)
+            o = self.g.value(st, RDF.object)
+            if s is not None and p is not None and o is not None and isinstance(st, URIRef):
+                out[(s, p, o)].append(st)
+        for v in out.values():
+            v.sort()
+        return dict(out)
+
+    @cached_property
+    def _superclasses(self) -> dict[Node, set[Node]]:
+        direct: dict[Node, set[Node]] = defaultdict(set)
+        for c, sup in self.ont.subject_objects(RDFS.subClassOf):
+            direct[c].add(sup)
+        closure: dict[Node, set[Node]] = {}
+
+        def up(c: Node, seen: set[Node]) -> set[Node]:
+            if c in closure:
+                return closure[c]
+            out = {c}
+            for sup in direct.get(c, ()):
+                if sup not in seen:
+                    out |= up(sup, seen | {c})
+            closure[c] = out
+            return out
+
+        for c in list(direct):
+            up(c, set())
+        return closure
+
+    def superclasses(self, cls: Node) -> set[Node]:
+        return self._superclasses.get(cls, {cls})
+
+    @cached_property
+    def records(self) -> list[URIRef]:
+        """Every node minted for a record (it has a type and an id), sorted."""
+        return sorted(
+            {s for s in self.g.subjects(RDF.type, None) if isinstance(s, URIRef) and record_id(s)},
+            key=str,
+        )
+
+    def types(self, node: Node) -> list[URIRef]:
+        """The node's most specific classes."""
+        types = {t for t in self.g.objects(node, RDF.type) if isinstance(t, URIRef)}
+        specific = [t for t in types if not any(t in self.superclasses(o) for o in types - {t})]
+        return sorted(specific, key=str)
+
+    @cache  # noqa: B019 - one view per report; the cache lives as long as it
+    def kind(self, node: Node) -> str:
+        supers: set[Node] = set()
+        for t in self.g.objects(node, RDF.type):
+            supers |= self.superclasses(t)
+        for kind, cls, _one, _many in KINDS:
+            if cls in supers:
+                return kind
+        return "other"
+
+    def texts(self, node: Node, props: Iterable[URIRef]) -> dict[str, list[str]]:
+        """Literal values of ``props`` by language ("" for none), sorted."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for p in props:
+            for graph in (self.g, self.ont):
+                for o in graph.objects(node, p):
+                    if isinstance(o, Literal):
+                        out[o.language or ""].add(str(o))
+        return {k: sorted(out[k]) for k in sorted(out, key=_lang_key)}
+
+    @cache  # noqa: B019
+    def label(self, node: Node) -> str:
+        """The node's label: English first, then French, Japanese, any other."""
+        if isinstance(node, Literal):
+            return str(node)
+        for prop in LABEL_PROPS:
+            by_lang = self.texts(node, [prop])
+            if by_lang:
+                return next(iter(by_lang.values()))[0]
+        key = self.g.value(node, KG.sourceKey)  # an untitled source: its key and publisher
+        if key is not None:
+            publisher = self.g.value(node, KG.publisherName)
+            when = self.g.value(node, KG.dateAsShown)
+            return " · ".join(str(x) for x in (key, publisher, when) if x is not None)
+        return compact(node)
+
+    @cache  # noqa: B019
+    def ref(self, node: Node) -> Ref:
+        rid = record_id(node)
+        term = None
+        if isinstance(node, URIRef) and str(node).startswith(str(KG)):
+            term = str(node)[len(str(KG)) :] or None
+        return Ref(
+            label=self.label(node),
+            iri=str(node),
+            id=rid if rid is not None and (node, RDF.type, None) in self.g else None,
+            kind=self.kind(node) if rid is not None else None,
+            term=term,
+        )
+
+    def prop_ref(self, prop: Node) -> Ref:
+        ref = self.ref(prop)
+        if ref.label == compact(prop) and isinstance(prop, URIRef):
+            local = re.split(r"[#/]", str(prop))[-1]
+            ph = self.phrases.get(prop)
+            ref = Ref((ph.field if ph and ph.field else local), ref.iri, ref.id, ref.kind, ref.term)
+        return ref
+
+    def values(self, node: Node, prop: URIRef) -> list[Node]:
+        return sorted(self.g.objects(node, prop), key=lambda o: (self.label(o), str(o)))
+
+    def citations_of(self, node: Node) -> list[URIRef]:
+        return sorted(
+            (c for c in self.g.objects(node, KG.citation) if isinstance(c, URIRef)), key=_cite_key
+        )
+
+    def qualifier_labels(self, node: Node) -> list[str]:
+        return sorted(self.label(q) for q in self.g.objects(node, KG.qualifier))
+
+    def notes(self, node: Node) -> list[tuple[str, str | None]]:
+        out = [
+            (str(n), n.language)
+            for n in self.g.objects(node, SKOS.editorialNote)
+            if isinstance(n, Literal)
+        ]
+        return sorted(out, key=lambda t: (_lang_key(t[1]), t[0]))
+
+
+# --- finding the thing asked about ------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def resolve(graph: Graph, thing: str) -> URIRef:
+    """The node meant by an IRI, a prefixed name, a record id or a name in any language.
+
+    Names are matched case-insensitively against labels, alternative labels,
+    titles and acronyms. Several matches raise :class:`Ambiguous`; none,
+    :class:`NotFound` (both exit code 2).
+
+    >>> from kg.builder.graph import build_graph
+    >>> g = build_graph()
+    >>> [str(resolve(g, t))[-10:] for t in ("shinzo-abe", "id:shinzo-abe", "SHINZO ABE")]
+    ['shinzo-abe', 'shinzo-abe', 'shinzo-abe']
+    """
+    raw = thing.strip()
+    if not raw:
+        raise NotFound("say what to describe: an IRI, a record id or a name")
+
+    def known(node: URIRef) -> bool:
+        return (node, None, None) in graph
+
+    prefix, sep, local = raw.partition(":")
+    if "://" in raw or (sep and prefix in PREFIXES and not local.startswith("//")):
+        node = URIRef(expand(raw) if "://" not in raw else raw.strip("<>"))
+        if known(node):
+            return node
+        raise NotFound(f"nothing in the graph has the IRI {compact(node)}")
+    if _ID_RE.match(raw) and known(ID[raw]):
+        return ID[raw]
+    wanted = _norm(raw)
+    exact: set[URIRef] = set()
+    partial: set[URIRef] = set()
+    for prop in NAME_PROPS:
+        for s, o in graph.subject_objects(prop):
+            if not isinstance(s, URIRef) or not isinstance(o, Literal):
+                continue
+            name = _norm(str(o))
+            if name == wanted:
+                exact.add(s)
+            elif wanted in name:
+                partial.add(s)
+    view = GraphView(graph)
+    if len(exact) == 1:
+        return next(iter(exact))
+    found = exact or partial
+    if not found:
+        raise NotFound(
+            f"nothing in the graph is called {raw!r} (tried IRIs, record ids, labels, titles "
+            "and acronyms in every language); `kg query timeline` or `kg report` list what "
+            "there is"
+        )
+    candidates = sorted(
+        (
+            compact(n) if record_id(n) is None else str(record_id(n)),
+            view.label(n),
+            KIND_TITLES.get(view.kind(n), ("Other", ""))[0],
+        )
+        for n in found
+    )
+    if not exact:
+        raise NotFound(
+            f"nothing is called exactly {raw!r}; did you mean one of these?\n"
+            + "\n".join(f"  {c[0]}  {c[1]} ({c[2]})" for c in candidates[:20])
+            + (f"\n  … and {len(candidates) - 20} more" if len(candidates) > 20 else "")
+        )
+    raise Ambiguous(raw, candidates)

@@ -1,0 +1,1 @@
+"""``kg report``: a static, self-contained HTML site about the graph."""

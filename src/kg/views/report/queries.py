@@ -1,0 +1,66 @@
+"""The report's query pages: every canned query with its results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Graph, Literal
+
+from kg.errors import UsageError
+from kg.terms.namespaces import compact
+from kg.views.graphview import GraphView
+from kg.views.model import Ref
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryPage:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: list[Any]
+    form: str
+    vars: list[str] = field(default_factory=list)
+    rows: list[list[tuple[str, Ref | None, str | None]]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph_text: str | None = None
+    error: str | None = None
+
+
+def build_query_pages(
+    view: GraphView, query_graph: Graph, queries: dict[str, Any]
+) -> list[QueryPage]:
+    from kg.rdfio.write import serialize
+    from kg.sparql.canned import bind_params
+    from kg.sparql.run import run_query
+
+    pages = []
+    for name in sorted(queries):
+        q = queries[name]
+        page = QueryPage(name, q.title, q.description, q.text, list(q.params), q.form)
+        try:
+            res = run_query(query_graph, q.text, bind_params(q, {}))
+        except UsageError as exc:
+            page.error = f"Not run: {exc}"
+            pages.append(page)
+            continue
+        page.vars = res.vars
+        page.boolean = res.boolean
+        if res.graph is not None:
+            page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
+        for row in res.rows:
+            cells: list[tuple[str, Ref | None, str | None]] = []
+            for t in row:
+                if t is None:
+                    cells.append(("", None, None))
+                elif isinstance(t, Literal):
+                    cells.append((str(t), None, t.language))
+                else:
+                    ref = view.ref(t)
+                    cells.append((compact(t), ref if (ref.id or ref.term) else None, None))
+            page.rows.append(cells)
+        pages.append(page)
+    return pages

@@ -1,0 +1,284 @@
+"""A static, self-contained HTML site about the graph: ``kg report``.
+
+:func:`build_site` turns a graph into a mapping from relative file name to
+bytes: an index, a timeline of events (SVG), a network picture of actors,
+organisations, events and documents (SVG, laid out with networkx), one page
+per record (the same facts as ``kg describe``, with a neighbourhood picture),
+one page per canned query with its results, the ontology's documentation with
+a diagram of the model, and the validation findings. :func:`write_site` writes
+it atomically; :func:`generate` does both for the bundled records or a file.
+
+The site needs no network to be viewed: no scripts, no web fonts, one local
+style sheet, SVG inline. The same graph always gives the same bytes (every
+list is sorted; layouts use fixed seeds; coordinates are rounded).
+
+>>> from kg.builder.graph import build_graph
+>>> files = build_site(build_graph(), validation=None)
+>>> "index.html" in files and "entity/shinzo-abe.html" in files
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg import __version__
+from kg.errors import UsageError, write_error
+from kg.rdfio.atomic import Staged
+from kg.rdfio.folders import output_folder
+from kg.terms.namespaces import PREFIXES
+from kg.validate.report import Report
+from kg.views.describe import describe
+from kg.views.graphview import GraphView
+from kg.views.kinds import KIND_ORDER, KIND_TITLES
+from kg.views.model import Description
+from kg.views.report.common import _short
+from kg.views.report.network import KIND_COLOURS, build_ego, build_network
+from kg.views.report.ontology import build_ontology_doc
+from kg.views.report.queries import build_query_pages
+from kg.views.report.timeline import build_timeline
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+MARKER = ".kg-report"  # a site folder kg may replace carries this file
+
+
+@dataclass
+class SiteResult:
+    """What :func:`generate` wrote."""
+
+    out_dir: Path
+    pages: list[str]
+    bytes: int
+    entities: int
+    queries: int
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# --- the site ---------------------------------------------------------------------------------
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "svg", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["short"] = _short
+    env.globals["kind_titles"] = KIND_TITLES
+    env.globals["kind_colours"] = KIND_COLOURS
+    env.globals["version"] = __version__
+    return env
+
+
+def build_site(
+    graph: Graph,
+    *,
+    ontology: Graph | None = None,
+    query_graph: Graph | None = None,
+    validation: Report | None = None,
+    queries: dict[str, Any] | None = None,
+    title: str = "NATO–Japan relations: knowledge graph",
+) -> dict[str, bytes]:
+    """Render the whole site; returns {relative path: content}.
+
+    ``graph`` holds the records' triples (entity pages show these);
+    ``query_graph`` is what the canned queries run on (default: ``graph``
+    plus the ontology); ``validation`` is the SHACL report to summarise
+    (``None`` leaves the page saying validation was not run).
+    """
+    from kg.sparql.canned import catalog
+
+    view = GraphView(graph, ontology)
+    env = _environment()
+    if queries is None:
+        queries = catalog()
+    if query_graph is None:
+        query_graph = Graph()
+        for t in graph:
+            query_graph.add(t)
+        for t in view.ont:
+            query_graph.add(t)
+
+    descriptions = {str(n): describe(view, n) for n in view.records}
+    by_kind: dict[str, list[Description]] = defaultdict(list)
+    for d in descriptions.values():
+        by_kind[d.kind].append(d)
+    for items in by_kind.values():
+        items.sort(key=lambda d: (d.label.casefold(), d.iri))
+    kinds = [(k, by_kind[k]) for k in KIND_ORDER if by_kind.get(k)]
+    timeline = build_timeline(view)
+    network = build_network(view)
+    onto = build_ontology_doc(view)
+    query_pages = build_query_pages(view, query_graph, queries)
+    terms = onto.terms
+
+    common = {
+        "site_title": title,
+        "terms": terms,
+        "counts": {k: len(v) for k, v in kinds},
+        "triples": len(graph),
+    }
+    files: dict[str, bytes] = {}
+
+    def page(path: str, template: str, **ctx: Any) -> None:
+        root = "../" * path.count("/")
+        html = env.get_template(template).render(root=root, path=path, **common, **ctx)
+        files[path] = html.encode("utf-8")
+
+    summary = validation.counts if validation is not None else None
+    page(
+        "index.html",
+        "index.html",
+        kinds=kinds,
+        validation=validation,
+        summary=summary,
+        timeline=timeline,
+        network=network,
+        queries=query_pages,
+        onto=onto,
+        active="index",
+    )
+    page("entities.html", "entities.html", kinds=kinds, active="entities")
+    page("timeline.html", "timeline.html", tl=timeline, active="timeline")
+    page("network.html", "network.html", net=network, active="network")
+    page("queries.html", "queries.html", queries=query_pages, active="queries")
+    for qp in query_pages:
+        page(f"query/{qp.name}.html", "query.html", q=qp, active="queries")
+    page("ontology.html", "ontology.html", onto=onto, active="ontology")
+    page(
+        "validation.html",
+        "validation.html",
+        validation=validation,
+        summary=summary,
+        findings=_findings(validation, descriptions),
+        active="validation",
+    )
+    for d in descriptions.values():
+        page(f"entity/{d.id}.html", "entity.html", d=d, ego=build_ego(view, d), active="entities")
+    files["style.css"] = (TEMPLATES / "style.css").read_bytes()
+    files[MARKER] = b"kg report site: `kg report` may replace this folder.\n"
+    return dict(sorted(files.items()))
+
+
+def _findings(report: Report | None, descriptions: dict[str, Description]) -> list[dict[str, Any]]:
+    if report is None:
+        return []
+    out = []
+    for f in report.findings:
+        rid = f.location.record if f.location and f.location.record else None
+        if rid is None and f.focus.startswith("id:"):
+            rid = f.focus[3:].split("/")[0]
+        has_page = rid is not None and any(d.id == rid for d in descriptions.values())
+        out.append({"f": f, "record": rid if has_page else None})
+    return out
+
+
+def write_site(files: dict[str, bytes], out_dir: Path) -> None:
+    """Write the site into ``out_dir``, replacing a previous site there as a whole.
+
+    The files are written into a folder next to ``out_dir`` and swapped in by
+    renaming (:class:`kg.rdfio.atomic.Staged`), so a reader sees the old site or the
+    new one, never a mix. A non-empty ``out_dir`` that is not a kg site is
+    refused, never overwritten. The folder holding ``out_dir`` is taken as
+    :func:`kg.rdfio.folders.output_folder` takes a build's: another kg process writing
+    there is refused (exit 2), and what a killed run left (its half-written
+    site, or the old site set aside just before the swap) is cleared or put
+    back first.
+    """
+    out_dir = out_dir.resolve() if out_dir.exists() else Path(os.path.abspath(out_dir))
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise UsageError(f"{out_dir} exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+            raise UsageError(
+                f"{out_dir} is not empty and is not a kg report; "
+                "choose another folder with -o (kg will not overwrite it)"
+            )
+    # A fixed name: under the folder lock no other run uses it, and the next
+    # run's sweep removes it if this one is killed.
+    staging = out_dir.parent / f".{out_dir.name}.new"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(out_dir, exc) from exc  # named as given, not its folder
+    scope = output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name])
+    with scope, Staged() as staged:
+        staged.add(staging, out_dir)  # first: a failed write discards what was staged
+        try:
+            staging.mkdir()
+            for rel, data in files.items():
+                target = staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            for d in [staging, *sorted(p for p in staging.rglob("*") if p.is_dir())]:
+                d.chmod(0o755)
+        except OSError as exc:
+            raise write_error(out_dir, exc) from exc
+        staged.commit()
+
+
+def generate(
+    out_dir: Path,
+    graph_file: Path | None = None,
+    records: Path | None = None,
+    *,
+    reason: bool = False,
+) -> SiteResult:
+    """Build the graph (records, bundled by default, or an RDF file), validate it,
+    render the site and write it to ``out_dir``."""
+    from kg.builder.ontology import load_ontology
+    from kg.pipeline.open import as_graph, load, read_triples
+    from kg.validate.engines import validate_graph
+
+    start = time.perf_counter()
+    if graph_file is not None and records is not None:
+        raise UsageError("give either --graph or --records, not both")
+    if graph_file is not None:
+        data = as_graph(read_triples(graph_file))
+        index = None
+    else:
+        built = load(records)
+        data, index = built.graph, built.index
+    ontology = load_ontology()
+    validation = validate_graph(data, index)
+    query_graph = Graph()
+    for t in data:
+        query_graph.add(t)
+    if reason:
+        from kg.reason.engines import infer
+
+        for t in infer(data, engine="native"):
+            query_graph.add(t)
+    for t in ontology:
+        query_graph.add(t)
+    for prefix, ns in PREFIXES.items():
+        query_graph.bind(prefix, ns, override=True, replace=True)
+    files = build_site(data, ontology=ontology, query_graph=query_graph, validation=validation)
+    write_site(files, out_dir)
+    pages = [p for p in files if p.endswith(".html")]
+    counts = Counter(p.split("/")[0] if "/" in p else "top" for p in pages)
+    return SiteResult(
+        out_dir=out_dir,
+        pages=pages,
+        bytes=sum(len(b) for b in files.values()),
+        entities=sum(1 for p in pages if p.startswith("entity/")),
+        queries=sum(1 for p in pages if p.startswith("query/")),
+        seconds=time.perf_counter() - start,
+        counts=dict(counts),
+    )

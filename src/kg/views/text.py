@@ -1,0 +1,121 @@
+"""A description as text for the terminal (``kg describe``)."""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+from kg.terms.namespaces import compact
+from kg.views.model import Description, Fact
+
+# --- the terminal ----------------------------------------------------------------------------
+
+
+def _lang_tag(lang: str | None) -> str:
+    return f" @{lang}" if lang else ""
+
+
+def _fact_line(f: Fact) -> str:
+    text = "".join(s.text for s in f.segments)
+    if f.field_name:
+        lang = next((s.lang for s in f.segments if s.lang), None)
+        text = f"{f.field_name}{_lang_tag(lang)}: {text}"
+    if f.qualifiers:
+        text += " (" + ", ".join(f.qualifiers) + ")"
+    if f.citations:
+        text += "  " + "".join(f"[{n}]" for n in f.citations)
+    return text
+
+
+def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent]
+
+
+def render_text(d: Description, width: int = 100) -> str:
+    """The description as plain text for a terminal (the same facts as the entity page)."""
+    lines: list[str] = []
+    classes = ", ".join(c.label for c in d.classes) or d.kind_title
+    lines.append(f"{d.label}  ({classes})")
+    lines.append(f"{compact(URIRef(d.iri))}  <{d.iri}>")
+    for tag, values in d.labels.items():
+        lines += _wrap(f"label{_lang_tag(tag)}: {' | '.join(values)}", "  ", width)
+    for tag, values in d.alt_labels.items():
+        lines += _wrap(f"also known as{_lang_tag(tag)}: {' | '.join(values)}", "  ", width)
+    if d.qualifiers:
+        lines.append(f"  qualified as a whole: {', '.join(d.qualifiers)}")
+    for f in d.label_facts:
+        labels = " | ".join(f"{g.text}{_lang_tag(g.lang)}" for g in f.segments if g.value)
+        lines += _wrap(
+            f"labels {labels}:{_fact_line(Fact([], f.citations, f.qualifiers))}", "  ", width
+        )
+        for text, note_lang in f.notes:
+            lines.extend(_wrap(f"note{_lang_tag(note_lang)}: {text}", "      ", width))
+    if d.record_citations:
+        lines.append("  sources of the record: " + "".join(f"[{n}]" for n in d.record_citations))
+
+    def block(title: str, facts: list[Fact]) -> None:
+        if not facts:
+            return
+        lines.append("")
+        lines.append(title)
+        for f in facts:
+            lines.extend(_wrap("- " + _fact_line(f), "  ", width))
+            if f.record is not None:
+                lines.append(f"      (record: {f.record.id or f.record.iri})")
+            for text, lang in f.notes:
+                lines.extend(_wrap(f"note{_lang_tag(lang)}: {text}", "      ", width))
+
+    block("Facts", d.facts)
+    block("Details", d.details)
+    for sec in d.related:
+        block(sec.title, sec.facts)
+    if d.corrections:
+        lines.append("")
+        lines.append("Corrections")
+        for c in d.corrections:
+            cites = "".join(f"[{n}]" for n in c.citations)
+            lines += _wrap(
+                f"- {c.field}: the source prints “{c.printed}”; corrected to “{c.corrected}”"
+                + (f"  {cites}" if cites else ""),
+                "  ",
+                width,
+            )
+            for text, lang in c.notes:
+                lines.extend(_wrap(f"note{_lang_tag(lang)}: {text}", "      ", width))
+    if d.supports:
+        lines.append("")
+        lines.append(f"What this source supports ({len(d.supports)} citations)")
+        for s in d.supports:
+            what = s.record.label + (f" — {s.prop.label}" if s.prop else "")
+            where = f", {s.locator}" if s.locator else ""
+            through = f" (citing {s.through.id or s.through.label})" if s.through else ""
+            lines += _wrap(f"- {what}{where}{through}", "  ", width)
+            if s.quote:
+                lines += _wrap(f"“{s.quote}”", "      ", width)
+    if d.citations:
+        lines.append("")
+        lines.append("Sources")
+        shown: set[str] = set()
+        for cv in d.citations:
+            head = f"[{cv.n}] {cv.source.id or cv.source.iri}"
+            if cv.via is not None:
+                head += f", via {cv.via.id or cv.via.iri}"
+            if cv.locator:
+                head += f", {cv.locator}"
+            if cv.reliability:
+                head += f" ({cv.reliability})"
+            lines += _wrap(head, "  ", width)
+            if cv.quote:
+                lines += _wrap(f"“{cv.quote}”{_lang_tag(cv.quote_lang)}", "      ", width)
+            if cv.address and cv.source.iri not in shown:
+                lines.append(f"      {cv.address}")
+            shown.add(cv.source.iri)
+    return "\n".join(lines) + "\n"
