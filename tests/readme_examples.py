@@ -2,9 +2,11 @@
 
     python tests/readme_examples.py --update
 
-Each ```console block holds `$ kg …` lines, each followed by its output. The
-examples run in a fresh temporary folder (after `kg build -o build` when they
-read build/), exactly as tests/test_docs.py runs them to check the README.
+Each ```console block holds `$ kg …` lines, each followed by its output. A
+command that exits with another code than 0 is followed by `$ echo $?` and
+that code, as a shell shows it. The examples run in a fresh temporary folder
+(after `kg build -o build` when they read build/), exactly as
+tests/test_docs.py runs them to check the README: output and exit code.
 """
 
 from __future__ import annotations
@@ -23,25 +25,35 @@ README = ROOT / "README.md"
 BLOCK_RE = re.compile(r"(```console\n)(.*?)(```)", re.S)
 
 
-def examples(text: str) -> list[tuple[str, str]]:
-    """(command line, expected output) for each `$ kg …` in ```console blocks."""
-    out = []
+ECHO_STATUS = "echo $?"
+
+
+def examples(text: str) -> list[tuple[str, str, int]]:
+    """(command line, expected output, expected exit code) for each `$ kg …` in
+    ```console blocks."""
+    out: list[tuple[str, str, int]] = []
     for match in BLOCK_RE.finditer(text):
         current: list[str] | None = None
-        for line in match.group(2).splitlines():
-            if line.startswith("$ "):
+        lines = iter(match.group(2).splitlines())
+        for line in lines:
+            if line == f"$ {ECHO_STATUS}":
+                assert current is not None, "`$ echo $?` before any command"
+                out.append((current[0], "\n".join(current[1:]), int(next(lines))))
+                current = None
+            elif line.startswith("$ "):
                 if current is not None:
-                    out.append((current[0], "\n".join(current[1:])))
+                    out.append((current[0], "\n".join(current[1:]), 0))
                 current = [line[2:]]
             elif current is not None:
                 current.append(line)
         if current is not None:
-            out.append((current[0], "\n".join(current[1:])))
+            out.append((current[0], "\n".join(current[1:]), 0))
     return out
 
 
-def run(line: str, workdir: Path) -> str:
-    """Run one example line in ``workdir`` and return what a user would see."""
+def run(line: str, workdir: Path) -> tuple[str, int]:
+    """Run one example line in ``workdir``; return what a user would see and
+    the exit code."""
     from kg.cli.app import cli
 
     args = shlex.split(line)
@@ -51,11 +63,12 @@ def run(line: str, workdir: Path) -> str:
     os.chdir(workdir)
     try:
         if "build/" in line and not (workdir / "build" / "kg.ttl").exists():
-            runner.invoke(cli, ["build", "-o", "build"], obj={})
+            built = runner.invoke(cli, ["build", "-o", "build"], obj={})
+            assert built.exit_code == 0, built.output
         result = runner.invoke(cli, args[1:], obj={})
     finally:
         os.chdir(cwd)
-    return result.output.rstrip("\n")
+    return result.output.rstrip("\n"), result.exit_code
 
 
 def update() -> None:
@@ -66,11 +79,13 @@ def update() -> None:
 
         def fill(match: re.Match[str]) -> str:
             lines = []
-            for line, _old in examples(match.group(0)):
+            for line, _old, _code in examples(match.group(0)):
                 lines.append(f"$ {line}")
-                output = run(line, work)
+                output, code = run(line, work)
                 if output:
                     lines.append(output)
+                if code != 0:
+                    lines += [f"$ {ECHO_STATUS}", str(code)]
             return match.group(1) + "\n".join(lines) + "\n" + match.group(3)
 
         README.write_text(BLOCK_RE.sub(fill, text), encoding="utf-8")

@@ -33,8 +33,13 @@ def test_readme_has_examples():
     assert len(EXAMPLES) >= 5
 
 
-@pytest.mark.parametrize("line,expected", EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_readme_example_output(line, expected, tmp_path):
-    """Each README example prints exactly what the README shows."""
+def test_readme_shows_failing_examples_with_their_exit_code():
+    assert {code for _line, _out, code in EXAMPLES} >= {0, 1, 2}
+
+
+@pytest.mark.parametrize("line,expected,code", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_readme_example_output(line, expected, code, tmp_path):
+    """Each README example prints exactly what the README shows, and exits with
+    the code it shows (0 unless an `$ echo $?` line follows it)."""
     (tmp_path / "docs").symlink_to(ROOT / "docs")
-    assert run(line, tmp_path) == expected.rstrip("\n")
+    assert run(line, tmp_path) == (expected.rstrip("\n"), code)
