@@ -111,14 +111,24 @@ class _Gen:
     def add(self, lines: list[str]) -> None:
         self.records.append(lines)
 
-    # --- the pools ---------------------------------------------------------------
+    # --- the pools, in a fixed order (each draws from the one random stream) ------
     def build(self, violations: int) -> int:
-        n = self.n
-        n_sources = max(2, n // 20)
-        n_places = max(3, n // 25)
-        n_orgs = max(4, n // 10)
-        n_people = max(4, n // 3)
-        self.sources_ids = [f"g-src-{i}" for i in range(n_sources)]
+        if violations > self.n:
+            raise UsageError(f"--violations {violations} needs at least {violations} events")
+        self.add_sources()
+        self.add_themes()
+        self.add_states()
+        self.add_places()
+        self.add_organisations()
+        self.add_posts()
+        self.add_people_and_roles()
+        return self.add_events(violations)
+
+    def src(self, i: int) -> str:
+        return self.sources_ids[i % len(self.sources_ids)]
+
+    def add_sources(self) -> None:
+        self.sources_ids = [f"g-src-{i}" for i in range(max(2, self.n // 20))]
         for i, sid in enumerate(self.sources_ids):
             primary = i % 3 != 2
             year = 1995 + i % 30
@@ -133,18 +143,17 @@ class _Gen:
                 f"  reliability: {'primary' if primary else 'secondary'}",
                 "  language: en",
             ])  # fmt: skip
+
+    def add_themes(self) -> None:
         for tid, label, broader in _THEMES:
-            src = self.sources_ids[0]
-            lines = [
-                f"- id: theme-g-{tid}",
-                "  type: theme",
-                f"  label: {{en: {_q(label)}}}",
-            ]
+            lines = [f"- id: theme-g-{tid}", "  type: theme", f"  label: {{en: {_q(label)}}}"]
             if broader:
                 lines.append(f"  broader: [theme-g-{broader}]")
-            lines += self.sources(src, "T0", f"Themes covered include {label}.")
+            lines += self.sources(self.sources_ids[0], "T0", f"Themes covered include {label}.")
             self.add(lines)
         self.themes = [f"theme-g-{t[0]}" for t in _THEMES]
+
+    def add_states(self) -> None:
         self.states = ["g-state-0", "g-state-1"]
         for i, sid in enumerate(self.states):
             label = f"Republic of {self.name(3)}"
@@ -152,9 +161,11 @@ class _Gen:
                 f"- id: {sid}",
                 "  type: state",
                 f"  label: {{en: {_q(label)}}}",
-                *self.sources(self.sources_ids[i % n_sources], "P1", f"{label} took part."),
+                *self.sources(self.src(i), "P1", f"{label} took part."),
             ])  # fmt: skip
-        self.places = [f"g-place-{i}" for i in range(n_places)]
+
+    def add_places(self) -> None:
+        self.places = [f"g-place-{i}" for i in range(max(3, self.n // 25))]
         for i, pid in enumerate(self.places):
             label = f"{self.name()} City"
             lines = [
@@ -165,7 +176,9 @@ class _Gen:
             ]
             lines += self.sources(self.src(i), f"P{i}", f"The meeting was held in {label}.")
             self.add(lines)
-        self.orgs = [f"g-org-{i}" for i in range(n_orgs)]
+
+    def add_organisations(self) -> None:
+        self.orgs = [f"g-org-{i}" for i in range(max(4, self.n // 10))]
         for i, oid in enumerate(self.orgs):
             kind = "ministry" if i % 4 == 0 else ("division" if i % 4 else "organization")
             label = f"{self.name()} {kind.capitalize()}"
@@ -174,7 +187,7 @@ class _Gen:
                 f"  type: {kind}",
                 f"  label: {{en: {_q(label)}}}",
                 f"  acronym: {{en: {_q(label[:3].upper())}}}",
-                f"  basedIn: [{self.places[i % n_places]}]",
+                f"  basedIn: [{self.places[i % len(self.places)]}]",
             ]
             if i >= 4:
                 lines.append(f"  subOrganizationOf: [{self.orgs[self.rnd.randrange(i // 2, i)]}]")
@@ -182,110 +195,131 @@ class _Gen:
                 lines.append(f"  country: {self.states[i % 2]}")
             lines += self.sources(self.src(i), f"O{i}", f"{label} is based in the capital.")
             self.add(lines)
+
+    def add_posts(self) -> None:
         # Two holders per post, one after the other (a post has one holder at a time).
-        self.posts = [f"g-post-{i}" for i in range((n_people + 1) // 2)]
+        self.people = [f"g-person-{i}" for i in range(max(4, self.n // 3))]
+        self.posts = [f"g-post-{i}" for i in range((len(self.people) + 1) // 2)]
         for i, pid in enumerate(self.posts):
             title = _POSTS[i % len(_POSTS)]
             self.add([
                 f"- id: {pid}",
                 "  type: post",
                 f"  label: {{en: {_q(f'{title.capitalize()} of office {i}')}}}",
-                f"  organization: {self.orgs[i % n_orgs]}",
+                f"  organization: {self.orgs[i % len(self.orgs)]}",
                 *self.sources(self.src(i), f"R{i}", f"The post of {title}."),
             ])  # fmt: skip
-        self.people = [f"g-person-{i}" for i in range(n_people)]
-        self.roles = []
+
+    def add_people_and_roles(self) -> None:
+        self.roles: list[str] = []
         for i, pid in enumerate(self.people):
             given, family = self.name(2), self.name(3)
-            lines = [
-                f"- id: {pid}",
-                "  type: person",
-                f"  label: {{en: {_q(f'{given} {family}')}}}",
-                f"  givenName: {{en: {_q(given)}}}",
-                f"  familyName: {{en: {_q(family)}}}",
-                f"  nationality: [{self.states[i % 2]}]",
-            ]
-            src = self.src(i)
-            lines += self.sources(src, f"N{i}", f"{given} {family} attended.")
-            if i % 50 == 7:
-                lines += [
-                    "  corrections:",
-                    "    - field: label",
-                    f"      printed: {_q(f'{given} {family}x')}",
-                    f"      corrected: {_q(f'{given} {family}')}",
-                    f"      source: {src}",
-                    "      note: {en: \"The bulletin misspells the family name.\"}",
-                ]  # fmt: skip
-            self.add(lines)
-            rid = f"g-role-{i}"
-            self.roles.append(rid)
-            post = _POSTS[(i // 2) % len(_POSTS)]
-            # The first holder of a post serves from `first` to `first + 2`, the second
-            # from `first + 3` on.
-            first = 1995 + (i // 2) % 20
-            start, end = (first, first + 2) if i % 2 == 0 else (first + 3, first + 5)
-            self.add([
-                f"- id: {rid}",
-                "  type: role",
-                f"  label: {{en: {_q(f'{given} {family} as {post}')}}}",
-                f"  holder: {pid}",
-                f"  post: {self.posts[i // 2]}",
-                f"  organization: {self.orgs[(i // 2) % n_orgs]}",
-                f"  title: {{en: {_q(post.capitalize())}}}",
-                f'  start: "{start}-{1 + i % 12:02d}"',
-                f'  end: "{end}"',
-                *self.sources(src, f"N{i}", f"{given} {family}, {post}."),
-            ])  # fmt: skip
-        # --- events and what hangs off them -------------------------------------------
-        if violations > n:
-            raise UsageError(f"--violations {violations} needs at least {violations} events")
-        picks = random.Random(self.seed + 1).sample(range(n), violations)
+            self.add(self.person(i, pid, given, family))
+            self.add(self.role(i, pid, given, family))
+
+    def person(self, i: int, pid: str, given: str, family: str) -> list[str]:
+        lines = [
+            f"- id: {pid}",
+            "  type: person",
+            f"  label: {{en: {_q(f'{given} {family}')}}}",
+            f"  givenName: {{en: {_q(given)}}}",
+            f"  familyName: {{en: {_q(family)}}}",
+            f"  nationality: [{self.states[i % 2]}]",
+        ]
+        src = self.src(i)
+        lines += self.sources(src, f"N{i}", f"{given} {family} attended.")
+        if i % 50 == 7:
+            lines += [
+                "  corrections:",
+                "    - field: label",
+                f"      printed: {_q(f'{given} {family}x')}",
+                f"      corrected: {_q(f'{given} {family}')}",
+                f"      source: {src}",
+                "      note: {en: \"The bulletin misspells the family name.\"}",
+            ]  # fmt: skip
+        return lines
+
+    def role(self, i: int, pid: str, given: str, family: str) -> list[str]:
+        rid = f"g-role-{i}"
+        self.roles.append(rid)
+        post = _POSTS[(i // 2) % len(_POSTS)]
+        # The first holder of a post serves from `first` to `first + 2`, the second
+        # from `first + 3` on.
+        first = 1995 + (i // 2) % 20
+        start, end = (first, first + 2) if i % 2 == 0 else (first + 3, first + 5)
+        return [
+            f"- id: {rid}",
+            "  type: role",
+            f"  label: {{en: {_q(f'{given} {family} as {post}')}}}",
+            f"  holder: {pid}",
+            f"  post: {self.posts[i // 2]}",
+            f"  organization: {self.orgs[(i // 2) % len(self.orgs)]}",
+            f"  title: {{en: {_q(post.capitalize())}}}",
+            f'  start: "{start}-{1 + i % 12:02d}"',
+            f'  end: "{end}"',
+            *self.sources(self.src(i), f"N{i}", f"{given} {family}, {post}."),
+        ]  # fmt: skip
+
+    # --- events and what hangs off them -----------------------------------------------
+    def add_events(self, violations: int) -> int:
+        picks = random.Random(self.seed + 1).sample(range(self.n), violations)
         bad_dates, bad_labels = set(picks[0::2]), set(picks[1::2])
-        for i in range(n):
+        for i in range(self.n):
             self.event(i, i in bad_dates, i in bad_labels)
         return len(bad_dates) + len(bad_labels)
 
-    def src(self, i: int) -> str:
-        return self.sources_ids[i % len(self.sources_ids)]
-
     def event(self, i: int, bad_date: bool, bad_label: bool) -> None:
         rnd = self.rnd
-        eid = f"g-event-{i}"
-        etype = _EVENT_TYPES[i % len(_EVENT_TYPES)]
-        place = self.places[rnd.randrange(len(self.places))]
-        people = rnd.sample(self.people, 2)
-        org = self.orgs[rnd.randrange(len(self.orgs))]
-        themes = sorted(rnd.sample(self.themes, 2))
-        year = rnd.randint(1995, 2024)
-        start = f"{year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
-        label = f"{etype.replace('-', ' ').capitalize()} on {themes[0][8:].replace('-', ' ')} ({i})"
-        src = self.src(i)
+        e = _Event(
+            i=i,
+            id=f"g-event-{i}",
+            type=_EVENT_TYPES[i % len(_EVENT_TYPES)],
+            place=self.places[rnd.randrange(len(self.places))],
+            people=rnd.sample(self.people, 2),
+            org=self.orgs[rnd.randrange(len(self.orgs))],
+            themes=sorted(rnd.sample(self.themes, 2)),
+            year=rnd.randint(1995, 2024),
+            src=self.src(i),
+        )
+        e.start = f"{e.year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
+        theme_words = e.themes[0][8:].replace("-", " ")
+        e.label = f"{e.type.replace('-', ' ').capitalize()} on {theme_words} ({i})"
+        self.add(self.event_record(e, bad_date, bad_label))
+        if i % 2 == 0:
+            self.add(self.statement(e))
+        if i % 10 == 1:
+            self.add(self.declaration(e))
+        if i % 10 == 6:
+            self.add(self.interest(e))
+
+    def event_record(self, e: _Event, bad_date: bool, bad_label: bool) -> list[str]:
+        i, src = e.i, e.src
         lang = "de" if bad_label else "fr"
         lines = [
-            f"- id: {eid}",
-            f"  type: {etype}",
-            f"  label: {{en: {_q(label)}, {lang}: {_q(label + ' (fr)')}}}",
+            f"- id: {e.id}",
+            f"  type: {e.type}",
+            f"  label: {{en: {_q(e.label)}, {lang}: {_q(e.label + ' (fr)')}}}",
         ]
         if i % 7 == 3:
             lines += [
                 "  start:",
-                f'    value: "{start}"',
+                f'    value: "{e.start}"',
                 "    qualifier: [derived]",
                 "    note: {en: \"Worked out from the weekday the bulletin gives.\"}",
                 "    sources:",
                 *self.cite(src, f"E{i}", "on the following Tuesday", "      "),
             ]  # fmt: skip
         else:
-            lines.append(f'  start: "{start}"')
+            lines.append(f'  start: "{e.start}"')
         if bad_date:
-            lines.append(f'  end: "{year - 1}"')
+            lines.append(f'  end: "{e.year - 1}"')
         elif i % 4 == 0:
-            lines.append(f'  end: "{year}"')
+            lines.append(f'  end: "{e.year}"')
         lines += [
-            f"  place: [{place}]",
-            f"  organizer: [{org}]",
-            f"  participant: [{people[0]}, {people[1]}, {org}]",
-            f"  theme: [{', '.join(themes)}]",
+            f"  place: [{e.place}]",
+            f"  organizer: [{e.org}]",
+            f"  participant: [{e.people[0]}, {e.people[1]}, {e.org}]",
+            f"  theme: [{', '.join(e.themes)}]",
         ]
         if i % 5 == 2:
             lines += [
@@ -297,48 +331,68 @@ class _Gen:
                 *self.cite(src, f"E{i}", f"some {20 + i % 200} officials attended", "      "),
             ]  # fmt: skip
         if i % 6 == 5:
-            lines.append(f"  subEventOf: g-event-{i - 1 - rnd.randrange(min(i, 20))}")
-        lines += ["  sources:", *self.cite(src, f"E{i}", f"{label} took place in the capital.")]
+            lines.append(f"  subEventOf: g-event-{i - 1 - self.rnd.randrange(min(i, 20))}")
+        lines += ["  sources:", *self.cite(src, f"E{i}", f"{e.label} took place in the capital.")]
         if i % 3 == 0:
             lines += self.cite(self.src(i + 1), f"E{i}b", "A second account of the same event.")
-        self.add(lines)
-        if i % 2 == 0:
-            k = self.people.index(people[0])
-            self.add([
-                f"- id: g-statement-{i}",
-                "  type: statement",
-                f"  label: {{en: {_q(f'Remarks at event {i}')}}}",
-                f"  speaker: {people[0]}",
-                f"  speakerRole: {self.roles[k]}",
-                f"  text: {{en: {_q(f'We will deepen our work on {themes[0][8:]} together.')}}}",
-                f"  saidAt: {eid}",
-                f'  date: "{start}"',
-                f"  theme: [{themes[0]}]",
-                *self.sources(src, f"E{i}", "We will deepen our work together, she said."),
-            ])  # fmt: skip
-        if i % 10 == 1:
-            self.add([
-                f"- id: g-declaration-{i}",
-                "  type: declaration",
-                f"  title: {{en: {_q(f'Joint declaration {i}')}}}",
-                f'  signedOn: "{start}"',
-                f"  signedAt: {place}",
-                f"  signatory: [{people[0]}, {people[1]}]",
-                f"  party: [{self.states[0]}, {self.states[1]}]",
-                f"  theme: [{', '.join(themes)}]",
-                *self.sources(src, f"D{i}", "The two sides signed a joint declaration."),
-            ])  # fmt: skip
-        if i % 10 == 6:
-            self.add([
-                f"- id: g-interest-{i}",
-                "  type: interest",
-                f"  label: {{en: {_q(f'Interest in {themes[1][8:]}')}}}",
-                "  kind: stated",
-                f"  holder: [{org}]",
-                f"  theme: [{themes[1]}]",
-                f"  expressedAt: {eid}",
-                *self.sources(src, f"I{i}", "Both sides expressed interest."),
-            ])  # fmt: skip
+        return lines
+
+    def statement(self, e: _Event) -> list[str]:
+        k = self.people.index(e.people[0])
+        return [
+            f"- id: g-statement-{e.i}",
+            "  type: statement",
+            f"  label: {{en: {_q(f'Remarks at event {e.i}')}}}",
+            f"  speaker: {e.people[0]}",
+            f"  speakerRole: {self.roles[k]}",
+            f"  text: {{en: {_q(f'We will deepen our work on {e.themes[0][8:]} together.')}}}",
+            f"  saidAt: {e.id}",
+            f'  date: "{e.start}"',
+            f"  theme: [{e.themes[0]}]",
+            *self.sources(e.src, f"E{e.i}", "We will deepen our work together, she said."),
+        ]  # fmt: skip
+
+    def declaration(self, e: _Event) -> list[str]:
+        return [
+            f"- id: g-declaration-{e.i}",
+            "  type: declaration",
+            f"  title: {{en: {_q(f'Joint declaration {e.i}')}}}",
+            f'  signedOn: "{e.start}"',
+            f"  signedAt: {e.place}",
+            f"  signatory: [{e.people[0]}, {e.people[1]}]",
+            f"  party: [{self.states[0]}, {self.states[1]}]",
+            f"  theme: [{', '.join(e.themes)}]",
+            *self.sources(e.src, f"D{e.i}", "The two sides signed a joint declaration."),
+        ]  # fmt: skip
+
+    def interest(self, e: _Event) -> list[str]:
+        return [
+            f"- id: g-interest-{e.i}",
+            "  type: interest",
+            f"  label: {{en: {_q(f'Interest in {e.themes[1][8:]}')}}}",
+            "  kind: stated",
+            f"  holder: [{e.org}]",
+            f"  theme: [{e.themes[1]}]",
+            f"  expressedAt: {e.id}",
+            *self.sources(e.src, f"I{e.i}", "Both sides expressed interest."),
+        ]  # fmt: skip
+
+
+@dataclass
+class _Event:
+    """One generated event's draws, which its records share."""
+
+    i: int
+    id: str
+    type: str
+    place: str
+    people: list[str]
+    org: str
+    themes: list[str]
+    year: int
+    src: str
+    start: str = ""
+    label: str = ""
 
 
 def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int = 0) -> Summary:
