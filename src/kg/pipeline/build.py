@@ -1,6 +1,7 @@
-"""The operations behind the commands: build, validate, open a graph, export.
+"""``kg build``: records -> validated graph -> ``kg.ttl``, ``kg-inferred.ttl`` and
+the query store, all put in place together or not at all.
 
-Each is a plain function the CLI calls; none of them prints or exits.
+A plain function the CLI calls; it neither prints nor exits.
 """
 
 from __future__ import annotations
@@ -9,17 +10,30 @@ import re
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg.builder.graph import records_to_graph
+from kg.builder.graph import BuiltGraph, records_to_graph
 from kg.errors import NotConforming, UsageError
 from kg.pipeline.open import load
-from kg.pipeline.outputs import ENGINES, GRAPH_FILE, INFERRED_FILE, BuildResult, gc_paused
+from kg.pipeline.outputs import (
+    ENGINES,
+    GRAPH_FILE,
+    INFERRED_FILE,
+    BuildResult,
+    Laps,
+    gc_paused,
+)
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
 from kg.records.load import load_records
 from kg.resources import records_dir
 from kg.terms.namespaces import INFERRED_GRAPH
 from kg.validate.engines import validate_graph
+
+if TYPE_CHECKING:
+    from kg.store.persist import StoreWriter
+    from kg.terms.convert import TermConverter
+    from kg.validate.report import Report
 
 
 def build(
@@ -141,70 +155,27 @@ def _build_reference(
 def _build_native(
     records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
 ) -> BuildResult:
-    from kg.builder.ontology import ontology_triples
     from kg.rdfio.write import turtle_bytes
-    from kg.reason.native import infer_triples
-    from kg.store.native import BASE
-    from kg.store.persist import STORE_DIR, StoreWriter
+    from kg.store.persist import StoreWriter
     from kg.terms.convert import TermConverter
 
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock
-        clock = now
-
+    laps = Laps()
     with gc_paused():
         recs = load_records(records or records_dir())
-        lap("load records")
+        laps.lap("load records")
         built = records_to_graph(recs)
-        triples = built.triples
-        lap("build graph")
+        laps.lap("build graph")
         conv = TermConverter()
-        data = turtle_bytes(triples, conv)
-        lap("export turtle")
+        data = turtle_bytes(built.triples, conv)
+        laps.lap("export turtle")
         # The store fills in a background thread while the main one validates
         # and reasons; it only replaces the old store once the build succeeded.
         writer = StoreWriter(out_dir)
         try:
-            writer.load_turtle(data, BASE)
-            writer.load_triples(ontology_triples(), BASE, conv)
-            lap("load query store")
-            report = None
-            if validate:
-                # The core constraints run while the store loads; the SPARQL-based
-                # ones last, on the store (kg.ttl and the ontology, as loaded).
-                report = validate_graph(
-                    triples, built.index, fail_on=fail_on, engine="native", store=writer.graph(conv)
-                )
-                lap("validate")
-                if not report.conforms:
-                    raise NotConforming(report.render("text").rstrip())
-            inferred = None
-            idata = b""
-            if reason:
-                inferred = infer_triples(triples)
-                lap("reason")
-                idata = turtle_bytes(inferred, conv)
-                lap("export turtle")
-                writer.load_turtle(idata, INFERRED_GRAPH)
-            written = [out_dir / GRAPH_FILE]
-            # An error inside discards the staged files.
-            with Staged() as staged:
-                staged.file(written[0], data)
-                if inferred is not None:
-                    written.append(out_dir / INFERRED_FILE)
-                    staged.file(written[1], idata)
-                else:
-                    staged.remove(out_dir / INFERRED_FILE)
-                lap("export turtle")
-                staged.add(
-                    writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR
-                )
-                staged.commit()
+            report, inferred, idata = _check_and_reason(
+                built, writer, conv, data, laps, reason=reason, validate=validate, fail_on=fail_on
+            )
+            written = _put_native_outputs(out_dir, writer, data, inferred, idata, laps)
         except BaseException as exc:
             # The failed frames (validation's, say) may still hold the new
             # store, which RocksDB keeps open until its last reference goes:
@@ -212,5 +183,73 @@ def _build_native(
             traceback.clear_frames(exc.__traceback__)
             writer.abort()
             raise
-        lap("load query store")
-    return BuildResult(built, report, inferred, written, timings)
+        laps.lap("load query store")
+    return BuildResult(built, report, inferred, written, laps.timings)
+
+
+def _check_and_reason(
+    built: BuiltGraph,
+    writer: StoreWriter,
+    conv: TermConverter,
+    data: bytes,
+    laps: Laps,
+    *,
+    reason: bool,
+    validate: bool,
+    fail_on: str,
+) -> tuple[Report | None, list | None, bytes]:
+    """Load the store (in the background), validate, reason: the report, the
+    inferred triples (None without ``reason``) and their Turtle."""
+    from kg.builder.ontology import ontology_triples
+    from kg.rdfio.write import turtle_bytes
+    from kg.reason.native import infer_triples
+    from kg.store.native import BASE
+
+    writer.load_turtle(data, BASE)
+    writer.load_triples(ontology_triples(), BASE, conv)
+    laps.lap("load query store")
+    report = None
+    if validate:
+        # The core constraints run while the store loads; the SPARQL-based
+        # ones last, on the store (kg.ttl and the ontology, as loaded).
+        store = writer.graph(conv)
+        report = validate_graph(
+            built.triples, built.index, fail_on=fail_on, engine="native", store=store
+        )
+        laps.lap("validate")
+        if not report.conforms:
+            raise NotConforming(report.render("text").rstrip())
+    if not reason:
+        return report, None, b""
+    inferred = infer_triples(built.triples)
+    laps.lap("reason")
+    idata = turtle_bytes(inferred, conv)
+    laps.lap("export turtle")
+    writer.load_turtle(idata, INFERRED_GRAPH)
+    return report, inferred, idata
+
+
+def _put_native_outputs(
+    out_dir: Path,
+    writer: StoreWriter,
+    data: bytes,
+    inferred: list | None,
+    idata: bytes,
+    laps: Laps,
+) -> list[Path]:
+    """Stage kg.ttl, kg-inferred.ttl (or its removal) and the store, and put
+    them in place together; an error inside discards the staged files."""
+    from kg.store.persist import STORE_DIR
+
+    written = [out_dir / GRAPH_FILE]
+    with Staged() as staged:
+        staged.file(written[0], data)
+        if inferred is not None:
+            written.append(out_dir / INFERRED_FILE)
+            staged.file(written[1], idata)
+        else:
+            staged.remove(out_dir / INFERRED_FILE)
+        laps.lap("export turtle")
+        staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
+        staged.commit()
+    return written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -75,3 +76,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+class Laps:
+    """Seconds spent per stage of a command, summed when a stage recurs (the
+    build's ``timings``: what ``bench/`` reports)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Charge the time since the last lap to ``name``."""
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
+        self.clock = now
