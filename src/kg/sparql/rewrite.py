@@ -48,6 +48,7 @@ def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
 
     >>> star_in_full("SELECT * { ?s ?p ?o FILTER(?o != ?x) }")
     'SELECT ?s ?p ?o { ?s ?p ?o FILTER(?o != ?x) }'
+    >>> from rdflib import Literal
     >>> star_in_full("SELECT * { ?s ?p ?o FILTER(LANG(?o) = ?lang) }", {"lang": Literal("fr")})
     'SELECT ?s ?p ?o ?lang { ?s ?p ?o FILTER(LANG(?o) = ?lang) }'
     """

@@ -33,6 +33,7 @@ class Phrase:
 def phrases(path: Path = PHRASES_FILE) -> dict[URIRef, Phrase]:
     """The phrase table, by property IRI.
 
+    >>> from kg.terms.namespaces import KG
     >>> phrases()[KG.signatory].sentence
     '{o} signed {s}{when}'
     """
