@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from kg.builder.graph import records_to_graph
+from kg.errors import BadInput
+from kg.records.display import load_display
 from kg.records.load import load_records
+from kg.resources import record_display_file
 from kg.terms.namespaces import ID
 from kg.views.describe import describe
 from kg.views.graphview import Ambiguous, GraphView, NotFound, resolve
@@ -205,3 +208,100 @@ def test_description_object_for_library_use(bundled):
     assert d.labels["ja"] == ["安倍晋三"]
     assert d.section("Roles held") is not None
     assert render_text(d).startswith("Shinzo Abe  (Person)\n")
+
+
+# --- kinds and phrasing are data (ontology/record-display.yaml) ----------------------------
+
+
+def _display_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """A copy of the bundled record-display file with each (old, new) edit made once."""
+    text = record_display_file().read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "record-display.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_describe_reads_kinds_and_phrases_from_the_display_data(tmp_path, mini_graph):
+    path = _display_copy(
+        tmp_path,
+        ('kg:signatory: {sentence: "{o} signed {s}{when}"', 'kg:signatory: {sentence: "{o} put '
+         'their name to {s}{when}"'),
+        ("{type: person, singular: Person,", "{type: person, singular: Human being,"),
+        ("  organisation: {type: organization,", '  state: {type: state, singular: Country, '
+         'plural: Countries, colour: "#ABCDEF"}\n  organisation: {type: organization,'),
+        ("order: [person,", "order: [person, state,"),
+    )  # fmt: skip
+    display = load_display(path)
+    text = render_text(describe(GraphView(mini_graph, display=display), ID["alice"]))
+    assert "  - Alice Example put their name to Test Declaration on 2019-05-05  [4]\n" in text
+    assert "Alice Example signed" not in text
+    with pytest.raises(NotFound) as info:
+        resolve(mini_graph, "Alice Ex", display=display)
+    assert "  alice  Alice Example (Human being)" in str(info.value)
+    ruritania = describe(GraphView(mini_graph, display=display), ID["ruritania"])
+    assert (ruritania.kind, ruritania.kind_title) == ("state", "Country")
+    # the bundled data, for contrast
+    assert describe(GraphView(mini_graph), ID["ruritania"]).kind == "organisation"
+    with pytest.raises(NotFound) as info:
+        resolve(mini_graph, "Alice Ex")
+    assert "  alice  Alice Example (Person)" in str(info.value)
+
+
+# (text replaced, by what, the line the error names (its start), the message)
+BAD_DISPLAY = [
+    ('colour: "#2563EB"', 'colour: "#2563EG"', "  person:", "kinds: person: colour: '#2563EG' "
+     "is not a colour written #RRGGBB"),
+    ("{type: person,", "{type: persn,", "  person:", "kinds: person: 'persn' is not a record type"),
+    ('"#2563EB", network: true}', '"#2563EB", netwrk: true}', "  person:", "kinds: person: "
+     "unknown key 'netwrk' (known: type, singular, plural, colour, network)"),
+    ('"#2563EB", network: true}', '"#2563EB", network: yes}', "  person:", "kinds: person: "
+     "network must be true or false, not 'yes'"),
+    ("  place:        {type: place,", "  Place:        {type: place,", "  Place:", "kinds: Place: "
+     "a kind's name is lower-case letters, digits and hyphens, and not 'other'"),
+    ("        place, source, other]", "        place, other]", "order:", "order: missing "
+     "'source'"),
+    ("        place, source, other]", "        place, source, other, post]", "        place, "
+     "source", "order: 'post' is listed twice"),
+    ("order: [person,", "order: [persons,", "order:", "order: 'persons' is not a kind"),
+    ('  none: "#C9CED6"\n', "", "themes:", "themes: missing 'none'"),
+    ('"{o} signed {s}{when}"', '"{o} signed {s}{wen}"', "  kg:signatory:", "phrases: "
+     "kg:signatory: sentence: unknown placeholder {wen} in '{o} signed {s}{wen}'"),
+    ('"{o} signed {s}{when}"', '"{o} signed {s}{when"', "  kg:signatory:", "phrases: "
+     "kg:signatory: sentence: a stray { or } in '{o} signed {s}{when'"),
+    ('"{o} signed {s}{when}"', '"{o} signed [{s}[{when}]]"', "  kg:signatory:", "phrases: "
+     "kg:signatory: sentence: unbalanced or nested [ ] in '{o} signed [{s}[{when}]]'"),
+    ('"{o} signed {s}{when}"', '"{o} signed {s.zz:x}"', "  kg:signatory:", "phrases: "
+     "kg:signatory: sentence: unknown placeholder {s.zz:x} in '{o} signed {s.zz:x}'"),
+    ("  kg:title: {field: Title as printed}", "  zz:title: {field: Title as printed}",
+     "  zz:title:", "phrases: 'zz:title' is not a prefixed name kg knows"),
+    ("  kg:title: {field: Title as printed}", "  kg:title: {feld: Title as printed}",
+     "  kg:title:", "phrases: kg:title: unknown key 'feld' (known: sentence, inverse, heading, "
+     "field, hidden)"),
+    ("  kg:familyName: {field: Family name}", "  kg:givenName: {field: Family name}",
+     "  kg:givenName: {field: Family", "duplicate key 'kg:givenName' (first at line {first})"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "at", "message"), BAD_DISPLAY)
+def test_a_malformed_display_file_is_bad_input_named_by_line(tmp_path, old, new, at, message):
+    path = _display_copy(tmp_path, (old, new))
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def line_of(start: str) -> int:
+        return next(n for n, text in enumerate(lines, 1) if text.startswith(start))
+
+    message = message.replace("{first}", str(line_of("  kg:givenName: {field: Given")))
+    with pytest.raises(BadInput) as info:
+        load_display(path)
+    assert str(info.value) == f"{path.resolve()}:{line_of(at)}: {message}"
+
+
+def test_the_bundled_display_file_covers_every_kind_once():
+    display = load_display()
+    names = [k.name for k in display.kinds]
+    assert sorted(display.order) == sorted([*names, "other"])
+    assert display.network_kinds == ("person", "organisation", "group", "event", "document")
+    assert display.title("person", plural=True) == "People" and display.title("x") == "Other"

@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, URIRef
 
+import kg.views
 from kg.builder.graph import records_to_graph
 from kg.builder.ontology import load_ontology
 from kg.errors import WriteFailed
+from kg.records.display import load_display
 from kg.records.load import load_records
+from kg.resources import record_display_file
 from kg.sparql.canned import catalog
 from kg.terms.namespaces import KG
 from kg.validate.engines import validate_graph
@@ -301,3 +304,56 @@ def test_bundled_key_pages(bundled_site):
     )
     timeline = page(bundled_site, "timeline.html")
     assert 'href="entity/signing-joint-political-declaration-2013.html"' in timeline
+
+
+# --- kinds and colours are data (ontology/record-display.yaml) ------------------------------
+
+
+def test_kinds_and_colours_come_from_the_display_data(tmp_path, mini_site):
+    text = record_display_file().read_text(encoding="utf-8")
+    for old, new in [
+        ('plural: People, colour: "#2563EB"', 'plural: People, colour: "#123456"'),
+        (
+            "  organisation: {type: organization,",
+            '  state: {type: state, singular: Country, plural: Countries, colour: "#ABCDEF",'
+            " network: true}\n  organisation: {type: organization,",
+        ),
+        ("order: [person,", "order: [person, state,"),
+        ('palette: ["#0072B2",', 'palette: ["#111111",'),
+    ]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (tmp_path / "record-display.yaml").write_text(text, encoding="utf-8")
+    display = load_display(tmp_path / "record-display.yaml")
+    built = records_to_graph(load_records(MINI))
+    site = build_site(built.graph, display=display)
+
+    css, default_css = page(site, "style.css"), page(mini_site, "style.css")
+    assert "svg .kind-person circle { fill: #123456; }\n" in css
+    assert "svg .kind-person circle { fill: #2563EB; }\n" in default_css
+    assert "svg .kind-state circle { fill: #ABCDEF; }\n" in css
+    assert "kind-state " not in default_css
+    network = page(site, "network.html")
+    assert '<span class="swatch" style="background: #ABCDEF"></span>Countries</span>' in network
+    assert '<span class="swatch" style="background: #123456"></span>People</span>' in network
+    assert '<g class="node kind-state"><title>Ruritania (Country)</title>' in network
+    assert '<a href="#state">Countries <span class="count">1</span></a>' in page(
+        site, "entities.html"
+    )
+    assert 'entities.html#state">Countries</a>' in page(site, "entity/ruritania.html")
+    assert 'entities.html#organisation">Organisations</a>' in page(
+        mini_site, "entity/ruritania.html"
+    )
+    timeline, default_timeline = page(site, "timeline.html"), page(mini_site, "timeline.html")
+    assert 'fill="#111111"' in timeline and "#0072B2" not in timeline
+    assert 'fill="#0072B2"' in default_timeline
+
+
+def test_the_views_hard_code_no_colours_or_kinds():
+    """What pages list and colour is read from the display data: no colour in
+    the views' code, no kind's colour in the style sheet."""
+    views = Path(kg.views.__file__).parent
+    for path in sorted(views.rglob("*.py")):
+        assert not re.search(r"#[0-9A-Fa-f]{6}\b", path.read_text(encoding="utf-8")), path
+    css = (views / "templates" / "style.css").read_text(encoding="utf-8")
+    assert ".kind-" not in css

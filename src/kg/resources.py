@@ -38,6 +38,11 @@ def record_types_file() -> Path:
     return data_dir("ontology") / "record-types.yaml"
 
 
+def record_display_file() -> Path:
+    """How records are shown: kinds, colours, the phrasing of facts."""
+    return data_dir("ontology") / "record-display.yaml"
+
+
 def records_dir() -> Path:
     return data_dir("records")
 

@@ -2,7 +2,7 @@
 
 :func:`describe` turns a node of the graph into a :class:`Description`: its
 labels in every language, its facts as English sentences (built from the
-phrase table ``templates/phrases.yaml``), the facts other records state about
+phrases of ``ontology/record-display.yaml``), the facts other records state about
 it grouped under headings ("Roles held", "Took part in", "Statements made"),
 each fact's qualifiers and notes, and a numbered list of the citations behind
 them (source, locator, verbatim quote). ``kg describe`` prints it with
@@ -18,15 +18,16 @@ them (source, locator, verbatim quote). ``kg describe`` prints it with
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from kg.records.display import OTHER, Display
 from kg.terms.namespaces import KG
-from kg.views.facts import _Builder, _is_record_link, _label_facts, _order
-from kg.views.graphview import GraphView, _cite_key, _lang_key, record_id, resolve
-from kg.views.kinds import KIND_ORDER
+from kg.views.facts import FactBuilder, is_record_link, label_facts, phrase_order
+from kg.views.graphview import GraphView, cite_key, lang_key, record_id, resolve
 from kg.views.model import (
     CitationView,
     CorrectionView,
@@ -50,32 +51,70 @@ SKIP_INCOMING = {
 
 def describe(view: GraphView, node: URIRef) -> Description:
     """Gather what the graph says about ``node`` (see the module docstring)."""
-    g = view.g
-    b = _Builder(view, node)
-    record_cites = b.cite(view.citations_of(node))
+    b = FactBuilder(view, node)
+    record_cites = b.citations.cite(view.citations_of(node))
+    labelled = label_facts(b, node)
+    facts, details = _own_facts(b, node)
+    related = _related(b, node)
+    corrections = _corrections(b, node)
+    all_facts = [*labelled, *facts, *details, *(f for sec in related for f in sec.facts)]
+    order = _reading_order(b, [record_cites, *(f.citations for f in all_facts)], corrections)
+    for f in all_facts:
+        f.citations = [order[n] for n in f.citations]
+    for corr in corrections:
+        corr.citations = [order[n] for n in corr.citations]
+    kind = view.kind(node)
+    return Description(
+        iri=str(node),
+        id=record_id(node),
+        label=view.label(node),
+        kind=kind,
+        kind_title=view.display.title(kind),
+        classes=[view.ref(t) for t in view.types(node)],
+        labels=view.texts(node, [RDFS.label]),
+        alt_labels=view.texts(node, [SKOS.altLabel]),
+        qualifiers=view.qualifier_labels(node),
+        label_facts=labelled,
+        facts=facts,
+        details=details,
+        related=related,
+        corrections=corrections,
+        supports=_supports(view, node),
+        citations=_renumbered(b.citations.items, order),
+        neighbours=neighbours(view, node),
+        record_citations=[order[n] for n in record_cites],
+    )
 
-    label_facts = _label_facts(b, node)
+
+def _own_facts(b: FactBuilder, node: URIRef) -> tuple[list[Fact], list[Fact]]:
+    """What the record states: sentences (facts) and field values (details)."""
+    view = b.view
     facts: list[Fact] = []
     details: list[Fact] = []
-    for p in sorted({p for p in g.predicates(node, None)}, key=lambda p: _order(view, p)):
+    for p in sorted(set(view.g.predicates(node, None)), key=lambda p: phrase_order(view, p)):
         if not isinstance(p, URIRef):
             continue
         objects = view.values(node, p)
         literal = [o for o in objects if isinstance(o, Literal)]
-        objects = sorted(literal, key=lambda o: (_lang_key(o.language), str(o))) + [
+        objects = sorted(literal, key=lambda o: (lang_key(o.language), str(o))) + [
             o for o in objects if not isinstance(o, Literal)
         ]
         for o in objects:
             f = b.fact(node, p, o, inverse=False)
-            if f is None:
-                continue
-            (details if f.field_name else facts).append(f)
+            if f is not None:
+                (details if f.field_name else facts).append(f)
+    return facts, details
 
+
+def _related(b: FactBuilder, node: URIRef) -> list[Section]:
+    """What other records state about ``node``, a section per property."""
+    view = b.view
     grouped: dict[URIRef, list[Fact]] = defaultdict(list)
-    for s, p in sorted(
-        g.subject_predicates(node), key=lambda sp: (_order(view, sp[1]), str(sp[0]))
-    ):
-        if p in SKIP_INCOMING or not isinstance(p, URIRef) or not _is_record_link(view, s):
+    incoming = sorted(
+        view.g.subject_predicates(node), key=lambda sp: (phrase_order(view, sp[1]), str(sp[0]))
+    )
+    for s, p in incoming:
+        if p in SKIP_INCOMING or not isinstance(p, URIRef) or not is_record_link(view, s):
             continue
         if s == node:
             continue
@@ -83,22 +122,28 @@ def describe(view: GraphView, node: URIRef) -> Description:
         if f is not None:
             grouped[p].append(f)
     related = []
-    for p in sorted(grouped, key=lambda p: _order(view, p)):
+    for p in sorted(grouped, key=lambda p: phrase_order(view, p)):
         ph = view.phrases.get(p)
         title = ph.heading if ph is not None and ph.heading else f"Is {view.label(p)} of"
         items = sorted(
             grouped[p], key=lambda f: (f.date or "~", f.text.casefold(), f.record or Ref("", ""))
         )
         related.append(Section(title, items, view.prop_ref(p)))
+    return related
 
+
+def _corrections(b: FactBuilder, node: URIRef) -> list[CorrectionView]:
+    """What sources print wrongly about ``node``, and the corrected values."""
+    view, g = b.view, b.view.g
     corrections = []
-    for c in sorted(g.subjects(KG.corrects, node), key=_cite_key):
+    for c in sorted(g.subjects(KG.corrects, node), key=cite_key):
         prop = g.value(c, KG.onProperty)
         src = g.value(c, KG.citedSource)
         cites: list[int] = []
         if src is not None:
             # Quote the record's own citations of that source: they show the misprint.
-            cites = b.cite(x for x in view.citations_of(node) if g.value(x, KG.citedSource) == src)
+            own = (x for x in view.citations_of(node) if g.value(x, KG.citedSource) == src)
+            cites = b.citations.cite(own)
         corrections.append(
             CorrectionView(
                 field=view.prop_ref(prop).label if prop is not None else "",
@@ -108,66 +153,25 @@ def describe(view: GraphView, node: URIRef) -> Description:
                 notes=view.notes(c),
             )
         )
+    return corrections
 
-    supports = _supports(view, node)
-    # Number the citations in the order a reader meets them.
+
+def _reading_order(
+    b: FactBuilder, cited: list[list[int]], corrections: list[CorrectionView]
+) -> dict[int, int]:
+    """Citation numbers in the order a reader meets them: the record's own,
+    then the facts' (``cited``), the corrections', then any left."""
     order: dict[int, int] = {}
-    for group in (
-        [record_cites],
-        [f.citations for f in label_facts],
-        [f.citations for f in facts],
-        [f.citations for f in details],
-        [f.citations for sec in related for f in sec.facts],
-        [c.citations for c in corrections],
-    ):
-        for numbers in group:
-            for n in numbers:
-                order.setdefault(n, len(order) + 1)
-    for cv in b.citations:
+    for numbers in [*cited, *(c.citations for c in corrections)]:
+        for n in numbers:
+            order.setdefault(n, len(order) + 1)
+    for cv in b.citations.items:
         order.setdefault(cv.n, len(order) + 1)
+    return order
 
-    def renumber(numbers: list[int]) -> list[int]:
-        return [order[n] for n in numbers]
 
-    for f in [*label_facts, *facts, *details, *(f for sec in related for f in sec.facts)]:
-        f.citations = renumber(f.citations)
-    for corr in corrections:
-        corr.citations = renumber(corr.citations)
-    citations = sorted(
-        (
-            CitationView(
-                order[c.n],
-                c.source,
-                c.quote,
-                c.quote_lang,
-                c.locator,
-                c.via,
-                c.reliability,
-                c.address,
-            )
-            for c in b.citations
-        ),
-        key=lambda c: c.n,
-    )
-    return Description(
-        iri=str(node),
-        id=record_id(node),
-        label=view.label(node),
-        kind=view.kind(node),
-        classes=[view.ref(t) for t in view.types(node)],
-        labels=view.texts(node, [RDFS.label]),
-        alt_labels=view.texts(node, [SKOS.altLabel]),
-        qualifiers=view.qualifier_labels(node),
-        label_facts=label_facts,
-        facts=facts,
-        details=details,
-        related=related,
-        corrections=corrections,
-        supports=supports,
-        citations=citations,
-        neighbours=neighbours(view, node),
-        record_citations=renumber(record_cites),
-    )
+def _renumbered(citations: list[CitationView], order: dict[int, int]) -> list[CitationView]:
+    return sorted((replace(c, n=order[c.n]) for c in citations), key=lambda c: c.n)
 
 
 def _owner(view: GraphView, citation: Node) -> tuple[Node | None, Ref | None]:
@@ -224,12 +228,12 @@ def neighbours(view: GraphView, node: URIRef) -> list[Neighbour]:
     g = view.g
     seen: dict[tuple[str, str, bool], Neighbour] = {}
     for p, o in g.predicate_objects(node):
-        if p in SKIP_INCOMING or p == KG.citation or o == node or not _is_record_link(view, o):
+        if p in SKIP_INCOMING or p == KG.citation or o == node or not is_record_link(view, o):
             continue
         n = Neighbour(view.ref(o), view.label(p), True)
         seen.setdefault((n.ref.iri, n.relation, True), n)
     for s, p in g.subject_predicates(node):
-        if p in SKIP_INCOMING or s == node or not _is_record_link(view, s):
+        if p in SKIP_INCOMING or s == node or not is_record_link(view, s):
             continue
         ph = view.phrases.get(p) if isinstance(p, URIRef) else None
         relation = ph.heading if ph and ph.heading else f"{view.label(p)} (of)"
@@ -238,7 +242,7 @@ def neighbours(view: GraphView, node: URIRef) -> list[Neighbour]:
     return sorted(
         seen.values(),
         key=lambda n: (
-            KIND_ORDER.index(n.ref.kind or "other"),
+            view.display.rank(n.ref.kind or OTHER),
             n.ref.label.casefold(),
             n.ref.iri,
             n.relation,
@@ -247,7 +251,9 @@ def neighbours(view: GraphView, node: URIRef) -> list[Neighbour]:
     )
 
 
-def describe_thing(graph: Graph, thing: str, ontology: Graph | None = None) -> Description:
+def describe_thing(
+    graph: Graph, thing: str, ontology: Graph | None = None, display: Display | None = None
+) -> Description:
     """Resolve ``thing`` (IRI, prefixed name, record id or name) and describe it."""
-    view = GraphView(graph, ontology)
-    return describe(view, resolve(graph, thing))
+    view = GraphView(graph, ontology, display)
+    return describe(view, resolve(graph, thing, display=view.display))

@@ -4,35 +4,33 @@ its dates, qualifiers, notes and numbered citations.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from kg.records.display import TEMPLATE_TOKEN_RE
 from kg.terms.namespaces import KG, expand
-from kg.views.graphview import GraphView, _lang_key, date_phrase, record_id
+from kg.views.graphview import GraphView, date_phrase, lang_key, record_id
 from kg.views.model import CitationView, Fact, Segment
 
-# --- sentences -------------------------------------------------------------------------------
-
-_TOKEN_RE = re.compile(r"\{([^{}]+)\}|\[|\]|[^{}\[\]]+")
+# --- citations ---------------------------------------------------------------------------
 
 
-class _Builder:
-    """Collects the facts and citations of one description."""
+class Citations:
+    """The numbered citations of one description: each (source, via, locator,
+    quote) once, numbered as first cited."""
 
-    def __init__(self, view: GraphView, node: URIRef) -> None:
+    def __init__(self, view: GraphView) -> None:
         self.view = view
-        self.node = node
-        self.citations: list[CitationView] = []
-        self._cite_index: dict[tuple[str, str, str, str], int] = {}
-
-    # citations
+        self.items: list[CitationView] = []
+        self._index: dict[tuple[str, str, str, str], int] = {}
 
     def cite(self, nodes: Iterable[URIRef]) -> list[int]:
+        """The numbers of these citation nodes, each once, in order."""
         out = []
         for c in nodes:
             n = self.cite_one(c)
@@ -49,13 +47,13 @@ class _Builder:
         locator = g.value(c, KG.locator)
         via = g.value(c, KG.via)
         key = (str(src), str(via or ""), str(locator or ""), str(quote or ""))
-        if key in self._cite_index:
-            return self._cite_index[key]
-        n = len(self.citations) + 1
-        self._cite_index[key] = n
+        if key in self._index:
+            return self._index[key]
+        n = len(self.items) + 1
+        self._index[key] = n
         rel = g.value(src, KG.reliability)
         address = g.value(src, KG.address)
-        self.citations.append(
+        self.items.append(
             CitationView(
                 n=n,
                 source=self.view.ref(src),
@@ -69,11 +67,34 @@ class _Builder:
         )
         return n
 
+
+# --- sentences -------------------------------------------------------------------------------
+
+Support = tuple[list[int], list[str], list[tuple[str, str | None]]]  # citations, qualifiers, notes
+
+
+@dataclass
+class _Extra:
+    """What filling a template adds to a fact: the citations and qualifiers of
+    the values it quotes, and whether it names the subject."""
+
+    cites: list[int] = field(default_factory=list)
+    quals: list[str] = field(default_factory=list)
+    names_subject: bool = False
+
+
+class FactBuilder:
+    """Puts the facts of one description into words (phrases of the
+    record-display file), collecting their citations."""
+
+    def __init__(self, view: GraphView, node: URIRef) -> None:
+        self.view = view
+        self.node = node
+        self.citations = Citations(view)
+
     # support of one triple
 
-    def support(
-        self, s: Node, p: Node, o: Node
-    ) -> tuple[list[int], list[str], list[tuple[str, str | None]]]:
+    def support(self, s: Node, p: Node, o: Node) -> Support:
         """Citations, qualifiers and notes behind the triple (s, p, o)."""
         view = self.view
         stmts = view.statements.get((s, p, o), [])
@@ -88,47 +109,47 @@ class _Builder:
             cites = view.citations_of(s)
         if s != self.node:
             quals += [q for q in view.qualifier_labels(s) if q not in quals]
-        return self.cite(cites), sorted(set(quals)), notes
+        return self.citations.cite(cites), sorted(set(quals)), notes
 
     # the subject's own date, for {when}
 
     def when(self, s: Node) -> tuple[list[Segment], list[int], list[str]]:
-        g = self.view.g
-        cites: list[int] = []
-        quals: list[str] = []
+        """The subject's date as words (signed on, date, start–end or attested
+        on), with the citations and qualifiers of that date."""
+        extra = _Extra()
 
         def use(p: URIRef, o: Node) -> None:
             c, q, _n = self.support(s, p, o)
-            cites.extend(x for x in c if x not in cites)
-            quals.extend(f"date {x}" for x in q if f"date {x}" not in quals)
+            extra.cites.extend(x for x in c if x not in extra.cites)
+            extra.quals.extend(f"date {x}" for x in q if f"date {x}" not in extra.quals)
 
+        return self._date_words(s, use), extra.cites, extra.quals
+
+    def _date_words(self, s: Node, use: Callable[[URIRef, Node], None]) -> list[Segment]:
+        g = self.view.g
         for single in (KG.signedOn, KG.date):
             v = g.value(s, single)
             if v is not None:
                 use(single, v)
-                return [Segment(" " + date_phrase(v), value=True)], cites, quals
+                return [Segment(" " + date_phrase(v), value=True)]
         start, end = g.value(s, KG.startDate), g.value(s, KG.endDate)
         if start is not None:
             use(KG.startDate, start)
             if end is not None and str(end) != str(start):
                 use(KG.endDate, end)
-                return [Segment(f" from {start} to {end}", value=True)], cites, quals
-            return [Segment(" " + date_phrase(start), value=True)], cites, quals
+                return [Segment(f" from {start} to {end}", value=True)]
+            return [Segment(" " + date_phrase(start), value=True)]
         attested = sorted(str(v) for v in g.objects(s, KG.attestedOn))
-        if attested:
-            for v in g.objects(s, KG.attestedOn):
-                use(KG.attestedOn, v)
-            listed = (
-                attested[0]
-                if len(attested) == 1
-                else ", ".join(attested[:-1]) + " and " + attested[-1]
-            )
-            return (
-                [Segment(f" (attested on {listed})", value=True)],
-                cites,
-                quals,
-            )
-        return [], cites, quals
+        if not attested:
+            return []
+        for v in g.objects(s, KG.attestedOn):
+            use(KG.attestedOn, v)
+        listed = (
+            attested[0] if len(attested) == 1 else ", ".join(attested[:-1]) + " and " + attested[-1]
+        )
+        return [Segment(f" (attested on {listed})", value=True)]
+
+    # values as sentence segments
 
     def value_segments(self, value: Node) -> list[Segment]:
         if isinstance(value, Literal):
@@ -144,67 +165,73 @@ class _Builder:
             return [Segment(ref.label)]
         return [Segment(ref.label, ref=ref if (ref.id or ref.term) else None)]
 
+    # templates
+
     def sentence(
         self, template: str, s: Node, p: URIRef, o: Node
     ) -> tuple[list[Segment], list[int], list[str], bool]:
         """Fill a template; returns segments, extra citations, extra qualifiers and
         whether the subject was named."""
-        g = self.view.g
+        extra = _Extra()
         out: list[Segment] = []
-        extra_cites: list[int] = []
-        extra_quals: list[str] = []
-        names_subject = False
-        optional: list[Segment] | None = None
+        optional: list[Segment] | None = None  # the [optional part] being filled
         optional_ok = True
-        for m in _TOKEN_RE.finditer(template):
-            tok = m.group(0)
+        for m in TEMPLATE_TOKEN_RE.finditer(template):
+            tok, name = m.group(0), m.group(1)
             if tok == "[":
                 optional, optional_ok = [], True
-                continue
-            if tok == "]":
+            elif tok == "]":
                 if optional is not None and optional_ok:
                     out += optional
                 optional = None
-                continue
-            target = out if optional is None else optional
-            name = m.group(1)
-            if name is None:
-                target.append(Segment(tok))
-                continue
-            segs: list[Segment] = []
-            if name == "s":
-                segs = self.entity_segments(s)
-                names_subject = True
-            elif name == "o":
-                segs = self.value_segments(o)
-            elif name == "o:when":
-                segs = [Segment(date_phrase(o), value=True)]
-            elif name == "when":
-                if s == self.node:
-                    continue  # the page lists its subject's own dates
-                segs, c, q = self.when(s)
-                extra_cites += c
-                extra_quals += q
-            elif name.startswith("s."):
-                prop = URIRef(expand(name[2:]))
-                vals = self.view.values(s, prop)
-                if isinstance(vals[0] if vals else None, Literal):
-                    vals = _prefer_lang(vals)
-                for i, v in enumerate(vals):
-                    if i:
-                        segs.append(Segment(" and "))
-                    segs += self.value_segments(v)
-                    c, q, _n = self.support(s, prop, v) if g.value(s, prop) else ([], [], [])
-                    extra_cites += c
-                    extra_quals += [x for x in q if x not in extra_quals]
-                if any(v == self.node for v in vals):
-                    names_subject = True
-            if not segs and optional is not None:
-                optional_ok = False
-            target += segs
+            elif name is None:
+                (out if optional is None else optional).append(Segment(tok))
+            else:
+                segs = self._placeholder(name, s, o, extra)
+                if segs is None:
+                    continue
+                if not segs and optional is not None:
+                    optional_ok = False
+                (out if optional is None else optional).extend(segs)
         if out and out[0].ref is None and not out[0].value and out[0].text:
             out[0] = Segment(out[0].text[0].upper() + out[0].text[1:], lang=out[0].lang)
-        return _merge(out), extra_cites, extra_quals, names_subject
+        return _merge(out), extra.cites, extra.quals, extra.names_subject
+
+    def _placeholder(self, name: str, s: Node, o: Node, extra: _Extra) -> list[Segment] | None:
+        """The segments of one placeholder; None when it is left out altogether."""
+        if name == "s":
+            extra.names_subject = True
+            return self.entity_segments(s)
+        if name == "o":
+            return self.value_segments(o)
+        if name == "o:when":
+            return [Segment(date_phrase(o), value=True)]
+        if name == "when":
+            if s == self.node:
+                return None  # the page lists its subject's own dates
+            segs, c, q = self.when(s)
+            extra.cites += c
+            extra.quals += q
+            return segs
+        return self._subject_values(s, URIRef(expand(name[2:])), extra)  # {s.PREFIX:NAME}
+
+    def _subject_values(self, s: Node, prop: URIRef, extra: _Extra) -> list[Segment]:
+        vals = self.view.values(s, prop)
+        if isinstance(vals[0] if vals else None, Literal):
+            vals = _prefer_lang(vals)
+        segs: list[Segment] = []
+        for i, v in enumerate(vals):
+            if i:
+                segs.append(Segment(" and "))
+            segs += self.value_segments(v)
+            c, q, _n = self.support(s, prop, v) if self.view.g.value(s, prop) else ([], [], [])
+            extra.cites += c
+            extra.quals += [x for x in q if x not in extra.quals]
+        if any(v == self.node for v in vals):
+            extra.names_subject = True
+        return segs
+
+    # facts
 
     def fact_support(self, s: Node, p: URIRef, o: Node) -> Fact:
         """Just the value and its support (for qualified labels)."""
@@ -212,6 +239,8 @@ class _Builder:
         return Fact(self.value_segments(o), cites, quals, notes, prop=self.view.prop_ref(p))
 
     def fact(self, s: Node, p: URIRef, o: Node, *, inverse: bool) -> Fact | None:
+        """The triple (s, p, o) as a fact of this description: a field value, a
+        sentence, or None for a hidden property. ``inverse``: on the object's page."""
         view = self.view
         ph = view.phrases.get(p)
         if ph is not None and ph.hidden:
@@ -233,11 +262,10 @@ class _Builder:
             template = "{s} — " + view.label(p) + " — {o}"
         segs, c2, q2, names_subject = self.sentence(template, s, p, o)
         cites += [c for c in c2 if c not in cites]
-        quals = sorted(set(quals) | set(q2))
         return Fact(
             segments=segs,
             citations=cites,
-            qualifiers=quals,
+            qualifiers=sorted(set(quals) | set(q2)),
             notes=notes,
             record=None if names_subject or s == self.node else view.ref(s),
             prop=view.prop_ref(p),
@@ -258,11 +286,11 @@ def _prefer_lang(values: list[Node]) -> list[Node]:
     lits = [v for v in values if isinstance(v, Literal)]
     if not lits:
         return values
-    best = min((_lang_key(v.language) for v in lits), default=(0, ""))
-    return [v for v in lits if _lang_key(v.language) == best]
+    best = min((lang_key(v.language) for v in lits), default=(0, ""))
+    return [v for v in lits if lang_key(v.language) == best]
 
 
-def _label_facts(b: _Builder, node: URIRef) -> list[Fact]:
+def label_facts(b: FactBuilder, node: URIRef) -> list[Fact]:
     """Qualified labels, those with the same support merged into one fact."""
     merged: dict[tuple[Any, ...], Fact] = {}
     for o in _reified_objects(b.view, node, RDFS.label):
@@ -277,7 +305,7 @@ def _label_facts(b: _Builder, node: URIRef) -> list[Fact]:
 
 def _reified_objects(view: GraphView, node: Node, prop: URIRef) -> list[Node]:
     objs = [o for (s, p, o) in view.statements if s == node and p == prop]
-    return sorted(objs, key=lambda o: (_lang_key(getattr(o, "language", None)), str(o)))
+    return sorted(objs, key=lambda o: (lang_key(getattr(o, "language", None)), str(o)))
 
 
 def _merge(segs: list[Segment]) -> list[Segment]:
@@ -290,10 +318,12 @@ def _merge(segs: list[Segment]) -> list[Segment]:
     return out
 
 
-def _order(view: GraphView, p: Node) -> tuple[int, str]:
+def phrase_order(view: GraphView, p: Node) -> tuple[int, str]:
+    """Where a property's facts come on a page: the phrase table's order, then by IRI."""
     ph = view.phrases.get(p)  # type: ignore[call-overload]
     return (ph.order if ph is not None else 10_000, str(p))
 
 
-def _is_record_link(view: GraphView, node: Node) -> bool:
+def is_record_link(view: GraphView, node: Node) -> bool:
+    """Whether ``node`` is a record of the graph (it has a page)."""
     return record_id(node) is not None and (node, RDF.type, None) in view.g

@@ -15,10 +15,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.errors import UsageError
+from kg.records.display import Display, Phrase, load_display
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
-from kg.views.kinds import KIND_TITLES, KINDS
 from kg.views.model import Ref
-from kg.views.phrases import phrases
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -51,14 +50,14 @@ class Ambiguous(UsageError):
 # --- reading the graph -------------------------------------------------------------------
 
 
-def _lang_key(lang: str | None) -> tuple[int, str]:
+def lang_key(lang: str | None) -> tuple[int, str]:
     lang = (lang or "").lower()
     if lang in LANG_ORDER:
         return (LANG_ORDER.index(lang), lang)
     return (len(LANG_ORDER) + (0 if lang else 1), lang)
 
 
-def _cite_key(node: Node) -> tuple[str, int]:
+def cite_key(node: Node) -> tuple[str, int]:
     """Sort citation nodes by owner, then number (…/citation/2 before …/citation/10)."""
     s = str(node)
     head, _, tail = s.rpartition("/")
@@ -93,12 +92,20 @@ def date_phrase(value: Node, *, preposition: bool = True) -> str:
 class GraphView:
     """Read access to the data graph and the ontology, with the look-ups pages need."""
 
-    def __init__(self, graph: Graph, ontology: Graph | None = None) -> None:
+    def __init__(
+        self, graph: Graph, ontology: Graph | None = None, display: Display | None = None
+    ) -> None:
         from kg.builder.ontology import load_ontology
 
         self.g = graph
         self.ont = ontology if ontology is not None else load_ontology()
-        self.phrases = phrases()
+        self.display = display if display is not None else load_display()
+        self.phrases: dict[URIRef, Phrase] = {
+            URIRef(iri): phrase for iri, phrase in self.display.phrases.items()
+        }
+        self._kind_classes = [
+            (k.name, URIRef(k.cls)) for k in self.display.kinds if k.cls is not None
+        ]
 
     @cached_property
     def statements(self) -> dict[tuple[Node, Node, Node], list[URIRef]]:
@@ -152,15 +159,26 @@ class GraphView:
         specific = [t for t in types if not any(t in self.superclasses(o) for o in types - {t})]
         return sorted(specific, key=str)
 
-    @cache  # noqa: B019 - one view per report; the cache lives as long as it
-    def kind(self, node: Node) -> str:
+    @cache  # noqa: B019
+    def classes(self, node: Node) -> frozenset[Node]:
+        """Every class of ``node``, its types' superclasses included."""
         supers: set[Node] = set()
         for t in self.g.objects(node, RDF.type):
             supers |= self.superclasses(t)
-        for kind, cls, _one, _many in KINDS:
+        return frozenset(supers)
+
+    def is_a(self, node: Node, cls: URIRef) -> bool:
+        return cls in self.classes(node)
+
+    @cache  # noqa: B019 - one view per report; the cache lives as long as it
+    def kind(self, node: Node) -> str:
+        """The first kind (record-display.yaml, in the order listed) whose class
+        ``node`` belongs to; else the `other` kind."""
+        supers = self.classes(node)
+        for kind, cls in self._kind_classes:
             if cls in supers:
                 return kind
-        return "other"
+        return self.display.other.name
 
     def texts(self, node: Node, props: Iterable[URIRef]) -> dict[str, list[str]]:
         """Literal values of ``props`` by language ("" for none), sorted."""
@@ -170,7 +188,7 @@ class GraphView:
                 for o in graph.objects(node, p):
                     if isinstance(o, Literal):
                         out[o.language or ""].add(str(o))
-        return {k: sorted(out[k]) for k in sorted(out, key=_lang_key)}
+        return {k: sorted(out[k]) for k in sorted(out, key=lang_key)}
 
     @cache  # noqa: B019
     def label(self, node: Node) -> str:
@@ -215,7 +233,7 @@ class GraphView:
 
     def citations_of(self, node: Node) -> list[URIRef]:
         return sorted(
-            (c for c in self.g.objects(node, KG.citation) if isinstance(c, URIRef)), key=_cite_key
+            (c for c in self.g.objects(node, KG.citation) if isinstance(c, URIRef)), key=cite_key
         )
 
     def qualifier_labels(self, node: Node) -> list[str]:
@@ -227,7 +245,7 @@ class GraphView:
             for n in self.g.objects(node, SKOS.editorialNote)
             if isinstance(n, Literal)
         ]
-        return sorted(out, key=lambda t: (_lang_key(t[1]), t[0]))
+        return sorted(out, key=lambda t: (lang_key(t[1]), t[0]))
 
 
 # --- finding the thing asked about ------------------------------------------------------------
@@ -237,12 +255,13 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def resolve(graph: Graph, thing: str) -> URIRef:
+def resolve(graph: Graph, thing: str, *, display: Display | None = None) -> URIRef:
     """The node meant by an IRI, a prefixed name, a record id or a name in any language.
 
     Names are matched case-insensitively against labels, alternative labels,
     titles and acronyms. Several matches raise :class:`Ambiguous`; none,
-    :class:`NotFound` (both exit code 2).
+    :class:`NotFound` (both exit code 2). Candidates are listed with their
+    kind's title (from ``display``, the bundled record-display file by default).
 
     >>> from kg.builder.graph import build_graph
     >>> g = build_graph()
@@ -252,6 +271,30 @@ def resolve(graph: Graph, thing: str) -> URIRef:
     raw = thing.strip()
     if not raw:
         raise NotFound("say what to describe: an IRI, a record id or a name")
+    node = _by_iri_or_id(graph, raw)
+    if node is not None:
+        return node
+    exact, partial = _by_name(graph, raw)
+    if len(exact) == 1:
+        return next(iter(exact))
+    if not exact and not partial:
+        raise NotFound(
+            f"nothing in the graph is called {raw!r} (tried IRIs, record ids, labels, titles "
+            "and acronyms in every language); `kg query timeline` or `kg report` list what "
+            "there is"
+        )
+    candidates = _candidates(GraphView(graph, display=display), exact or partial)
+    if not exact:
+        raise NotFound(
+            f"nothing is called exactly {raw!r}; did you mean one of these?\n"
+            + "\n".join(f"  {c[0]}  {c[1]} ({c[2]})" for c in candidates[:20])
+            + (f"\n  … and {len(candidates) - 20} more" if len(candidates) > 20 else "")
+        )
+    raise Ambiguous(raw, candidates)
+
+
+def _by_iri_or_id(graph: Graph, raw: str) -> URIRef | None:
+    """The node an IRI, prefixed name or record id names; None for a name."""
 
     def known(node: URIRef) -> bool:
         return (node, None, None) in graph
@@ -264,6 +307,11 @@ def resolve(graph: Graph, thing: str) -> URIRef:
         raise NotFound(f"nothing in the graph has the IRI {compact(node)}")
     if _ID_RE.match(raw) and known(ID[raw]):
         return ID[raw]
+    return None
+
+
+def _by_name(graph: Graph, raw: str) -> tuple[set[URIRef], set[URIRef]]:
+    """The nodes called exactly ``raw``, and those whose name contains it."""
     wanted = _norm(raw)
     exact: set[URIRef] = set()
     partial: set[URIRef] = set()
@@ -276,28 +324,16 @@ def resolve(graph: Graph, thing: str) -> URIRef:
                 exact.add(s)
             elif wanted in name:
                 partial.add(s)
-    view = GraphView(graph)
-    if len(exact) == 1:
-        return next(iter(exact))
-    found = exact or partial
-    if not found:
-        raise NotFound(
-            f"nothing in the graph is called {raw!r} (tried IRIs, record ids, labels, titles "
-            "and acronyms in every language); `kg query timeline` or `kg report` list what "
-            "there is"
-        )
-    candidates = sorted(
+    return exact, partial
+
+
+def _candidates(view: GraphView, found: set[URIRef]) -> list[tuple[str, str, str]]:
+    """(id or prefixed name, label, kind title) of each node found, sorted."""
+    return sorted(
         (
             compact(n) if record_id(n) is None else str(record_id(n)),
             view.label(n),
-            KIND_TITLES.get(view.kind(n), ("Other", ""))[0],
+            view.display.title(view.kind(n)),
         )
         for n in found
     )
-    if not exact:
-        raise NotFound(
-            f"nothing is called exactly {raw!r}; did you mean one of these?\n"
-            + "\n".join(f"  {c[0]}  {c[1]} ({c[2]})" for c in candidates[:20])
-            + (f"\n  … and {len(candidates) - 20} more" if len(candidates) > 20 else "")
-        )
-    raise Ambiguous(raw, candidates)

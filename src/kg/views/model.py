@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kg.views.kinds import KIND_TITLES
-
 # --- small value objects ---------------------------------------------------------------
 
 
@@ -104,6 +102,7 @@ class Description:
     id: str | None
     label: str
     kind: str
+    kind_title: str  # the kind's singular title ("Person")
     classes: list[Ref]
     labels: dict[str, list[str]]
     alt_labels: dict[str, list[str]]
@@ -117,10 +116,6 @@ class Description:
     citations: list[CitationView]
     neighbours: list[Neighbour]
     record_citations: list[int]
-
-    @property
-    def kind_title(self) -> str:
-        return KIND_TITLES.get(self.kind, ("Other", "Others"))[0]
 
     def section(self, title: str) -> Section | None:
         """The related-facts section with this heading, if any."""

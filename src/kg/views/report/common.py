@@ -7,16 +7,16 @@ import re
 # --- small helpers ------------------------------------------------------------------------
 
 
-def _r(x: float) -> float:
+def rounded(x: float) -> float:
     """Round a coordinate so layouts print the same on every machine."""
     return round(x, 1) + 0.0
 
 
-def _short(text: str, n: int = 34) -> str:
+def shorten(text: str, n: int = 34) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _year_value(text: str) -> float | None:
+def year_value(text: str) -> float | None:
     """A date as a fractional year (2013-07-01 -> about 2013.5)."""
     m = re.match(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
     if not m:

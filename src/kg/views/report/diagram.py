@@ -13,8 +13,8 @@ from rdflib.namespace import OWL, RDF
 
 from kg.views.graphview import GraphView
 from kg.views.model import Ref
-from kg.views.report.common import _r
-from kg.views.report.network import _layout
+from kg.views.report.common import rounded
+from kg.views.report.network import layout
 
 # --- ontology ---------------------------------------------------------------------------------
 
@@ -62,14 +62,58 @@ class ModelEdge:
     loop: bool = False
 
 
-def _model_diagram(
+def model_diagram(
     view: GraphView, classes: list[TermDoc], properties: list[TermDoc]
 ) -> tuple[list[ModelBox], list[ModelEdge], int, int, list[str]]:
     """Top classes as boxes (listing their direct subclasses); object properties
     between them. Classes of fixed value lists (qualifiers, ...) are left out of
     the picture and returned separately."""
-    by_term = {c.term: c for c in classes}
-    value_lists = sorted(
+    tree = _ClassTree(classes)
+    value_lists = _value_lists(view, classes)
+    tops = sorted({tree.top(c.term) for c in classes} - set(value_lists))
+    links = _links(tree, properties, tops)
+    pairs: list[tuple[str, str]] = sorted({(min(k), max(k)) for k in links if k[0] != k[1]})
+    weights = {
+        (a, b): float(len(links.get((a, b), [])) + len(links.get((b, a), []))) for a, b in pairs
+    }
+    width, height = 1180, 720
+    sizes = {t: _box_size(tree, t) for t in tops}
+    # A few seeds, keep the clearest picture (fewest crossings): still deterministic.
+    boxes = min(
+        (_place(tops, pairs, weights, sizes, seed, (width, height)) for seed in range(1, 13)),
+        key=lambda placed: _badness(placed, pairs),
+    )
+    edges = [_edge(boxes[a], boxes[b], labels) for (a, b), labels in sorted(links.items())]
+    return sorted(boxes.values(), key=lambda b: b.term), edges, width, height, value_lists
+
+
+class _ClassTree:
+    """The classes by term, with their top class and number of descendants."""
+
+    def __init__(self, classes: list[TermDoc]) -> None:
+        self.by_term = {c.term: c for c in classes}
+
+    def top(self, term: str) -> str:
+        seen = {term}
+        while True:
+            sups = [
+                s.term
+                for s in self.by_term[term].supers
+                if s.term in self.by_term and s.term not in seen
+            ]
+            if not sups:
+                return term
+            term = sorted(sups)[0]
+            seen.add(term)
+
+    def descendants(self, term: str) -> int:
+        subs = [s.term for s in self.by_term[term].subs if s.term in self.by_term]
+        return len(subs) + sum(self.descendants(x) for x in subs)
+
+
+def _value_lists(view: GraphView, classes: list[TermDoc]) -> list[str]:
+    """The classes whose instances are named individuals (fixed lists of values)."""
+    return sorted(
         c.term
         for c in classes
         if any(
@@ -78,117 +122,116 @@ def _model_diagram(
         )
     )
 
-    def top(term: str) -> str:
-        seen = {term}
-        while True:
-            sups = [
-                s.term for s in by_term[term].supers if s.term in by_term and s.term not in seen
-            ]
-            if not sups:
-                return term
-            term = sorted(sups)[0]
-            seen.add(term)
 
+def _links(
+    tree: _ClassTree, properties: list[TermDoc], tops: list[str]
+) -> dict[tuple[str, str], list[str]]:
+    """The object properties between top classes, by (domain's top, range's top)."""
     by_prop = {p.term: p for p in properties}
-
-    def descendants(term: str) -> int:
-        subs = [s.term for s in by_term[term].subs if s.term in by_term]
-        return len(subs) + sum(descendants(x) for x in subs)
-
-    tops = sorted({top(c.term) for c in classes} - set(value_lists))
     links: dict[tuple[str, str], list[str]] = defaultdict(list)
     for p in properties:
         if p.kind != "Object property" or not _drawn(p, by_prop):
             continue  # one of each pair of inverse properties: the one the data uses
         for d in p.domain:
             for r in p.range:
-                if d.term in by_term and r.term in by_term:
-                    a, b = top(d.term), top(r.term)
+                if d.term in tree.by_term and r.term in tree.by_term:
+                    a, b = tree.top(d.term), tree.top(r.term)
                     if a in tops and b in tops:
                         links[(a, b)].append(p.term)
-    pairs: list[tuple[str, str]] = sorted({(min(k), max(k)) for k in links if k[0] != k[1]})
-    weights = {
-        (a, b): float(len(links.get((a, b), [])) + len(links.get((b, a), []))) for a, b in pairs
-    }
-    width, height = 1180, 720
-    sizes = {}
+    return links
+
+
+_Size = tuple[float, float, list[tuple[str, str]]]  # width, height, subclasses listed
+
+
+def _box_size(tree: _ClassTree, term: str) -> _Size:
+    """A box wide enough for its name and its subclasses (with their descendants' count)."""
+    subs = []
+    for x in tree.by_term[term].subs:
+        if x.term:
+            n = tree.descendants(x.term)
+            subs.append((x.term, x.term + (f" (+{n})" if n else "")))
+    subs.sort(key=lambda st: st[0].casefold())
+    w = max(7.9 * len(term) + 24, 6.7 * max((len(x[1]) for x in subs), default=0) + 30, 110)
+    h = 26 + 15 * len(subs) + (6 if subs else 0)
+    return w, h, subs
+
+
+def _place(
+    tops: list[str],
+    pairs: list[tuple[str, str]],
+    weights: dict[tuple[str, str], float],
+    sizes: dict[str, _Size],
+    seed: int,
+    area: tuple[int, int],
+) -> dict[str, ModelBox]:
+    """Boxes where the layout puts them, scaled into the picture, pushed apart."""
+    width, height = area
+    pos = layout(tops, pairs, weights, seed=seed)
+    xs = [p[0] for p in pos.values()] or [0.0]
+    ys = [p[1] for p in pos.values()] or [0.0]
+    boxes = {}
     for t in tops:
-        subs = sorted(
-            (
-                (x.term, x.term + (f" (+{descendants(x.term)})" if descendants(x.term) else ""))
-                for x in by_term[t].subs
-                if x.term
-            ),
-            key=lambda st: st[0].casefold(),
+        w, h, subs = sizes[t]
+        x, y = pos.get(t, (0.0, 0.0))
+        cx = 130 + (x - min(xs)) / ((max(xs) - min(xs)) or 1) * (width - 260)
+        cy = 100 + (y - min(ys)) / ((max(ys) - min(ys)) or 1) * (height - 200)
+        boxes[t] = ModelBox(
+            t, t, subs, rounded(cx - w / 2), rounded(cy - h / 2), rounded(w), rounded(h)
         )
-        w = max(7.9 * len(t) + 24, 6.7 * max((len(x[1]) for x in subs), default=0) + 30, 110)
-        h = 26 + 15 * len(subs) + (6 if subs else 0)
-        sizes[t] = (w, h, subs)
+    _separate(list(boxes.values()), width, height)
+    return boxes
 
-    def place(seed: int) -> dict[str, ModelBox]:
-        pos = _layout(tops, pairs, weights, seed=seed)
-        xs = [p[0] for p in pos.values()] or [0.0]
-        ys = [p[1] for p in pos.values()] or [0.0]
-        boxes = {}
-        for t in tops:
-            w, h, subs = sizes[t]
-            x, y = pos.get(t, (0.0, 0.0))
-            cx = 130 + (x - min(xs)) / ((max(xs) - min(xs)) or 1) * (width - 260)
-            cy = 100 + (y - min(ys)) / ((max(ys) - min(ys)) or 1) * (height - 200)
-            boxes[t] = ModelBox(t, t, subs, _r(cx - w / 2), _r(cy - h / 2), _r(w), _r(h))
-        _separate(list(boxes.values()), width, height)
-        return boxes
 
-    def badness(boxes: dict[str, ModelBox]) -> int:
-        segs = [
-            (
-                (boxes[a].x + boxes[a].w / 2, boxes[a].y + boxes[a].h / 2),
-                (boxes[b].x + boxes[b].w / 2, boxes[b].y + boxes[b].h / 2),
-                a,
-                b,
-            )
-            for a, b in pairs
-        ]
-        score = 0
-        for i, (p1, p2, a, b) in enumerate(segs):
-            for q1, q2, c, d in segs[i + 1 :]:
-                if not {a, b} & {c, d} and _crosses(p1, p2, q1, q2):
-                    score += 1
-            for t, box in boxes.items():
-                if t not in (a, b) and _through_box(p1, p2, box):
-                    score += 4
-        return score
+def _badness(boxes: dict[str, ModelBox], pairs: list[tuple[str, str]]) -> int:
+    """Crossing links, and (four times worse) links through a box."""
+    segs = [
+        (
+            (boxes[a].x + boxes[a].w / 2, boxes[a].y + boxes[a].h / 2),
+            (boxes[b].x + boxes[b].w / 2, boxes[b].y + boxes[b].h / 2),
+            a,
+            b,
+        )
+        for a, b in pairs
+    ]
+    score = 0
+    for i, (p1, p2, a, b) in enumerate(segs):
+        for q1, q2, c, d in segs[i + 1 :]:
+            if not {a, b} & {c, d} and _crosses(p1, p2, q1, q2):
+                score += 1
+        for t, box in boxes.items():
+            if t not in (a, b) and _through_box(p1, p2, box):
+                score += 4
+    return score
 
-    # A few seeds, keep the clearest picture (fewest crossings): still deterministic.
-    boxes = min((place(seed) for seed in range(1, 13)), key=badness)
-    edges = []
-    for (a, b), labels in sorted(links.items()):
-        ba, bb = boxes[a], boxes[b]
-        names = sorted(labels)
-        shown = names if len(names) <= 4 else [*names[:3], f"+{len(names) - 3} more"]
-        if a == b:
-            x1, x2 = ba.x + ba.w * 0.35, ba.x + ba.w * 0.65
-            edges.append(
-                ModelEdge(
-                    _r(x1),
-                    _r(ba.y),
-                    _r(x2),
-                    _r(ba.y),
-                    shown,
-                    _r(x2 + 12),
-                    _r(ba.y - 22 - 6 * len(shown)),
-                    loop=True,
-                )
-            )
-            continue
-        ax, ay = ba.x + ba.w / 2, ba.y + ba.h / 2
-        bx, by = bb.x + bb.w / 2, bb.y + bb.h / 2
-        x1, y1 = _clip(ax, ay, bx, by, ba)
-        x2, y2 = _clip(bx, by, ax, ay, bb)
-        # Labels a little off the middle, towards the domain, so two directions do not meet.
-        lx, ly = x1 + (x2 - x1) * 0.42, y1 + (y2 - y1) * 0.42
-        edges.append(ModelEdge(_r(x1), _r(y1), _r(x2), _r(y2), shown, _r(lx), _r(ly)))
-    return sorted(boxes.values(), key=lambda b: b.term), edges, width, height, value_lists
+
+def _edge(ba: ModelBox, bb: ModelBox, labels: list[str]) -> ModelEdge:
+    """An arrow from box ``ba`` to box ``bb`` (a loop when they are one), with
+    up to four property names."""
+    names = sorted(labels)
+    shown = names if len(names) <= 4 else [*names[:3], f"+{len(names) - 3} more"]
+    if ba is bb:
+        x1, x2 = ba.x + ba.w * 0.35, ba.x + ba.w * 0.65
+        ly = ba.y - 22 - 6 * len(shown)
+        return ModelEdge(
+            rounded(x1),
+            rounded(ba.y),
+            rounded(x2),
+            rounded(ba.y),
+            shown,
+            rounded(x2 + 12),
+            rounded(ly),
+            loop=True,
+        )
+    ax, ay = ba.x + ba.w / 2, ba.y + ba.h / 2
+    bx, by = bb.x + bb.w / 2, bb.y + bb.h / 2
+    x1, y1 = _clip(ax, ay, bx, by, ba)
+    x2, y2 = _clip(bx, by, ax, ay, bb)
+    # Labels a little off the middle, towards the domain, so two directions do not meet.
+    lx, ly = x1 + (x2 - x1) * 0.42, y1 + (y2 - y1) * 0.42
+    return ModelEdge(
+        rounded(x1), rounded(y1), rounded(x2), rounded(y2), shown, rounded(lx), rounded(ly)
+    )
 
 
 def _drawn(p: TermDoc, by_prop: dict[str, TermDoc]) -> bool:
@@ -238,13 +281,13 @@ def _separate(boxes: list[ModelBox], width: int, height: int) -> None:
                     moved = True
                     if ox < oy:
                         shift = ox / 2 * (1 if dx >= 0 else -1)
-                        a.x, b.x = _r(a.x - shift), _r(b.x + shift)
+                        a.x, b.x = rounded(a.x - shift), rounded(b.x + shift)
                     else:
                         shift = oy / 2 * (1 if dy >= 0 else -1)
-                        a.y, b.y = _r(a.y - shift), _r(b.y + shift)
+                        a.y, b.y = rounded(a.y - shift), rounded(b.y + shift)
         for bx in boxes:
-            bx.x = _r(min(max(bx.x, 4), width - bx.w - 4))
-            bx.y = _r(min(max(bx.y, 30), height - bx.h - 4))
+            bx.x = rounded(min(max(bx.x, 4), width - bx.w - 4))
+            bx.y = rounded(min(max(bx.y, 30), height - bx.h - 4))
         if not moved:
             break
 

@@ -6,31 +6,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rdflib.term import Node
 
+from kg.records.display import OTHER, Display
 from kg.terms.namespaces import KG
 from kg.views.graphview import GraphView
-from kg.views.kinds import KIND_TITLES
 from kg.views.model import Description, Ref
-from kg.views.report.common import _r, _short
+from kg.views.report.common import rounded, shorten
 
 SEED = 7  # layout seed: the same graph always gets the same picture
-
-
-KIND_COLOURS = {
-    "person": "#2563EB",
-    "organisation": "#059669",
-    "group": "#7C3AED",
-    "event": "#D97706",
-    "document": "#DC2626",
-}
-
-
-NETWORK_KINDS = tuple(KIND_COLOURS)
 
 
 # --- network ----------------------------------------------------------------------------------
@@ -67,7 +55,7 @@ def _short_label(view: GraphView, node: Node) -> str:
     acr = view.texts(node, [KG.acronym])
     if "en" in acr:
         return acr["en"][0]
-    return _short(view.label(node), 30)
+    return shorten(view.label(node), 30)
 
 
 def network_edges(view: GraphView) -> list[tuple[Node, Node, str]]:
@@ -78,13 +66,14 @@ def network_edges(view: GraphView) -> list[tuple[Node, Node, str]]:
     speaker to the event it was said at ("spoke at").
     """
     g = view.g
-    keep = {n for n in view.records if view.kind(n) in NETWORK_KINDS}
+    drawn = view.display.network_kinds
+    keep = {n for n in view.records if view.kind(n) in drawn}
     edges: set[tuple[Node, Node, str]] = set()
     for s in keep:
         for p, o in g.predicate_objects(s):
             if o in keep and o != s and p not in (KG.citation,):
                 edges.add((s, o, view.label(p)))
-    for role in (n for n in view.records if view.kind(n) == "role"):
+    for role in (n for n in view.records if view.is_a(n, KG.RoleAssignment)):
         holder = g.value(role, KG.holder)
         orgs = set(g.objects(role, KG.roleIn))
         for post in g.objects(role, KG.post):
@@ -92,14 +81,14 @@ def network_edges(view: GraphView) -> list[tuple[Node, Node, str]]:
         for org in orgs:
             if holder is not None and holder in keep and org in keep:
                 edges.add((holder, org, "held a post in"))
-    for st in (n for n in view.records if view.kind(n) == "statement"):
+    for st in (n for n in view.records if view.is_a(n, KG.Quotation)):
         sp, at = g.value(st, KG.speaker), g.value(st, KG.saidAt)
         if sp is not None and at is not None and sp in keep and at in keep:
             edges.add((sp, at, "spoke at"))
     return sorted(edges, key=lambda e: (str(e[0]), str(e[1]), e[2]))
 
 
-def _layout(
+def layout(
     nodes: list[Node] | list[str],
     edges: Iterable[tuple[Any, Any]],
     weights: dict[tuple[Any, Any], float] | None = None,
@@ -132,38 +121,58 @@ def _layout(
 
 
 def build_network(view: GraphView, width: int = 1180) -> Network:
+    """The records of the network's kinds that something links, laid out."""
     edges = network_edges(view)
-    linked = {n for e in edges for n in e[:2]}
-    nodes = sorted(linked, key=str)
+    nodes = sorted({n for e in edges for n in e[:2]}, key=str)
+    height = int(max(520, min(1600, 360 + 26 * math.sqrt(max(len(nodes), 1)) * 10)))
+    net_nodes = _placed_nodes(view, nodes, edges, width, height)
+    display = view.display
+    legend = [
+        (display.title(k, plural=True), display.colour(k))
+        for k in display.network_kinds
+        if any(nn.kind == k for nn in net_nodes.values())
+    ]
+    ordered = sorted(net_nodes.values(), key=lambda nn: (nn.y, nn.x, nn.ref.iri))
+    return Network(ordered, _net_edges(edges, net_nodes), width, height, legend)
+
+
+def _placed_nodes(
+    view: GraphView,
+    nodes: list[Node],
+    edges: list[tuple[Node, Node, str]],
+    width: int,
+    height: int,
+) -> dict[Node, NetNode]:
+    """Each node where the layout puts it, scaled into the picture (room on the
+    right for labels), sized by its number of links."""
     degree = Counter(n for e in edges for n in {e[0], e[1]})
-    pos = _layout(nodes, [(a, b) for a, b, _ in edges])
-    n = max(len(nodes), 1)
-    height = int(max(520, min(1600, 360 + 26 * math.sqrt(n) * 10)))
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
+    pos = layout(nodes, [(a, b) for a, b, _ in edges])
     pad_l, pad_r, pad_y = 40.0, 190.0, 40.0
-
-    def sx(x: float) -> float:
-        span = (max(xs) - min(xs)) or 1.0
-        return _r(pad_l + (x - min(xs)) / span * (width - pad_l - pad_r))
-
-    def sy(y: float) -> float:
-        span = (max(ys) - min(ys)) or 1.0
-        return _r(pad_y + (y - min(ys)) / span * (height - 2 * pad_y))
-
-    net_nodes: dict[Node, NetNode] = {}
-    for node in nodes:
-        kind = view.kind(node)
-        x, y = pos[node]
-        net_nodes[node] = NetNode(
+    sx = _scale([p[0] for p in pos.values()], pad_l, width - pad_l - pad_r)
+    sy = _scale([p[1] for p in pos.values()], pad_y, height - 2 * pad_y)
+    return {
+        node: NetNode(
             ref=view.ref(node),
-            kind=kind,
-            x=sx(x),
-            y=sy(y),
-            r=_r(5 + min(9.0, 1.6 * math.sqrt(degree[node]))),
+            kind=view.kind(node),
+            x=sx(pos[node][0]),
+            y=sy(pos[node][1]),
+            r=rounded(5 + min(9.0, 1.6 * math.sqrt(degree[node]))),
             label=_short_label(view, node),
         )
-    net_edges = []
+        for node in nodes
+    }
+
+
+def _scale(values: list[float], start: float, length: float) -> Callable[[float], float]:
+    """Map the range of ``values`` onto [start, start + length]."""
+    lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+    span = (hi - lo) or 1.0
+    return lambda v: rounded(start + (v - lo) / span * length)
+
+
+def _net_edges(edges: list[tuple[Node, Node, str]], nodes: dict[Node, NetNode]) -> list[NetEdge]:
+    """One edge per linked pair, naming every relation between them."""
+    out = []
     seen: set[tuple[Node, Node]] = set()
     for a, b, _rel in edges:
         pair = (a, b) if str(a) < str(b) else (b, a)
@@ -171,14 +180,23 @@ def build_network(view: GraphView, width: int = 1180) -> Network:
             continue
         seen.add(pair)
         rels = sorted({r for x, y, r in edges if {x, y} == {a, b}})
-        net_edges.append(NetEdge(net_nodes[a], net_nodes[b], ", ".join(rels)))
-    legend = [
-        (KIND_TITLES[k][1], KIND_COLOURS[k])
-        for k in NETWORK_KINDS
-        if any(nn.kind == k for nn in net_nodes.values())
+        out.append(NetEdge(nodes[a], nodes[b], ", ".join(rels)))
+    return out
+
+
+def kind_styles(display: Display) -> list[tuple[str, str]]:
+    """The style sheet's rules colouring each kind's dots, as (selectors,
+    colour): the network's kinds first (as its legend lists them), then the
+    others as listed, then `other`; kinds of one colour share a rule."""
+    network = display.network_kinds
+    names = [*network, *(k.name for k in display.kinds if k.name not in network)]
+    by_colour: dict[str, list[str]] = {}
+    for name in [*names, display.other.name]:
+        by_colour.setdefault(display.colour(name), []).append(name)
+    return [
+        (", ".join(f"svg .kind-{name} circle" for name in group), colour)
+        for colour, group in by_colour.items()
     ]
-    ordered = sorted(net_nodes.values(), key=lambda nn: (nn.y, nn.x, nn.ref.iri))
-    return Network(ordered, net_edges, width, height, legend)
 
 
 @dataclass
@@ -192,44 +210,62 @@ class Ego:
 
 
 def build_ego(view: GraphView, d: Description, limit: int = 24, width: int = 1180) -> Ego | None:
-    """The record and the records linked to it, around a circle."""
+    """The record and the records linked to it, around an ellipse."""
     if not d.neighbours:
         return None
-    by_node: dict[str, tuple[Ref, list[str]]] = {}
-    for nb in d.neighbours:
-        ref, rels = by_node.setdefault(nb.ref.iri, (nb.ref, []))
-        if nb.relation not in rels:
-            rels.append(nb.relation)
-    items = list(by_node.values())
+    items = _ego_neighbours(d)
     more = max(0, len(items) - limit)
     items = items[:limit]
-    n = len(items)
     # Neighbours on the two sides of an ellipse, evenly spaced in height, so that
     # each label has its own line: the right side first (top to bottom), then the left.
-    right = (n + 1) // 2
+    right = (len(items) + 1) // 2
     step = 34.0
     half = max(right - 1, 1) * step / 2
-    rx, ry = 300.0, half + 40.0
     height = int(2 * half + 120)
     cx, cy = width / 2, height / 2
     centre = NetNode(
         Ref(d.label, d.iri, d.id, d.kind),
         d.kind,
-        _r(cx),
-        _r(cy),
+        rounded(cx),
+        rounded(cy),
         11.0,
-        _short(d.label, 40),
+        shorten(d.label, 40),
         "middle",
     )
-    nodes, edges = [], []
-    for i, (ref, rels) in enumerate(items):
+    nodes = _ego_ring(items, right, step, (cx, cy), (300.0, half + 40.0))
+    pairs = zip(nodes, items, strict=True)
+    edges = [NetEdge(centre, nn, ", ".join(rels)) for nn, (_ref, rels) in pairs]
+    return Ego(centre, nodes, edges, width, height, more)
+
+
+def _ego_neighbours(d: Description) -> list[tuple[Ref, list[str]]]:
+    """Each neighbour once, with its relations to the record."""
+    by_node: dict[str, tuple[Ref, list[str]]] = {}
+    for nb in d.neighbours:
+        _ref, rels = by_node.setdefault(nb.ref.iri, (nb.ref, []))
+        if nb.relation not in rels:
+            rels.append(nb.relation)
+    return list(by_node.values())
+
+
+def _ego_ring(
+    items: list[tuple[Ref, list[str]]],
+    right: int,
+    step: float,
+    centre: tuple[float, float],
+    radii: tuple[float, float],
+) -> list[NetNode]:
+    """The first ``right`` items down the right side of the ellipse, the rest down the left."""
+    (cx, cy), (rx, ry) = centre, radii
+    n = len(items)
+    nodes = []
+    for i, (ref, _rels) in enumerate(items):
         side, k = (1, i) if i < right else (-1, i - right)
         count = right if side == 1 else n - right
         dy = (k - (count - 1) / 2) * step
         dx = side * rx * math.sqrt(max(0.0, 1 - (dy / ry) ** 2))
         anchor = "start" if side == 1 else "end"
-        label = _short(ref.label, 34)
-        nn = NetNode(ref, ref.kind or "other", _r(cx + dx), _r(cy + dy), 7.0, label, anchor)
-        nodes.append(nn)
-        edges.append(NetEdge(centre, nn, ", ".join(rels)))
-    return Ego(centre, nodes, edges, width, height, more)
+        label = shorten(ref.label, 34)
+        x, y = rounded(cx + dx), rounded(cy + dy)
+        nodes.append(NetNode(ref, ref.kind or OTHER, x, y, 7.0, label, anchor))
+    return nodes

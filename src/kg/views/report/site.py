@@ -24,6 +24,7 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,16 +35,16 @@ from kg import __version__
 from kg.errors import UsageError, write_error
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
+from kg.records.display import Display
 from kg.terms.namespaces import PREFIXES
 from kg.validate.report import Report
 from kg.views.describe import describe
 from kg.views.graphview import GraphView
-from kg.views.kinds import KIND_ORDER, KIND_TITLES
 from kg.views.model import Description
-from kg.views.report.common import _short
-from kg.views.report.network import KIND_COLOURS, build_ego, build_network
-from kg.views.report.ontology import build_ontology_doc
-from kg.views.report.queries import build_query_pages
+from kg.views.report.common import shorten
+from kg.views.report.network import build_ego, build_network, kind_styles
+from kg.views.report.ontology import OntologyDoc, build_ontology_doc
+from kg.views.report.queries import QueryPage, build_query_pages
 from kg.views.report.timeline import build_timeline
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -68,7 +69,7 @@ class SiteResult:
 # --- the site ---------------------------------------------------------------------------------
 
 
-def _environment() -> Any:
+def _environment(display: Display) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
@@ -79,9 +80,8 @@ def _environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["short"] = _short
-    env.globals["kind_titles"] = KIND_TITLES
-    env.globals["kind_colours"] = KIND_COLOURS
+    env.filters["short"] = shorten
+    env.globals["kind_titles"] = display.titles
     env.globals["version"] = __version__
     return env
 
@@ -94,55 +94,56 @@ def build_site(
     validation: Report | None = None,
     queries: dict[str, Any] | None = None,
     title: str = "NATO–Japan relations: knowledge graph",
+    display: Display | None = None,
 ) -> dict[str, bytes]:
     """Render the whole site; returns {relative path: content}.
 
     ``graph`` holds the records' triples (entity pages show these);
     ``query_graph`` is what the canned queries run on (default: ``graph``
     plus the ontology); ``validation`` is the SHACL report to summarise
-    (``None`` leaves the page saying validation was not run).
+    (``None`` leaves the page saying validation was not run); ``display``
+    the kinds, colours and phrasing (default: ``ontology/record-display.yaml``).
     """
     from kg.sparql.canned import catalog
 
-    view = GraphView(graph, ontology)
-    env = _environment()
-    if queries is None:
-        queries = catalog()
+    view = GraphView(graph, ontology, display)
     if query_graph is None:
-        query_graph = Graph()
-        for t in graph:
-            query_graph.add(t)
-        for t in view.ont:
-            query_graph.add(t)
-
+        query_graph = _with_ontology(graph, view.ont)
     descriptions = {str(n): describe(view, n) for n in view.records}
-    by_kind: dict[str, list[Description]] = defaultdict(list)
+    kinds = _by_kind(view.display, descriptions.values())
+    query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
+    onto = build_ontology_doc(view)
+    site = _Pages(
+        _environment(view.display),
+        {
+            "site_title": title,
+            "terms": onto.terms,
+            "counts": {k: len(v) for k, v in kinds},
+            "triples": len(graph),
+        },
+    )
+    _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
     for d in descriptions.values():
-        by_kind[d.kind].append(d)
-    for items in by_kind.values():
-        items.sort(key=lambda d: (d.label.casefold(), d.iri))
-    kinds = [(k, by_kind[k]) for k in KIND_ORDER if by_kind.get(k)]
+        ego = build_ego(view, d)
+        site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
+    site.style_sheet(view.display)
+    return site.done()
+
+
+def _top_pages(
+    site: _Pages,
+    view: GraphView,
+    kinds: list[tuple[str, list[Description]]],
+    onto: OntologyDoc,
+    query_pages: list[QueryPage],
+    validation: Report | None,
+    descriptions: dict[str, Description],
+) -> None:
+    """Every page but the entity pages."""
+    summary = validation.counts if validation is not None else None
     timeline = build_timeline(view)
     network = build_network(view)
-    onto = build_ontology_doc(view)
-    query_pages = build_query_pages(view, query_graph, queries)
-    terms = onto.terms
-
-    common = {
-        "site_title": title,
-        "terms": terms,
-        "counts": {k: len(v) for k, v in kinds},
-        "triples": len(graph),
-    }
-    files: dict[str, bytes] = {}
-
-    def page(path: str, template: str, **ctx: Any) -> None:
-        root = "../" * path.count("/")
-        html = env.get_template(template).render(root=root, path=path, **common, **ctx)
-        files[path] = html.encode("utf-8")
-
-    summary = validation.counts if validation is not None else None
-    page(
+    site.page(
         "index.html",
         "index.html",
         kinds=kinds,
@@ -154,14 +155,14 @@ def build_site(
         onto=onto,
         active="index",
     )
-    page("entities.html", "entities.html", kinds=kinds, active="entities")
-    page("timeline.html", "timeline.html", tl=timeline, active="timeline")
-    page("network.html", "network.html", net=network, active="network")
-    page("queries.html", "queries.html", queries=query_pages, active="queries")
+    site.page("entities.html", "entities.html", kinds=kinds, active="entities")
+    site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
+    site.page("network.html", "network.html", net=network, active="network")
+    site.page("queries.html", "queries.html", queries=query_pages, active="queries")
     for qp in query_pages:
-        page(f"query/{qp.name}.html", "query.html", q=qp, active="queries")
-    page("ontology.html", "ontology.html", onto=onto, active="ontology")
-    page(
+        site.page(f"query/{qp.name}.html", "query.html", q=qp, active="queries")
+    site.page("ontology.html", "ontology.html", onto=onto, active="ontology")
+    site.page(
         "validation.html",
         "validation.html",
         validation=validation,
@@ -169,11 +170,49 @@ def build_site(
         findings=_findings(validation, descriptions),
         active="validation",
     )
-    for d in descriptions.values():
-        page(f"entity/{d.id}.html", "entity.html", d=d, ego=build_ego(view, d), active="entities")
-    files["style.css"] = (TEMPLATES / "style.css").read_bytes()
-    files[MARKER] = b"kg report site: `kg report` may replace this folder.\n"
-    return dict(sorted(files.items()))
+
+
+class _Pages:
+    """The site's files as they are rendered."""
+
+    def __init__(self, env: Any, common: dict[str, Any]) -> None:
+        self.env = env
+        self.common = common
+        self.files: dict[str, bytes] = {}
+
+    def page(self, path: str, template: str, **ctx: Any) -> None:
+        root = "../" * path.count("/")
+        html = self.env.get_template(template).render(root=root, path=path, **self.common, **ctx)
+        self.files[path] = html.encode("utf-8")
+
+    def style_sheet(self, display: Display) -> None:
+        css = self.env.get_template("style.css").render(kind_styles=kind_styles(display))
+        self.files["style.css"] = css.encode("utf-8")
+
+    def done(self) -> dict[str, bytes]:
+        self.files[MARKER] = b"kg report site: `kg report` may replace this folder.\n"
+        return dict(sorted(self.files.items()))
+
+
+def _with_ontology(graph: Graph, ontology: Graph) -> Graph:
+    both = Graph()
+    for t in graph:
+        both.add(t)
+    for t in ontology:
+        both.add(t)
+    return both
+
+
+def _by_kind(
+    display: Display, descriptions: Iterable[Description]
+) -> list[tuple[str, list[Description]]]:
+    """The records by kind, in the display order; each kind's by label."""
+    by_kind: dict[str, list[Description]] = defaultdict(list)
+    for d in descriptions:
+        by_kind[d.kind].append(d)
+    for items in by_kind.values():
+        items.sort(key=lambda d: (d.label.casefold(), d.iri))
+    return [(k, by_kind[k]) for k in display.order if by_kind.get(k)]
 
 
 def _findings(report: Report | None, descriptions: dict[str, Description]) -> list[dict[str, Any]]:
