@@ -15,13 +15,11 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.errors import UsageError
+from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
 from kg.views.kinds import KIND_TITLES, KINDS
 from kg.views.model import Ref
 from kg.views.phrases import phrases
-
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
 
 LANG_ORDER = ("en", "fr", "ja")
 
@@ -73,7 +71,7 @@ def record_id(node: Node) -> str | None:
     """
     if isinstance(node, URIRef) and str(node).startswith(str(ID)):
         local = str(node)[len(str(ID)) :]
-        if _ID_RE.match(local):
+        if is_record_id(local):
             return local
     return None
 
@@ -262,7 +260,7 @@ def resolve(graph: Graph, thing: str) -> URIRef:
         if known(node):
             return node
         raise NotFound(f"nothing in the graph has the IRI {compact(node)}")
-    if _ID_RE.match(raw) and known(ID[raw]):
+    if is_record_id(raw) and known(ID[raw]):
         return ID[raw]
     wanted = _norm(raw)
     exact: set[URIRef] = set()
