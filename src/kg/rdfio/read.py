@@ -151,11 +151,34 @@ def _check_jsonld(data: bytes, path: Path) -> None:
                     "contexts from the network or other files"
                 )
             for key, value in node.items():
+                if key in _JSONLD_TERMS:
+                    _check_jsonld_term(key, value, path)
                 if key == "@context":
                     stack.append((value, depth + 1, True))
                 else:
                     # Inside a context, only a term's own (scoped) @context loads anything.
                     stack.append((value, depth + 1, False))
+
+
+# The keywords whose values are IRIs or language tags.
+_JSONLD_TERMS = frozenset({"@id", "@type", "@vocab", "@base", "@language"})
+
+
+def _check_jsonld_term(key: str, value: object, path: Path) -> None:
+    """Refuse a malformed language tag, or an IRI with a space, as JSON-LD has
+    it: rdflib's reader drops the node or value that holds one (as JSON-LD
+    drops what is not well-formed) or fails on its own terms, where every
+    other reader refuses it as :func:`_check_literals` does. Any other fault
+    in an IRI is refused with the triples (the IRI may be relative here)."""
+    for text in value if isinstance(value, list) else [value]:
+        if not isinstance(text, str):
+            continue
+        if key == "@language":
+            problem = language_tag_problem(text)
+            if problem is not None:
+                raise BadInput(f"{path}: not valid RDF: {text!r} is not a language tag ({problem})")
+        elif " " in text:
+            raise BadInput(f"{path}: not valid RDF: {text!r} is not an IRI (it holds a space)")
 
 
 def quiet_literals() -> contextlib.AbstractContextManager[None]:

@@ -152,7 +152,7 @@ def language_tag_problem(text: str) -> str | None:
     except ValueError as exc:
         return _printable(str(exc))
     if not _LANGUAGE_SUBTAG.match(text):
-        return "the language subtag must be two or three letters (ISO 639)"
+        return "its language subtag must have two or three letters, as ISO 639 codes do"
     return None
 
 
