@@ -82,7 +82,6 @@ def is_query_name(text: str) -> bool:
     return _NAME.fullmatch(text) is not None
 
 
-@lru_cache(maxsize=4096)
 def iri_problem(text: str) -> str | None:
     """Why ``text`` is not an absolute IRI (RFC 3987) RDF can hold; None if it is.
 
