@@ -84,10 +84,10 @@ def test_minted_iris_are_valid_in_jsonld_and_rdfxml(fmt, bundled):
     data = serialize(bundled.graph, fmt)
     back = Graph().parse(data=data, format={"jsonld": "json-ld", "xml": "xml"}[fmt])
     assert isomorphic(back, bundled.graph)
-    from kg.terms.checks import _is_absolute_iri
+    from kg.terms.checks import is_absolute_iri
 
     for term in {t for triple in back for t in triple if isinstance(t, URIRef)}:
-        assert _is_absolute_iri(str(term)), term
+        assert is_absolute_iri(str(term)), term
 
 
 # --- atomic writes -----------------------------------------------------------------

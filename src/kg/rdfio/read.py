@@ -19,6 +19,7 @@ from kg.errors import BadInput
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.sandbox.limits import current_limits
 from kg.sandbox.offline import offline
+from kg.terms.checks import iri_problem, language_tag_problem
 from kg.terms.convert import rdf11_term
 
 
@@ -150,11 +151,34 @@ def _check_jsonld(data: bytes, path: Path) -> None:
                     "contexts from the network or other files"
                 )
             for key, value in node.items():
+                if key in _JSONLD_TERMS:
+                    _check_jsonld_term(key, value, path)
                 if key == "@context":
                     stack.append((value, depth + 1, True))
                 else:
                     # Inside a context, only a term's own (scoped) @context loads anything.
                     stack.append((value, depth + 1, False))
+
+
+# The keywords whose values are IRIs or language tags.
+_JSONLD_TERMS = frozenset({"@id", "@type", "@vocab", "@base", "@language"})
+
+
+def _check_jsonld_term(key: str, value: object, path: Path) -> None:
+    """Refuse a malformed language tag, or an IRI with a space, as JSON-LD has
+    it: rdflib's reader drops the node or value that holds one (as JSON-LD
+    drops what is not well-formed) or fails on its own terms, where every
+    other reader refuses it as :func:`_check_literals` does. Any other fault
+    in an IRI is refused with the triples (the IRI may be relative here)."""
+    for text in value if isinstance(value, list) else [value]:
+        if not isinstance(text, str):
+            continue
+        if key == "@language":
+            problem = language_tag_problem(text)
+            if problem is not None:
+                raise BadInput(f"{path}: not valid RDF: {text!r} is not a language tag ({problem})")
+        elif " " in text:
+            raise BadInput(f"{path}: not valid RDF: {text!r} is not an IRI (it holds a space)")
 
 
 def quiet_literals() -> contextlib.AbstractContextManager[None]:
@@ -179,12 +203,9 @@ def _ill_typed(path: Path, p: Any, o: Literal) -> str:
 
 def _check_literals(ds: Dataset, path: Path) -> None:
     """Refuse what rdflib lets through but RDF forbids: ill-typed literals,
-    literals as subjects or predicates, malformed IRIs and language tags (which
-    Oxigraph, kg's store and serialiser, could not hold)."""
-    import pyoxigraph as ox  # RDF's own rules for IRIs and language tags, which rdflib skips
-
-    from kg.terms.checks import IRI_BAD_RE
-
+    literals as subjects or predicates, malformed IRIs and language tags (the
+    rules of :mod:`kg.terms.checks`, which the records and ``kg query -p`` obey
+    too)."""
     iris: set = set()
     langs: set = set()
     for s, p, o, _g in ds.quads((None, None, None, None)):
@@ -196,22 +217,18 @@ def _check_literals(ds: Dataset, path: Path) -> None:
             )
         for term in (s, p, o):
             if isinstance(term, URIRef) and term not in iris:
-                if IRI_BAD_RE.search(term):
-                    raise BadInput(f"{path}: not valid RDF: {str(term)!r} is not an IRI")
-                try:
-                    ox.NamedNode(term)
-                except ValueError as exc:
+                problem = iri_problem(str(term))
+                if problem is not None:
                     raise BadInput(
-                        f"{path}: not valid RDF: {str(term)!r} is not an IRI ({exc})"
-                    ) from None
+                        f"{path}: not valid RDF: {str(term)!r} is not an IRI ({problem})"
+                    )
                 iris.add(term)
         if isinstance(o, Literal) and o.language and o.language not in langs:
-            try:
-                ox.Literal("", language=o.language)
-            except ValueError as exc:
+            problem = language_tag_problem(o.language)
+            if problem is not None:
                 raise BadInput(
-                    f"{path}: not valid RDF: {o.n3()}: {o.language!r} is not a language tag ({exc})"
-                ) from None
+                    f"{path}: not valid RDF: {o.language!r} is not a language tag ({problem})"
+                )
             langs.add(o.language)
 
 

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, Literal
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from kg.errors import BadInput
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import _DATASET_FORMATS, OX_FORMATS, RDF_FORMATS, format_from_path
+from kg.terms.checks import iri_problem, language_tag_problem
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import PREFIXES
 
@@ -106,7 +107,10 @@ def turtle_bytes(triples: Iterable[tuple], conv: TermConverter | None = None) ->
     ox = conv.ox
     to = conv.to_ox
     ordered = sorted(triples, key=_sort_key)
-    ox_triples = [ox.Triple(to(s), to(p), to(o)) for s, p, o in ordered]
+    try:
+        ox_triples = [ox.Triple(to(s), to(p), to(o)) for s, p, o in ordered]
+    except ValueError:
+        raise BadInput(_not_writable(ordered, "turtle")) from None
     return _prefixed(ox, ox_triples, ox.RdfFormat.TURTLE)
 
 
@@ -140,7 +144,7 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
         else:
             items = [ox.Triple(to(s), to(p), to(o)) for s, p, o, _g in ordered]
     except ValueError:
-        raise BadInput(_not_writable(quads, conv, fmt)) from None
+        raise BadInput(_not_writable(quads, fmt)) from None
     if fmt == "xml":
         check_xml_predicates({p for _s, p, _o, _g in quads})
     if fmt in ("nt", "nquads"):
@@ -155,17 +159,22 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
     return bytes(data)
 
 
-def _not_writable(quads: Iterable[tuple], conv: TermConverter, fmt: str) -> str:
-    """Which term Oxigraph refused (rdflib reads IRIs and language tags that RDF
-    does not allow, such as a second "#" or a subtag of nine letters)."""
+def _not_writable(quads: Iterable[tuple], fmt: str) -> str:
+    """Which term RDF does not allow (rdflib holds IRIs and language tags that
+    Oxigraph refuses, such as a second "#" or a subtag of nine letters), by
+    the rules of :mod:`kg.terms.checks`, which every reader applies too."""
     for quad in quads:
         for term in quad:
-            if term is None:
+            if isinstance(term, URIRef):
+                problem = iri_problem(str(term))
+                what = f"{str(term)!r} is not an IRI"
+            elif isinstance(term, Literal) and term.language:
+                problem = language_tag_problem(term.language)
+                what = f"{term.language!r} is not a language tag"
+            else:
                 continue
-            try:
-                conv.to_ox(term)
-            except ValueError as exc:
-                return f"cannot write {fmt}: {term.n3()} is not valid RDF ({exc})"
+            if problem is not None:
+                return f"cannot write {fmt}: {what} ({problem})"
     return f"cannot write {fmt}: a term is not valid RDF"
 
 

@@ -17,7 +17,7 @@ from kg.records.model import Record, Records, _Problems
 from kg.records.schema import STRUCTURAL, Schema, load_schema
 from kg.records.values import _citations, _corrections, _field_values, _scalar
 from kg.records.yamlread import _Node, parse_yaml, read_text
-from kg.terms.checks import ID_RE
+from kg.terms.checks import is_record_id
 
 
 def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Record | None:
@@ -31,7 +31,7 @@ def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Reco
         problems.add("record has no 'id'", loc)
     else:
         rid = _scalar(m["id"], "'id'", Location(file, m["id"].line), problems)
-        if rid is not None and not ID_RE.match(rid):
+        if rid is not None and not is_record_id(rid):
             problems.add(
                 f"id {rid!r} must be lower-case letters, digits and hyphens",
                 Location(file, m["id"].line, rid, "id"),

@@ -21,12 +21,13 @@ from kg.records.model import (
 from kg.records.schema import FieldSpec, Schema
 from kg.records.yamlread import _Node
 from kg.terms.checks import (
-    ID_RE,
-    INTEGER_RE,
-    LANG_RE,
-    _check_date,
-    _check_datetime,
-    _is_absolute_iri,
+    control_character,
+    date_datatype,
+    datetime_lexical,
+    is_absolute_iri,
+    is_integer,
+    is_language_tag,
+    is_record_id,
 )
 
 
@@ -36,6 +37,12 @@ def _scalar(node: _Node, what: str, loc: Location, problems: _Problems) -> str |
         return None
     if not isinstance(node.value, str):
         problems.add(f"{what} must be a single value, not a list or mapping", loc)
+        return None
+    # After YAML has decoded its escapes: "\e" or "\x07" in a double-quoted
+    # scalar is no raw control character in the file, but is one here.
+    bad = control_character(node.value)
+    if bad is not None:
+        problems.add(f"control character U+{ord(bad):04X} in {what}", loc)
         return None
     if node.value.strip() == "":
         problems.add(f"{what} is blank", loc)
@@ -53,7 +60,7 @@ def _text_pairs(
     pairs: list[tuple[str, str]] = []
     for lang, vnode in node.value.items():
         vloc = Location(loc.file, vnode.line, loc.record, loc.field)
-        if not LANG_RE.match(lang):
+        if not is_language_tag(lang):
             problems.add(f"{what}: {lang!r} is not a language tag (such as en, fr, ja)", vloc)
             continue
         items = vnode.value if isinstance(vnode.value, list) and spec_many else [vnode]
@@ -68,12 +75,12 @@ def _text_pairs(
 
 
 def _datetime_value(s: str) -> tuple[str, str] | None:
-    lex = _check_datetime(s)
+    lex = datetime_lexical(s)
     return (lex, "dateTime") if lex else None
 
 
 def _date_value(s: str) -> tuple[str, str] | None:
-    xsd = _check_date(s)
+    xsd = date_datatype(s)
     return (s, xsd) if xsd else None
 
 
@@ -81,12 +88,12 @@ def _date_value(s: str) -> tuple[str, str] | None:
 _SCALAR_KINDS: dict[str, Callable[[str, FieldSpec], Any]] = {
     "date": lambda s, spec: _date_value(s),
     "datetime": lambda s, spec: _datetime_value(s),
-    "integer": lambda s, spec: (s, "integer") if INTEGER_RE.match(s) else None,
+    "integer": lambda s, spec: (s, "integer") if is_integer(s) else None,
     "string": lambda s, spec: (s, "string"),
-    "lang": lambda s, spec: (s, "language") if LANG_RE.match(s) else None,
-    "uri": lambda s, spec: (s, "anyURI") if _is_absolute_iri(s, ("http", "https")) else None,
-    "iri": lambda s, spec: s if _is_absolute_iri(s) else None,
-    "ref": lambda s, spec: s if ID_RE.match(s) else None,
+    "lang": lambda s, spec: (s, "language") if is_language_tag(s) else None,
+    "uri": lambda s, spec: (s, "anyURI") if is_absolute_iri(s, ("http", "https")) else None,
+    "iri": lambda s, spec: s if is_absolute_iri(s) else None,
+    "ref": lambda s, spec: s if is_record_id(s) else None,
     "enum": lambda s, spec: spec.values.get(s),
 }
 
@@ -148,11 +155,15 @@ def _citations(node: _Node, loc: Location, problems: _Problems) -> list[Citation
         src = vals.get("source")
         if src is None:
             continue
-        if not ID_RE.match(src):
+        if not is_record_id(src):
             problems.add(f"citation source {src!r} is not a record id", iloc)
             continue
+        via = vals.get("via")
+        if via is not None and not is_record_id(via):
+            problems.add(f"citation via {via!r} is not a record id", iloc)
+            via = None
         lang = vals.get("lang")
-        if lang is not None and not LANG_RE.match(lang):
+        if lang is not None and not is_language_tag(lang):
             problems.add(f"citation lang {lang!r} is not a language tag", iloc)
         out.append(
             Citation(
@@ -161,7 +172,7 @@ def _citations(node: _Node, loc: Location, problems: _Problems) -> list[Citation
                 quote=vals.get("quote"),
                 lang=lang,
                 locator=vals.get("locator"),
-                via=vals.get("via"),
+                via=via,
             )
         )
     return out

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from kg.errors import BadInput, Location
-from kg.terms.checks import CONTROL_RE
+from kg.terms.checks import find_control
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -195,10 +195,13 @@ def read_text(path: Path, display: str) -> str:
             "save the file as UTF-8",
             Location(display, line),
         ) from None
-    bad = CONTROL_RE.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
+    # Raw in the file, comments included; an escaped one ("\e" in a double-quoted
+    # scalar) is refused with its record and field once YAML has decoded it
+    # (kg.records.values._scalar).
+    bad = find_control(text)
+    if bad >= 0:
+        line = text.count("\n", 0, bad) + 1
         raise BadInput(
-            f"control character U+{ord(bad.group()):04X} in the file", Location(display, line)
+            f"control character U+{ord(text[bad]):04X} in the file", Location(display, line)
         )
     return unicodedata.normalize("NFC", text)

@@ -24,16 +24,22 @@ from rdflib.namespace import XSD
 from kg.errors import BadInput, UsageError
 from kg.resources import queries_dir
 from kg.sparql.rewrite import query_form
-from kg.terms.checks import LANG_RE, _check_date, _is_absolute_iri
-from kg.terms.namespaces import ID, PREFIXES, expand
+from kg.terms.checks import (
+    control_character,
+    date_datatype,
+    is_absolute_iri,
+    is_integer,
+    is_language_tag,
+    is_query_name,
+    is_record_id,
+)
+from kg.terms.iris import record_iri
+from kg.terms.namespaces import PREFIXES, expand
 
 PARAM_TYPES = ("iri", "string", "lang", "date", "integer")
 
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 _PARAM_KEYS = {"type", "default", "description", "optional"}
@@ -96,14 +102,14 @@ def parse_query_file(path: Path) -> CannedQuery:
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: malformed '#+' header: {exc}") from None
     name = path.stem
-    if not _NAME_RE.match(name):
+    if not is_query_name(name):
         raise BadInput(f"{path}: query file names must be lower-case words with hyphens")
     for key in ("title", "description"):
         if not isinstance(meta.get(key), str):
             raise BadInput(f"{path}: header needs '#+ {key}: ...'")
     params = []
     for pname, spec in (meta.get("params") or {}).items():
-        if not isinstance(pname, str) or not _VAR_RE.match(pname):
+        if not isinstance(pname, str) or not _VAR_RE.fullmatch(pname):
             raise BadInput(f"{path}: parameter {pname!r} must be a SPARQL variable name")
         if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
             raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
@@ -163,31 +169,34 @@ def to_term(param: Param, raw: str) -> URIRef | Literal:
     >>> to_term(Param("on", "date", ""), "2013-06-25")
     rdflib.term.Literal('2013-06-25', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
     """
+    bad = control_character(raw)
+    if bad is not None:
+        raise UsageError(f"parameter {param.name!r}: control character U+{ord(bad):04X} in {raw!r}")
     value = raw.strip()
     if param.type == "iri":
-        if re.match(r"^[a-z0-9][a-z0-9-]*$", value):
-            return ID[value]
+        if is_record_id(value):
+            return record_iri(value)
         prefix, sep, local = value.partition(":")
         if sep and prefix in PREFIXES and not local.startswith("//"):
             value = expand(value)
-        if not _is_absolute_iri(value):
+        if not is_absolute_iri(value):
             raise UsageError(
                 f"parameter {param.name!r}: {raw!r} is not a record id, prefixed name or IRI"
             )
         return URIRef(value)
     if param.type == "date":
-        xsd = _check_date(value)
+        xsd = date_datatype(value)
         if not xsd:
             raise UsageError(
                 f'parameter {param.name!r}: {raw!r} is not a date "YYYY-MM-DD", "YYYY-MM" or "YYYY"'
             )
         return Literal(value, datatype=XSD[xsd])
     if param.type == "integer":
-        if not re.match(r"^-?[0-9]+$", value):
+        if not is_integer(value, signed=True):
             raise UsageError(f"parameter {param.name!r}: {raw!r} is not a whole number")
         return Literal(value, datatype=XSD.integer)
     if param.type == "lang":
-        if not LANG_RE.match(value):
+        if not is_language_tag(value):
             raise UsageError(f"parameter {param.name!r}: {raw!r} is not a language tag")
         return Literal(value.lower())
     return Literal(raw)

@@ -1,8 +1,36 @@
 """The one rule for each kind of term text: record ids, IRIs, language tags,
 dates, date-times, integers and literal text.
 
-The records reader, the builder, the RDF readers and the writers all ask
-these, so a value is accepted or refused the same way on every path.
+The records reader, the builder, the RDF readers and writers, the canned
+queries' parameters and the views all ask these, so a value is accepted or
+refused the same way on every path. Every rule matches the whole text: a
+pattern written ``^…$`` and used with ``re.match`` also takes a trailing
+newline (``"alice\\n"``), which is how an id once got past the records check
+and broke every path after it. Digits are ASCII digits (``\\d`` would take
+"２０１３").
+
+What each rule decides:
+
+- a record id (and a canned query's name): lower-case ASCII letters, digits
+  and hyphens, not starting with a hyphen;
+- an IRI: an absolute IRI (RFC 3987) as Oxigraph, kg's store and serialiser,
+  parses it: what it refuses could be neither stored, exported nor pushed;
+  an IRI a person writes (records' ``iri`` and ``uri`` fields, ``kg query -p``)
+  must also have an authority (or be a ``urn:``), so a prefixed name such as
+  ``foaf:Person`` is not taken for an IRI of scheme ``foaf``;
+- a language tag: a well-formed BCP 47 tag (RFC 5646), as Oxigraph checks it
+  (RDF 1.1's rule), whose language subtag has two or three letters (ISO 639):
+  the longer forms BCP 47 reserves are unregistered, and in practice a name
+  written for a code ("english"); a tag of private use only ("x-…") or a
+  grandfathered "i-…" is refused too;
+- a date, a date-time, an integer: the forms the records reference gives;
+- literal text: any character but the C0 and C1 control characters (U+0000
+  to U+001F, U+007F to U+009F), tab and line feed excepted (a quotation spans
+  lines). DEL (U+007F) is refused with them: it is a control character, and a
+  terminal acts on it. LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028,
+  U+2029) are allowed: they are not controls but line breaks, as harmless as
+  a line feed in a terminal, a page or an RDF file; no name (id, tag, IRI
+  authority) can hold them.
 """
 
 from __future__ import annotations
@@ -10,52 +38,163 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date as _date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
-LANG_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 
 
-DATETIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$")
+_INTEGER = re.compile(r"0|[1-9][0-9]*")
 
 
-INTEGER_RE = re.compile(r"^(0|[1-9][0-9]*)$")
+_SIGNED_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 
 
-# Characters that are never valid in an IRI (RFC 3987) and would break N-Triples.
-IRI_BAD_RE = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+# C0/C1 control characters other than tab and line feed.
+# The language subtag of a tag kg takes: two or three letters (see the module's notes).
+_LANGUAGE_SUBTAG = re.compile(r"[a-zA-Z]{2,3}(?:-|\Z)")
 
 
-# C0/C1 control characters other than tab and newline have no place in text.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _check_date(s: str) -> str | None:
-    """Return the xsd type name for a date string, or None if it is not a real date."""
-    m = DATE_RE.match(s)
+def is_record_id(text: str) -> bool:
+    """Whether ``text`` is a record id: lower-case letters, digits and hyphens.
+
+    >>> is_record_id("shinzo-abe"), is_record_id("alice\\n"), is_record_id("-x")
+    (True, False, False)
+    """
+    return _NAME.fullmatch(text) is not None
+
+
+def is_query_name(text: str) -> bool:
+    """Whether ``text`` may name a canned query: the form of a record id.
+
+    >>> is_query_name("roles-at-date"), is_query_name("Timeline")
+    (True, False)
+    """
+    return _NAME.fullmatch(text) is not None
+
+
+def iri_problem(text: str) -> str | None:
+    """Why ``text`` is not an absolute IRI (RFC 3987) RDF can hold; None if it is.
+
+    Oxigraph's parser decides (forbidden characters, a second "#", a broken
+    %-escape, a bad port or host): its refusal is the store's, the
+    serialisers' and the SPARQL endpoint's.
+
+    >>> iri_problem("https://w3id.org/kg-nj/id/x") is None
+    True
+    >>> iri_problem("https://example.org/a b")
+    "Invalid IRI code point ' '"
+    """
+    import pyoxigraph  # the store's own parser: what it refuses, kg cannot hold
+
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError as exc:
+        return _printable(str(exc))
+    return None
+
+
+def _printable(message: str) -> str:
+    """``message`` with what a terminal would act on escaped (Oxigraph quotes
+    the character it refuses: a newline, an escape)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (see :func:`iri_problem`).
+
+    >>> is_iri("mailto:someone@example.org"), is_iri("http://[::1")
+    (True, False)
+    """
+    return iri_problem(text) is None
+
+
+def is_absolute_iri(text: str, schemes: Iterable[str] | None = None) -> bool:
+    """Whether ``text`` is an IRI as a person writes one: an IRI (:func:`is_iri`)
+    with an authority (or ``urn:``), in one of ``schemes`` when given.
+
+    >>> is_absolute_iri("https://w3id.org/kg-nj/id/x"), is_absolute_iri("foaf:Person")
+    (True, False)
+    """
+    if not is_iri(text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    if not (parts.netloc or parts.scheme == "urn"):
+        return False
+    return schemes is None or parts.scheme in schemes
+
+
+@lru_cache(maxsize=1024)
+def language_tag_problem(text: str) -> str | None:
+    """Why ``text`` is not a language tag kg takes; None if it is.
+
+    >>> language_tag_problem("ja-Latn-JP") is None, language_tag_problem("en\\n") is None
+    (True, False)
+    """
+    import pyoxigraph  # RDF's rule for language tags, as the store applies it
+
+    try:
+        pyoxigraph.Literal("", language=text)
+    except ValueError as exc:
+        return _printable(str(exc))
+    if not _LANGUAGE_SUBTAG.match(text):
+        return "its language subtag must have two or three letters, as ISO 639 codes do"
+    return None
+
+
+def is_language_tag(text: str) -> bool:
+    """Whether ``text`` is a well-formed BCP 47 language tag (RFC 5646) with a
+    language subtag of two or three letters.
+
+    >>> is_language_tag("fr-CA"), is_language_tag("en-US-US"), is_language_tag("english")
+    (True, False, False)
+    """
+    return language_tag_problem(text) is None
+
+
+def date_datatype(text: str) -> str | None:
+    """The xsd datatype (local name) of a date written "YYYY-MM-DD", "YYYY-MM"
+    or "YYYY"; None if ``text`` is not a real date so written.
+
+    >>> date_datatype("2013-06-25"), date_datatype("2013-06"), date_datatype("2024-02-30")
+    ('date', 'gYearMonth', None)
+    """
+    m = _DATE.fullmatch(text)
     if not m:
         return None
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    try:
-        if day:
+    year, month, day = m.groups()
+    if day:
+        try:
             _date(int(year), int(month), int(day))
-            return "date"
-        if month:
-            if not 1 <= int(month) <= 12:
-                return None
-            return "gYearMonth"
-        return "gYear"
-    except ValueError:
-        return None
+        except ValueError:
+            return None
+        return "date"
+    if month:
+        return "gYearMonth" if 1 <= int(month) <= 12 else None
+    return "gYear"
 
 
-def _check_datetime(s: str) -> str | None:
-    m = DATETIME_RE.match(s)
+def datetime_lexical(text: str) -> str | None:
+    """The xsd:dateTime lexical form of "YYYY-MM-DDThh:mm[:ss]" (seconds added
+    when missing); None if ``text`` is not a real date and time so written.
+
+    >>> datetime_lexical("2013-06-25T09:30"), datetime_lexical("2013-06-25T24:00")
+    ('2013-06-25T09:30:00', None)
+    """
+    m = _DATETIME.fullmatch(text)
     if not m:
         return None
     y, mo, d, h, mi, sec = m.groups()
@@ -65,36 +204,35 @@ def _check_datetime(s: str) -> str | None:
         return None
     if int(h) > 23 or int(mi) > 59 or (sec is not None and int(sec) > 59):
         return None
-    return s if sec is not None else s + ":00"
+    return text if sec is not None else text + ":00"
 
 
-_BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+def is_integer(text: str, *, signed: bool = False) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits without
+    leading zeros (and, when ``signed``, perhaps a minus sign).
 
-
-def _is_absolute_iri(s: str, schemes: Iterable[str] | None = None) -> bool:
-    """An absolute IRI (RFC 3987): a scheme, an authority (or urn:), no
-    forbidden characters and no broken %-escapes.
-
-    >>> _is_absolute_iri("https://w3id.org/kg-nj/id/x"), _is_absolute_iri("http://[::1")
-    (True, False)
+    >>> is_integer("80"), is_integer("0755"), is_integer("-3"), is_integer("-3", signed=True)
+    (True, False, False, True)
     """
-    if IRI_BAD_RE.search(s) or _BAD_PERCENT_RE.search(s):
-        return False
-    try:
-        parts = urlsplit(s)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return False
-    if not parts.scheme or not (parts.netloc or parts.scheme == "urn"):
-        return False
-    if schemes is not None and parts.scheme not in schemes:
-        return False
-    # Oxigraph's IRI parser is stricter than urlsplit (a second "#", say): what
-    # it refuses could be neither stored, exported nor pushed.
-    import pyoxigraph
+    return (_SIGNED_INTEGER if signed else _INTEGER).fullmatch(text) is not None
 
-    try:
-        pyoxigraph.NamedNode(s)
-    except ValueError:
-        return False
-    return True
+
+def find_control(text: str) -> int:
+    """The index of the first character literal text may not hold, or -1.
+
+    >>> find_control("two\\nlines\\tand a tab"), find_control("bell\\a")
+    (-1, 4)
+    """
+    m = _CONTROL.search(text)
+    return -1 if m is None else m.start()
+
+
+def control_character(text: str) -> str | None:
+    """The first character literal text may not hold (a C0 or C1 control
+    character other than tab and line feed), or None.
+
+    >>> control_character("a\\u2028b"), control_character("\\x1b[2J")
+    (None, '\\x1b')
+    """
+    i = find_control(text)
+    return None if i < 0 else text[i]

@@ -10,9 +10,16 @@ from typing import Any
 
 from rdflib import URIRef
 
+from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID
 
 _IRIS: dict[str, URIRef] = {}
+
+
+_RECORD_IRIS: dict[str, URIRef] = {}  # by record id: a cache hit never skips the id check
+
+
+_ID_BASE = str(ID)
 
 
 def _minted(value: str) -> URIRef:
@@ -32,14 +39,17 @@ def _iri(value: str) -> URIRef:
 
 
 def record_iri(rid: str) -> URIRef:
-    """The IRI of a record.
+    """The IRI of a record; a text that is not a record id never becomes one
+    (ValueError: the records reader refuses it first, so this is kg's bug).
 
     >>> str(record_iri("shinzo-abe"))
     'https://w3id.org/kg-nj/id/shinzo-abe'
     """
-    u = _IRIS.get(rid)
+    u = _RECORD_IRIS.get(rid)
     if u is None:
-        u = _IRIS[rid] = ID[rid]
+        if not is_record_id(rid):
+            raise ValueError(f"{rid!r} is not a record id")
+        u = _RECORD_IRIS[rid] = _iri(_ID_BASE + rid)
     return u
 
 

@@ -16,11 +16,9 @@ from rdflib.term import Node
 
 from kg.errors import UsageError
 from kg.records.display import Display, Phrase, load_display
+from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
 from kg.views.model import Ref
-
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
 
 LANG_ORDER = ("en", "fr", "ja")
 
@@ -72,7 +70,7 @@ def record_id(node: Node) -> str | None:
     """
     if isinstance(node, URIRef) and str(node).startswith(str(ID)):
         local = str(node)[len(str(ID)) :]
-        if _ID_RE.match(local):
+        if is_record_id(local):
             return local
     return None
 
@@ -305,7 +303,7 @@ def _by_iri_or_id(graph: Graph, raw: str) -> URIRef | None:
         if known(node):
             return node
         raise NotFound(f"nothing in the graph has the IRI {compact(node)}")
-    if _ID_RE.match(raw) and known(ID[raw]):
+    if is_record_id(raw) and known(ID[raw]):
         return ID[raw]
     return None
 
