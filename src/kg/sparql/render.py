@@ -7,16 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from rdflib import Literal, Variable
 
 from kg.errors import UsageError
+from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
 from kg.sparql.results import QueryResult
 from kg.terms.namespaces import compact
-
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-
 
 # --- rendering -------------------------------------------------------------------
 
@@ -127,11 +126,21 @@ def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
     return r
 
 
+def default_format(res: QueryResult, out: Path | None = None) -> str:
+    """The format ``kg query`` writes ``res`` in when ``--format`` is not given:
+    the one ``out``'s extension names among the formats of the result's kind
+    (results.csv, rows.srj, graph.ttl, graph.rdf), else ``table`` (which a
+    graph is written in as Turtle)."""
+    if out is None:
+        return "table"
+    return format_from_path(out, "table", "rdf" if res.graph is not None else "results")
+
+
 def render(res: QueryResult, fmt: str = "table") -> str:
     """Render a result as table, csv, tsv, json or xml (SPARQL 1.1 result formats),
-    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes."""
+    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes (``xml``: RDF/XML;
+    ``table``: Turtle)."""
     if res.graph is not None:
-        from kg.rdfio.formats import RDF_FORMATS
         from kg.rdfio.write import serialize
 
         rdf_fmt = "turtle" if fmt == "table" else fmt
@@ -147,7 +156,7 @@ def render(res: QueryResult, fmt: str = "table") -> str:
     if fmt == "tsv":
         return _render_tsv(res)
     if fmt in ("json", "xml"):
-        out = _sparql_result(res).serialize(format=fmt, encoding="utf-8")
+        out = _sparql_result(res).serialize(format=RESULT_FORMATS[fmt].rdflib, encoding="utf-8")
         text = out.decode("utf-8") if isinstance(out, bytes) else str(out)
         return text if text.endswith("\n") else text + "\n"
     raise UsageError(f"unknown result format {fmt!r}; use {', '.join(RESULT_FORMATS)}")
