@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, Variable
+from rdflib import Dataset, Graph, Literal, Variable
 
 from kg.errors import UsageError
 from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
@@ -136,6 +136,20 @@ def default_format(res: QueryResult, out: Path | None = None) -> str:
     return format_from_path(out, "table", "rdf" if res.graph is not None else "results")
 
 
+def _as_written(graph: Graph, fmt: str) -> Graph | Dataset:
+    """The graph as the default graph of a dataset for a format that keeps named
+    graphs: rdflib writes a lone graph in TriG under its (new each run) blank
+    node name and refuses it in N-Quads (JSON-LD is the same either way)."""
+    if not RDF_FORMATS[fmt].dataset:
+        return graph
+    ds = Dataset()
+    for prefix, ns in graph.namespaces():
+        ds.bind(prefix, ns, override=True, replace=True)
+    for t in graph:
+        ds.add(t)
+    return ds
+
+
 def render(res: QueryResult, fmt: str = "table") -> str:
     """Render a result as table, csv, tsv, json or xml (SPARQL 1.1 result formats),
     or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes (``xml``: RDF/XML;
@@ -148,7 +162,7 @@ def render(res: QueryResult, fmt: str = "table") -> str:
             raise UsageError(
                 f"a {res.form} query returns a graph; use --format {', '.join(RDF_FORMATS)}"
             )
-        return serialize(res.graph, rdf_fmt).decode("utf-8")
+        return serialize(_as_written(res.graph, rdf_fmt), rdf_fmt).decode("utf-8")
     if fmt == "table":
         return _render_table(res)
     if fmt == "csv":
