@@ -112,6 +112,8 @@ def query(
 
         kg query roles-at-date -p date=2013-06-25 --format csv
 
+        kg query timeline -o timeline.csv
+
         kg query -e 'SELECT ?p WHERE { ?p a kg:Person }'
 
         kg query timeline --endpoint http://127.0.0.1:7878/query
