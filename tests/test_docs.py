@@ -9,6 +9,7 @@ import pytest
 from readme_examples import examples, run
 
 from kg.cli.app import cli
+from kg.rdfio.formats import FORMATS, RDF_FORMATS, RESULT_FORMATS, Format
 from kg.sparql.canned import catalog
 
 ROOT = Path(__file__).parents[1]
@@ -27,6 +28,40 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_every_canned_query_is_in_the_readme():
     for name in catalog():
         assert f"`{name}`" in README, f"query {name} is not documented in the README"
+
+
+def _format_row(f: Format) -> str:
+    kind = {"results": "query results", "rdf": "RDF graph"}[f.kind]
+    kind = "RDF dataset (named graphs)" if f.dataset else kind
+    exts = " ".join(f"`{e}`" for e in f.extensions)
+    media = " ".join(f"`{m}`" for m in f.media_types)
+    return f"| `{f.name}` | {f.label} | {kind} | {exts} | {media} |"
+
+
+def _listing(items: list[str], last: str) -> str:
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def test_the_readmes_formats_are_the_registrys():
+    """The README's table of formats is kg.rdfio.formats.FORMATS, row for row."""
+    section = README.split("\n### Formats\n", 1)[1].split("\n### ", 1)[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith("|")][2:]  # past the header
+    assert rows == [_format_row(f) for f in FORMATS]
+
+
+def test_the_format_lists_in_readme_and_help_are_the_registrys():
+    rdf = [f.label for f in RDF_FORMATS.values()]
+    datasets = [f.label for f in RDF_FORMATS.values() if f.dataset]
+    results = [f"`{name}`" for name in RESULT_FORMATS]
+    export_help = " ".join((cli.commands["export"].help or "").split())
+    push_help = " ".join((cli.commands["push"].help or "").split())
+    readme = " ".join(README.split())
+    assert f"Writes the graph as {_listing(rdf, 'or')}," in readme
+    assert f"Write the graph as {_listing(rdf, 'or')}." in export_help
+    assert f"{_listing(datasets, 'and')} keep one named graph per source" in readme
+    assert f"{_listing(datasets, 'and')} keep named graphs" in export_help
+    assert f"{_listing(datasets, 'and')} keep their named graphs" in push_help
+    assert f"Output formats: {_listing(results, 'and')} (the SPARQL 1.1" in readme
 
 
 def test_readme_has_examples():

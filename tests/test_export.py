@@ -15,7 +15,7 @@ from kg.pipeline.open import load
 from kg.rdfio.formats import RDF_FORMATS
 from kg.terms.namespaces import ID, INFERRED_GRAPH, KG, ONTOLOGY_GRAPH
 
-EXTENSIONS = {name: exts[0] for name, (_, exts, _) in RDF_FORMATS.items()}
+EXTENSIONS = {name: f.extension for name, f in RDF_FORMATS.items()}
 
 
 @pytest.mark.parametrize("fmt", sorted(RDF_FORMATS))
@@ -24,7 +24,7 @@ def test_round_trip_by_extension(fmt, invoke, mini, tmp_path):
     result = invoke("export", "--records", str(mini), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert f"Wrote {out} ({fmt})" in result.output
-    rdflib_fmt, _, is_dataset = RDF_FORMATS[fmt]
+    rdflib_fmt, is_dataset = RDF_FORMATS[fmt].rdflib, RDF_FORMATS[fmt].dataset
     expected = load(mini).graph
     if is_dataset:
         ds = Dataset()
@@ -138,7 +138,7 @@ def test_atomic_write_failure_mid_stream(tmp_path):
 
 def as_dataset(data: bytes, fmt: str) -> Dataset:
     ds = Dataset()
-    rdflib_fmt, _, is_dataset = RDF_FORMATS[fmt]
+    rdflib_fmt, is_dataset = RDF_FORMATS[fmt].rdflib, RDF_FORMATS[fmt].dataset
     if is_dataset:
         ds.parse(data=data, format=rdflib_fmt)
     else:

@@ -46,7 +46,7 @@ def _export_and_read(fmt, invoke, tmp_path, literals):
         ),
         encoding="utf-8",
     )
-    out = tmp_path / f"out{RDF_FORMATS[fmt][1][0]}"
+    out = tmp_path / f"out{RDF_FORMATS[fmt].extension}"
     result = invoke("export", "--graph", str(src), "-o", str(out))
     assert result.exit_code == 0, result.output
     return {str(o) for _s, _p, o, _g in parse_rdf(out).quads((None, None, None, None))}
@@ -206,8 +206,8 @@ def test_export_round_trip_with_any_unicode(label, fmt, tmp_path_factory):
     ds = Dataset()
     for t in g:
         ds.graph(URIRef("https://w3id.org/kg-nj/id/src-test")).add(t)
-    out = tmp_path_factory.mktemp("exp") / f"x{RDF_FORMATS[fmt][1][0]}"
-    write_rdf(ds if RDF_FORMATS[fmt][2] else g, out, fmt)
+    out = tmp_path_factory.mktemp("exp") / f"x{RDF_FORMATS[fmt].extension}"
+    write_rdf(ds if RDF_FORMATS[fmt].dataset else g, out, fmt)
     back = Graph()
     for s, p, o, _g in parse_rdf(out).quads((None, None, None, None)):
         back.add((s, p, o))

@@ -11,11 +11,16 @@ from typing import Any
 import click
 
 from kg.errors import UsageError
+from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
 
-RDF_FORMAT_NAMES = ["turtle", "nt", "nquads", "trig", "jsonld", "xml"]
+RDF_FORMAT_NAMES = list(RDF_FORMATS)
 
 
-RESULT_FORMAT_NAMES = ["table", "csv", "tsv", "json", "xml"]
+RESULT_FORMAT_NAMES = list(RESULT_FORMATS)
+
+
+# kg query's: a name in both lists (xml) is looked up among the kind of the answer.
+QUERY_FORMAT_NAMES = RESULT_FORMAT_NAMES + [f for f in RDF_FORMAT_NAMES if f not in RESULT_FORMATS]
 
 
 SEVERITY_NAMES = ["violation", "warning", "info"]

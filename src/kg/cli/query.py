@@ -9,7 +9,7 @@ import click
 
 from kg.cli.app import cli
 from kg.cli.options import (
-    RDF_FORMAT_NAMES,
+    QUERY_FORMAT_NAMES,
     RESULT_FORMAT_NAMES,
     _emit,
     _parse_params,
@@ -42,10 +42,9 @@ from kg.errors import UsageError
 @click.option(
     "--format",
     "fmt",
-    default="table",
-    show_default=True,
-    type=click.Choice(RESULT_FORMAT_NAMES + [f for f in RDF_FORMAT_NAMES if f != "xml"]),
-    help="Result format: table, csv, tsv, json, xml (SPARQL results); RDF formats for CONSTRUCT.",
+    type=click.Choice(QUERY_FORMAT_NAMES),
+    help=f"SELECT/ASK: {', '.join(RESULT_FORMAT_NAMES)} (SPARQL results); CONSTRUCT/DESCRIBE: "
+    "an RDF format (xml: RDF/XML). Default: from -o's extension, else table (Turtle for a graph).",
 )
 @click.option(
     "-o",
@@ -88,7 +87,7 @@ def query(
     query_file: Path | None,
     list_: bool,
     show: bool,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     graph_file: Path | None,
     records: Path | None,
@@ -113,12 +112,14 @@ def query(
 
         kg query roles-at-date -p date=2013-06-25 --format csv
 
+        kg query timeline -o timeline.csv
+
         kg query -e 'SELECT ?p WHERE { ?p a kg:Person }'
 
         kg query timeline --endpoint http://127.0.0.1:7878/query
     """
     from kg.sparql.canned import bind_params, catalog, get_query
-    from kg.sparql.render import render
+    from kg.sparql.render import default_format, render
     from kg.sparql.run import run_query
 
     if list_:
@@ -173,7 +174,7 @@ def query(
             else:
                 graph = open_graph(graph_file, records, reason=reason, engine=engine)
             result = run_query(graph, text, bindings)
-    _emit(render(result, fmt), output)
+    _emit(render(result, fmt or default_format(result, output)), output)
 
 
 def _render_catalog(queries: dict[str, Any]) -> str:

@@ -38,7 +38,7 @@ def export(
 ) -> None:
     """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
 
-    TriG, N-Quads and JSON-LD keep named graphs: one per source (named by the
+    N-Quads, TriG and JSON-LD keep named graphs: one per source (named by the
     source's IRI, holding every triple that source supports), inferred (with
     --reason) and ontology (with --with-ontology). The other formats merge them.
 
@@ -118,8 +118,8 @@ def push(
 ) -> None:
     """Upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol).
 
-    FILE is an RDF file to push instead of the records; TriG and N-Quads
-    keep their named graphs. The upload goes to a staging graph that one
+    FILE is an RDF file to push instead of the records; N-Quads, TriG and
+    JSON-LD keep their named graphs. The upload goes to a staging graph that one
     SPARQL Update then moves into place, so a failed push leaves the target
     as it was; the triple count is then read back and checked. Exit 3 when
     the store or the network fails.

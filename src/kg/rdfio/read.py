@@ -51,9 +51,10 @@ def parse_rdf(path: Path, fmt: str | None = None) -> Dataset:
         _check_jsonld(data, path)
     ds = Dataset(default_union=True)
     target = ds if is_dataset_format(fmt) else ds.default_context
+    rdflib_fmt = RDF_FORMATS[fmt].rdflib
     try:
         with offline(strict=True), quiet_literals():
-            target.parse(data=data, format=RDF_FORMATS[fmt][0], publicID=path.resolve().as_uri())
+            target.parse(data=data, format=rdflib_fmt, publicID=path.resolve().as_uri())
     except BadInput as exc:  # a refusal from the guard
         raise BadInput(f"{path}: {exc}") from None
     except RecursionError:

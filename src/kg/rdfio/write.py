@@ -15,7 +15,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from kg.errors import BadInput
 from kg.rdfio.atomic import atomic_write
-from kg.rdfio.formats import _DATASET_FORMATS, OX_FORMATS, RDF_FORMATS, format_from_path
+from kg.rdfio.formats import RDF_FORMATS, format_from_path
 from kg.terms.checks import iri_problem, language_tag_problem
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import PREFIXES
@@ -23,7 +23,7 @@ from kg.terms.namespaces import PREFIXES
 
 def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     """Serialise to bytes in a stable, prefixed form."""
-    rdflib_fmt = RDF_FORMATS[fmt][0]
+    rdflib_fmt = RDF_FORMATS[fmt].rdflib
     if fmt == "nt" or fmt == "nquads":
         # rdflib writes N-Triples/N-Quads in store order; sort lines so the same
         # graph always gives the same bytes.
@@ -116,7 +116,7 @@ def turtle_bytes(triples: Iterable[tuple], conv: TermConverter | None = None) ->
 
 def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = None) -> bytes:
     """``quads`` ((s, p, o, graph IRI or None) in rdflib terms) in the RDF format
-    ``fmt`` (kg's name, :data:`OX_FORMATS`), by Oxigraph's serialiser, in a
+    ``fmt`` (kg's name, :data:`kg.rdfio.formats.RDF_FORMATS`), by Oxigraph's serialiser, in a
     stable order: sorted by graph then triple, with kg's prefixes in sorted
     order; N-Triples and N-Quads sorted line by line (as kg has always written
     them); JSON-LD indented. The triple formats drop the graph, so the caller
@@ -126,16 +126,17 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
     conv = conv or TermConverter()
     ox = conv.ox
     to = conv.to_ox
-    form = getattr(ox.RdfFormat, OX_FORMATS[fmt])
+    form = getattr(ox.RdfFormat, RDF_FORMATS[fmt].oxigraph)
+    dataset = RDF_FORMATS[fmt].dataset
     ordered: Iterable[tuple] = quads
     if fmt in ("nt", "nquads"):
         pass  # their lines are sorted below
-    elif fmt in _DATASET_FORMATS:
+    elif dataset:
         ordered = sorted(quads, key=lambda q: f"{q[3] or ''}\0{_sort_key(q)}")
     else:
         ordered = sorted(quads, key=_sort_key)  # (it reads the first three terms)
     try:
-        if fmt in _DATASET_FORMATS:
+        if dataset:
             default = ox.DefaultGraph()
             items: list = [
                 ox.Quad(to(s), to(p), to(o), default if g is None else conv.iri(g))

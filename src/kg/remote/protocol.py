@@ -17,6 +17,7 @@ import requests
 from rdflib import Dataset, Graph, Literal
 
 from kg.errors import RemoteError
+from kg.rdfio.formats import RESULT_FORMATS, accept_header, format_for_media
 from kg.rdfio.read import plain_strings
 from kg.remote.http import Client, Connection, _check_url, redact
 from kg.sparql.bind import prepare_query
@@ -29,22 +30,11 @@ from kg.terms.namespaces import bind_prefixes
 GET_QUERY_MAX = 2000
 
 
-RESULTS_JSON = "application/sparql-results+json"
+RESULTS_JSON = RESULT_FORMATS["json"].media_type
 
 
-RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-
-
-_RDF_MEDIA = {
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-    "application/ld+json": "json-ld",
-}
+# A graph's answer: any RDF format kg reads (by its media type) is parsed.
+RDF_ACCEPT = accept_header([("nt", 1.0), ("turtle", 0.9), ("xml", 0.5)], "rdf")
 
 
 def _media_type(resp: requests.Response) -> str:
@@ -159,22 +149,22 @@ def remote_query(
 
 
 def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:
-    fmt = _RDF_MEDIA.get(media)
+    fmt = format_for_media(media, "rdf")
     if fmt is None:
         raise RemoteError(f"{where} answered a graph query with unexpected type {media!r}")
     g = Graph()
     bind_prefixes(g)
     try:
-        if fmt in ("nquads", "trig"):
+        if fmt.dataset:
             ds = Dataset()
-            ds.parse(data=data, format=fmt)
+            ds.parse(data=data, format=fmt.rdflib)
             for s, p, o, _ in ds.quads((None, None, None, None)):
                 g.add((s, p, o))
         else:
-            g.parse(data=data, format=fmt)
+            g.parse(data=data, format=fmt.rdflib)
     except Exception as exc:  # rdflib raises many types for bad syntax
         raise RemoteError(
-            f"the graph from {where} is truncated or malformed ({fmt}): "
+            f"the graph from {where} is truncated or malformed ({fmt.rdflib}): "
             f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"
         ) from None
     plain_strings(g)  # a store may write "x"^^xsd:string: the "x" a local query gives

@@ -16,6 +16,7 @@ from rdflib import BNode, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
+from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import plain_strings
 from kg.remote.endpoints import _absolute_iri, _required_endpoint, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
@@ -24,6 +25,10 @@ from kg.terms.namespaces import GRAPH
 
 #: Where staging graphs are minted: a fresh IRI per push, never reused.
 STAGING = GRAPH["staging/"]
+
+
+#: The format of every upload: N-Triples, which every store reads and streams.
+UPLOAD = RDF_FORMATS["nt"]
 
 
 # --- push ---------------------------------------------------------------------------
@@ -97,7 +102,7 @@ def prepare_payloads(
 ) -> Iterator[list[Payload]]:
     """Serialise what to push into N-Triples files in a temporary folder.
 
-    A TriG or N-Quads ``source`` keeps its named graphs (one payload each;
+    A TriG, N-Quads or JSON-LD ``source`` keeps its named graphs (one payload each;
     its default graph goes to ``graph``). Anything else (or the records,
     bundled by default) becomes one payload for ``graph``: the same graph
     ``kg query`` reads locally (with the ontology merged in unless
@@ -105,16 +110,15 @@ def prepare_payloads(
     The graph is held in memory once; the upload streams from the file.
     """
     from kg.pipeline.export import export_bytes
-    from kg.rdfio.formats import format_from_path, is_dataset_format
     from kg.rdfio.read import parse_rdf
 
     with tempfile.TemporaryDirectory(prefix="kg-push-") as tmp:
         payloads: list[Payload] = []
 
         def write(g: Graph, target: str | None) -> None:
-            path = Path(tmp) / f"{len(payloads)}.nt"
+            path = Path(tmp) / f"{len(payloads)}{UPLOAD.extension}"
             with path.open("wb") as fh:
-                g.serialize(destination=fh, format="nt", encoding="utf-8")
+                g.serialize(destination=fh, format=UPLOAD.rdflib, encoding="utf-8")
             payloads.append(Payload(target, path, len(g)))
 
         if source is not None and is_dataset_format(format_from_path(source)):
@@ -137,8 +141,10 @@ def prepare_payloads(
         else:
             # N-Triples made natively (kg's reasoner, Oxigraph's serialiser): at 1M
             # triples seconds, where an rdflib graph took minutes.
-            nt = export_bytes("nt", source, records, reason=reason, with_ontology=with_ontology)
-            path = Path(tmp) / f"{len(payloads)}.nt"
+            nt = export_bytes(
+                UPLOAD.name, source, records, reason=reason, with_ontology=with_ontology
+            )
+            path = Path(tmp) / f"{len(payloads)}{UPLOAD.extension}"
             path.write_bytes(nt)
             payloads.append(Payload(graph, path, nt.count(b"\n")))
             del nt
@@ -239,7 +245,7 @@ def _upload(client: Client, url: str, payload: Payload, method: str) -> int:
             method,
             url,
             data=fh,
-            headers={"Content-Type": "application/n-triples"},
+            headers={"Content-Type": UPLOAD.media_type},
             idempotent=method == "PUT",
             what="upload",
         )

@@ -7,16 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, Variable
+from rdflib import Dataset, Graph, Literal, Variable
 
 from kg.errors import UsageError
+from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
 from kg.sparql.results import QueryResult
 from kg.terms.namespaces import compact
-
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-
 
 # --- rendering -------------------------------------------------------------------
 
@@ -127,11 +126,35 @@ def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
     return r
 
 
+def default_format(res: QueryResult, out: Path | None = None) -> str:
+    """The format ``kg query`` writes ``res`` in when ``--format`` is not given:
+    the one ``out``'s extension names among the formats of the result's kind
+    (results.csv, rows.srj, graph.ttl, graph.rdf), else ``table`` (which a
+    graph is written in as Turtle)."""
+    if out is None:
+        return "table"
+    return format_from_path(out, "table", "rdf" if res.graph is not None else "results")
+
+
+def _as_written(graph: Graph, fmt: str) -> Graph | Dataset:
+    """The graph as the default graph of a dataset for a format that keeps named
+    graphs: rdflib writes a lone graph in TriG under its (new each run) blank
+    node name and refuses it in N-Quads (JSON-LD is the same either way)."""
+    if not RDF_FORMATS[fmt].dataset:
+        return graph
+    ds = Dataset()
+    for prefix, ns in graph.namespaces():
+        ds.bind(prefix, ns, override=True, replace=True)
+    for t in graph:
+        ds.add(t)
+    return ds
+
+
 def render(res: QueryResult, fmt: str = "table") -> str:
     """Render a result as table, csv, tsv, json or xml (SPARQL 1.1 result formats),
-    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes."""
+    or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes (``xml``: RDF/XML;
+    ``table``: Turtle)."""
     if res.graph is not None:
-        from kg.rdfio.formats import RDF_FORMATS
         from kg.rdfio.write import serialize
 
         rdf_fmt = "turtle" if fmt == "table" else fmt
@@ -139,7 +162,7 @@ def render(res: QueryResult, fmt: str = "table") -> str:
             raise UsageError(
                 f"a {res.form} query returns a graph; use --format {', '.join(RDF_FORMATS)}"
             )
-        return serialize(res.graph, rdf_fmt).decode("utf-8")
+        return serialize(_as_written(res.graph, rdf_fmt), rdf_fmt).decode("utf-8")
     if fmt == "table":
         return _render_table(res)
     if fmt == "csv":
@@ -147,7 +170,7 @@ def render(res: QueryResult, fmt: str = "table") -> str:
     if fmt == "tsv":
         return _render_tsv(res)
     if fmt in ("json", "xml"):
-        out = _sparql_result(res).serialize(format=fmt, encoding="utf-8")
+        out = _sparql_result(res).serialize(format=RESULT_FORMATS[fmt].rdflib, encoding="utf-8")
         text = out.decode("utf-8") if isinstance(out, bytes) else str(out)
         return text if text.endswith("\n") else text + "\n"
     raise UsageError(f"unknown result format {fmt!r}; use {', '.join(RESULT_FORMATS)}")
