@@ -9,7 +9,7 @@ from rdflib.namespace import RDF
 
 from kg.pipeline.incremental.revalidate import _asserted
 from kg.pipeline.incremental.state import _ID, MAX_AFFECTED, Fallback
-from kg.reason.rules import _chain_props, _reasoner_schema
+from kg.reason.rules import ontology_schema
 from kg.terms.namespaces import INFERRED_GRAPH
 
 
@@ -19,14 +19,13 @@ def _reason_delta(store: Any, conv: Any, delta: set) -> tuple[set, set, dict]:
     from kg.reason.native import infer_triples
 
     ox = conv.ox
-    schema = _reasoner_schema()
     nodes: set = set()
     for s, p, o in delta:
         nodes.add(s)
         # A class named by rdf:type gains nothing (rdf:type has no range or inverse).
         if isinstance(o, URIRef) and (o.startswith(_ID) or p != RDF.type):
             nodes.add(o)
-    chain = [conv.iri(p) for p in _chain_props(schema)]
+    chain = [conv.iri(p) for p in ontology_schema().chain_properties]
     chain_names = {c.value for c in chain}
     frontier = [n for n in nodes if n.startswith(_ID)]
     while frontier:

@@ -37,7 +37,7 @@ from kg.pipeline.incremental.state import (
     _write_json,
     snapshot,
 )
-from kg.reason.rules import _reasoner_schema, _sameas_props
+from kg.reason.rules import ontology_schema
 from kg.records.load import _check_references, _record
 from kg.records.model import Record, Records, _Problems
 from kg.records.schema import Schema, load_schema
@@ -271,8 +271,7 @@ def _rebuild(
     new_t = set(new_built.triples)
     removed = old_t - new_t
     added = new_t - old_t
-    sameas = _sameas_props(_reasoner_schema())
-    if any(t[1] in sameas for t in added):
+    if ontology_schema().uses_sameas(added):
         raise Fallback("the change uses owl:sameAs")
     catalogue_before = len(catalogue), [catalogue.get(r.id) for r in new_recs]
     for rec in new_recs:  # every old record is among them (else: Fallback above)

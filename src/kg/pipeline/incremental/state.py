@@ -50,7 +50,7 @@ from rdflib import URIRef
 
 from kg.builder.graph import SourceIndex, _Builder
 from kg.errors import Location
-from kg.reason.rules import _reasoner_schema, _sameas_props
+from kg.reason.rules import ontology_schema
 from kg.records.load import _display, record_files
 from kg.records.model import Record
 from kg.store.persist import STAMP, STORE_DIR
@@ -314,7 +314,6 @@ def _save_full_state(
         )
     if result.report is not None:
         _write_json(tmp / "findings.json", _findings_docs(result.report))
-    sameas = _sameas_props(_reasoner_schema())
     manifest = {
         "fingerprint": _fingerprint(snap.root, reason=reason, validate=validate),
         "files": files,
@@ -323,7 +322,7 @@ def _save_full_state(
             "triples": len(built.triples),
             "inferred": len(result.inferred) if result.inferred is not None else None,
         },
-        "sameas": any(t[1] in sameas for t in built.triples),
+        "sameas": ontology_schema().uses_sameas(built.triples),
         "outputs": _outputs(out_dir, reason),
     }
     _write_json(tmp / "manifest.json", manifest)
