@@ -6,7 +6,7 @@ nodes), so the same records always give the same triples.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,10 +119,43 @@ class BuiltGraph:
         return len(self.triples)
 
 
-class _Builder:
-    def __init__(self, records: Records, schema: Schema) -> None:
+def source_language(rec: Record) -> str | None:
+    """The language of a source record (its first ``language``, lower-cased), which
+    a quote citing it without a ``lang`` of its own takes; None for other records."""
+    if rec.type != "source":
+        return None
+    langs = rec.fields.get("language", [])
+    return langs[0].value[0].lower() if langs else None
+
+
+def field_names(schema: Schema, rtype: str) -> dict[URIRef, str]:
+    """The field each property of a record of type ``rtype`` comes from (a
+    citation's: ``sources``), to locate a finding about a field the record lacks."""
+    names = {URIRef(f.property): n for n, f in schema.types[rtype].fields.items()}
+    names[_T["citation"]] = "sources"
+    return names
+
+
+class GraphBuilder:
+    """Builds the asserted triples of records, one :meth:`add_record` at a time,
+    with the index of where each node and field came from.
+
+    A quote takes the language of the source it cites, read from that source's
+    record in ``records``; for a source not among them, ``outside_lang`` (a
+    source id -> its language, or None) answers, so that some records can be
+    built without the others (the incremental build reads the others' from its
+    catalogue).
+    """
+
+    def __init__(
+        self,
+        records: Records,
+        schema: Schema,
+        outside_lang: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.records = records
         self.schema = schema
+        self.outside_lang = outside_lang
         self.triples: dict[tuple, None] = {}
         self.index = SourceIndex()
         self._field_names: dict[str, dict[URIRef, str]] = {}
@@ -139,11 +172,11 @@ class _Builder:
                 lst.append(triple)
 
     def field_names(self, rtype: str) -> dict[URIRef, str]:
-        if rtype not in self._field_names:
-            names = {URIRef(f.property): n for n, f in self.schema.types[rtype].fields.items()}
-            names[_T["citation"]] = "sources"
-            self._field_names[rtype] = names
-        return self._field_names[rtype]
+        """:func:`field_names`, one dict per type (shared by its records' nodes)."""
+        names = self._field_names.get(rtype)
+        if names is None:
+            names = self._field_names[rtype] = field_names(self.schema, rtype)
+        return names
 
     def term(self, v: Value) -> URIRef | Literal:
         if v.kind == "text":
@@ -160,10 +193,9 @@ class _Builder:
 
     def source_lang(self, source_id: str) -> str | None:
         rec = self.records.records.get(source_id)
-        if rec is None:
-            return None
-        langs = rec.fields.get("language", [])
-        return langs[0].value[0].lower() if langs else None
+        if rec is not None:
+            return source_language(rec)
+        return self.outside_lang(source_id) if self.outside_lang is not None else None
 
     def citations(self, owner: URIRef, cites: Iterable[Citation], rec: Record, fname: str) -> None:
         for n, c in enumerate(cites, start=1):
@@ -253,10 +285,22 @@ class _Builder:
         self.scope = outer
 
 
-def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGraph:
-    """Turn checked records into the asserted graph and its source index."""
+def records_to_graph(
+    records: Records,
+    schema: Schema | None = None,
+    outside_lang: Callable[[str], str | None] | None = None,
+) -> BuiltGraph:
+    """Turn checked records into the asserted graph and its source index
+    (``outside_lang``: see :class:`GraphBuilder`).
+
+    >>> from kg.records.load import load_records
+    >>> from kg.resources import records_dir
+    >>> built = records_to_graph(load_records(records_dir()))
+    >>> (record_iri("shinzo-abe"), RDF.type, KG.Person) in built.triples
+    True
+    """
     schema = schema or load_schema()
-    builder = _Builder(records, schema)
+    builder = GraphBuilder(records, schema, outside_lang)
     for rec in sorted(records, key=lambda r: r.id):
         builder.add_record(rec)
     return BuiltGraph(
