@@ -118,6 +118,8 @@ class Locator:
 
 @cache
 def ontology_quads() -> frozenset:
+    """The ontology's triples as quads of a store's default graph, where kg build
+    puts them beside the records' triples."""
     from kg.builder.ontology import ontology_triples
 
     return frozenset(TermConverter().quads(ontology_triples(), BASE))
