@@ -20,6 +20,7 @@ from kg.generate import generate_records
 from kg.pipeline.build import build
 from kg.pipeline.incremental.state import STATE_DIR
 from kg.pipeline.outputs import BuildResult
+from kg.terms.namespaces import ID
 
 FILES = 4
 
@@ -95,6 +96,13 @@ def _snapshot(out: Path) -> dict[str, object]:
         "stamp": (out / "kg.oxigraph" / "kg-store.json").read_bytes(),
         "quads": _quads(out),
     }
+
+
+def _inferred_block(out: Path, rid: str) -> str:
+    """The lines of kg-inferred.ttl about record ``rid``."""
+    text = (out / "kg-inferred.ttl").read_text(encoding="utf-8")
+    m = re.search(rf"^id:{re.escape(rid)} .*\n(?:\t.*\n)*", text, re.M)
+    return m.group(0) if m else ""
 
 
 def _findings(result: BuildResult) -> list[tuple]:
@@ -251,12 +259,75 @@ def test_bad_value_fails_as_full(work: tuple[Path, Path], tmp_path: Path) -> Non
     assert "nobody-at-all" in _fails_as_full(records, out, tmp_path, BadRecords)
 
 
+def test_owl_sameas_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
+    """owl:sameAs rewrites every triple of the nodes it joins: an edit adding one
+    builds in full, and so does every build while the graph holds one."""
+    records, out = work
+    person = _first_id(records, "g-person-")
+    other = "g-person-1" if person != "g-person-1" else "g-person-2"
+    link = f"  sameAs: [{ID}{other}]\n"
+    _edit(records, person, "  type: person\n", "  type: person\n" + link)
+    got = build(records, out, reason=True)
+    assert (got.mode, got.fallback) == ("full", "the change uses owl:sameAs")
+    build(records, tmp_path / "fresh", reason=True, full=True)
+    # The other's label is the person's too.
+    label = re.search(r"label: \{en: (.*)\}", _record(records, other)[2])
+    assert label is not None
+    assert f"{label.group(1)}@en" in _inferred_block(out, person)
+    for name in ("kg.ttl", "kg-inferred.ttl"):
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    _edit(records, _first_id(records, "g-event-"), "label: {en: ", "label: {en: Renamed ")
+    got = build(records, out, reason=True)
+    assert (got.mode, got.fallback) == ("full", "the graph uses owl:sameAs")
+    _edit(records, person, link, "")
+    assert build(records, out, reason=True).fallback == "the graph uses owl:sameAs"
+    # The graph holds none again: the next edit is incremental.
+    _edit(records, person, "  type: person\n", "  type: person\n  altLabel: {en: [Another]}\n")
+    _same_as_full(records, out, tmp_path, "incremental")
+
+
 def test_removing_a_record_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
     records, out = work
     path, text, rec = _record(records, _first_id(records, "g-interest-"))
     path.write_text(text.replace(rec, ""), encoding="utf-8")
     got = _same_as_full(records, out, tmp_path, "full")
     assert "removed" in got.fallback
+
+
+def test_source_language_change_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
+    """Quotes in other files take their source's language."""
+    records, out = work
+    _edit(records, _first_id(records, "g-src-"), "  language: en\n", "  language: fr\n")
+    got = _same_as_full(records, out, tmp_path, "full")
+    assert got.fallback == "a source changed language"
+
+
+def test_unsafe_retype_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
+    """A state may be some person's nationality: as a ministry it could not be."""
+    records, out = work
+    path = records / "part-3.yaml"
+    text = path.read_text(encoding="utf-8")
+    src = _first_id(records, "g-src-")
+    state = (
+        '- id: g-state-new\n  type: state\n  label: {en: "Newland"}\n'
+        f'  sources:\n    - source: {src}\n      quote: "Newland."\n'
+    )
+    path.write_text(text + "\n" + state, encoding="utf-8")
+    _same_as_full(records, out, tmp_path, "incremental")
+    _edit(records, "g-state-new", "  type: state\n", "  type: ministry\n")
+    got = _same_as_full(records, out, tmp_path, "full")
+    assert got.fallback == "a record changed type where others may refer to it"
+
+
+@pytest.mark.parametrize("where", ["same file", "other file"])
+def test_duplicate_id_fails_as_full(work: tuple[Path, Path], tmp_path: Path, where: str) -> None:
+    records, out = work
+    rid = _first_id(records, "g-place-")
+    path, _text, rec = _record(records, rid)
+    others = [p for p in sorted(records.glob("*.yaml")) if p != path]
+    target = path if where == "same file" else others[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + rec, encoding="utf-8")
+    assert "duplicate id" in _fails_as_full(records, out, tmp_path, BadRecords)
 
 
 def test_removing_a_file_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
@@ -344,12 +415,12 @@ def test_output_folder_inside_the_records_folder(generated: Path, tmp_path: Path
     assert b"Renamed " in (out / "kg.ttl").read_bytes()
 
 
-def test_splice_turtle_blocks() -> None:
+def test_splice_turtlesubject_blocks() -> None:
     """Replacing, adding (first, middle, last) and removing subject blocks gives
     the bytes of serialising the new triples from scratch."""
     from rdflib import Literal, URIRef
 
-    from kg.pipeline.incremental.splice import _blocks, _splice
+    from kg.pipeline.incremental.splice import splice, subject_blocks
     from kg.rdfio.write import turtle_bytes
     from kg.terms.convert import TermConverter
     from kg.terms.namespaces import ID, KG
@@ -370,11 +441,10 @@ def test_splice_turtle_blocks() -> None:
     new -= triples(["f"])
     new |= triples(["f"], " changed")
     changed = {t[0] for t in old ^ new}
-    got = _splice(turtle_bytes(old, conv), _blocks(new, changed, conv), conv)
+    got = splice(turtle_bytes(old, conv), subject_blocks(new, changed, conv), conv)
     assert got == turtle_bytes(new, conv)
-    assert _splice(turtle_bytes(set(), conv), _blocks(new, changed, conv), conv) == turtle_bytes(
-        {t for t in new if t[0] in changed}, conv
-    )
+    from_nothing = splice(turtle_bytes(set(), conv), subject_blocks(new, changed, conv), conv)
+    assert from_nothing == turtle_bytes({t for t in new if t[0] in changed}, conv)
 
 
 def test_store_in_an_older_layout_is_not_opened(work: tuple[Path, Path]) -> None:

@@ -6,7 +6,7 @@ nodes), so the same records always give the same triples.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from kg.records.load import load_records
 from kg.records.model import Citation, Record, Records, Value
 from kg.records.schema import Schema, load_schema
 from kg.resources import records_dir
-from kg.terms.iris import _iri, _minted, record_iri
+from kg.terms.iris import iri, minted_iri, record_iri
 from kg.terms.namespaces import KG, bind_prefixes
 
 THEME_SCHEME = KG["SecurityThemes"]
@@ -39,7 +39,7 @@ _T = {
 
 
 # The vocabulary's terms are the table's own objects too (see intern()).
-_T = {name: _iri(term) for name, term in _T.items()}
+_T = {name: iri(term) for name, term in _T.items()}
 
 
 @dataclass
@@ -119,10 +119,43 @@ class BuiltGraph:
         return len(self.triples)
 
 
-class _Builder:
-    def __init__(self, records: Records, schema: Schema) -> None:
+def source_language(rec: Record) -> str | None:
+    """The language of a source record (its first ``language``, lower-cased), which
+    a quote citing it without a ``lang`` of its own takes; None for other records."""
+    if rec.type != "source":
+        return None
+    langs = rec.fields.get("language", [])
+    return langs[0].value[0].lower() if langs else None
+
+
+def field_names(schema: Schema, rtype: str) -> dict[URIRef, str]:
+    """The field each property of a record of type ``rtype`` comes from (a
+    citation's: ``sources``), to locate a finding about a field the record lacks."""
+    names = {URIRef(f.property): n for n, f in schema.types[rtype].fields.items()}
+    names[_T["citation"]] = "sources"
+    return names
+
+
+class GraphBuilder:
+    """Builds the asserted triples of records, one :meth:`add_record` at a time,
+    with the index of where each node and field came from.
+
+    A quote takes the language of the source it cites, read from that source's
+    record in ``records``; for a source not among them, ``outside_lang`` (a
+    source id -> its language, or None) answers, so that some records can be
+    built without the others (the incremental build reads the others' from its
+    catalogue).
+    """
+
+    def __init__(
+        self,
+        records: Records,
+        schema: Schema,
+        outside_lang: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.records = records
         self.schema = schema
+        self.outside_lang = outside_lang
         self.triples: dict[tuple, None] = {}
         self.index = SourceIndex()
         self._field_names: dict[str, dict[URIRef, str]] = {}
@@ -139,11 +172,11 @@ class _Builder:
                 lst.append(triple)
 
     def field_names(self, rtype: str) -> dict[URIRef, str]:
-        if rtype not in self._field_names:
-            names = {URIRef(f.property): n for n, f in self.schema.types[rtype].fields.items()}
-            names[_T["citation"]] = "sources"
-            self._field_names[rtype] = names
-        return self._field_names[rtype]
+        """:func:`field_names`, one dict per type (shared by its records' nodes)."""
+        names = self._field_names.get(rtype)
+        if names is None:
+            names = self._field_names[rtype] = field_names(self.schema, rtype)
+        return names
 
     def term(self, v: Value) -> URIRef | Literal:
         if v.kind == "text":
@@ -152,7 +185,7 @@ class _Builder:
         if v.kind == "ref":
             return record_iri(v.value)
         if v.kind in ("enum", "iri"):
-            return _iri(v.value)
+            return iri(v.value)
         lexical, xsd = v.value
         if xsd == "string":
             return Literal(lexical)
@@ -160,14 +193,13 @@ class _Builder:
 
     def source_lang(self, source_id: str) -> str | None:
         rec = self.records.records.get(source_id)
-        if rec is None:
-            return None
-        langs = rec.fields.get("language", [])
-        return langs[0].value[0].lower() if langs else None
+        if rec is not None:
+            return source_language(rec)
+        return self.outside_lang(source_id) if self.outside_lang is not None else None
 
     def citations(self, owner: URIRef, cites: Iterable[Citation], rec: Record, fname: str) -> None:
         for n, c in enumerate(cites, start=1):
-            node = _minted(f"{owner}/citation/{n}")
+            node = minted_iri(f"{owner}/citation/{n}")
             loc = Location(rec.file, c.line, rec.id, fname)
             self.index.nodes[node] = loc
             self.emit((owner, _T["citation"], node))
@@ -191,14 +223,14 @@ class _Builder:
         self.scope = tuple(dict.fromkeys((*own, *(c.source for c in rec.sources))))
         self.index.nodes[s] = rec.location()
         self.index.field_names[s] = self.field_names(rec.type)
-        self.emit((s, _T["type"], _iri(rtype.cls)))
+        self.emit((s, _T["type"], iri(rtype.cls)))
         is_theme = rec.type == "theme"
         if is_theme:
             self.emit((s, _T["inScheme"], THEME_SCHEME))
             if not rec.fields.get("broader"):
                 self.emit((s, _T["topConceptOf"], THEME_SCHEME))
         for fname, values in rec.fields.items():
-            prop = _iri(rtype.fields[fname].property)
+            prop = iri(rtype.fields[fname].property)
             self.index.fields[(s, prop)] = rec.location(fname)
             annotated = 0
             for v in values:
@@ -212,11 +244,11 @@ class _Builder:
                     self.fact(rec, s, fname, prop, obj, v, annotated)
         self.citations(s, rec.sources, rec, "sources")
         for n, corr in enumerate(rec.corrections, start=1):
-            node = _minted(f"{s}/correction/{n}")
+            node = minted_iri(f"{s}/correction/{n}")
             self.index.nodes[node] = Location(rec.file, corr.line, rec.id, "corrections")
             self.emit((node, _T["type"], _T["Correction"]))
             self.emit((node, _T["corrects"], s))
-            self.emit((node, _T["onProperty"], _iri(rtype.fields[corr.field].property)))
+            self.emit((node, _T["onProperty"], iri(rtype.fields[corr.field].property)))
             self.emit((node, _T["asPrinted"], Literal(corr.printed)))
             self.emit((node, _T["correctedValue"], Literal(corr.corrected)))
             if corr.source:
@@ -238,7 +270,7 @@ class _Builder:
         outer = self.scope
         self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
         self.emit((s, prop, obj))
-        node = _minted(f"{s}/fact/{fname}/{n}")
+        node = minted_iri(f"{s}/fact/{fname}/{n}")
         loc = Location(rec.file, v.line, rec.id, fname)
         self.index.nodes[node] = loc
         self.emit((node, _T["type"], _T["Statement"]))
@@ -246,17 +278,29 @@ class _Builder:
         self.emit((node, _T["predicate"], prop))
         self.emit((node, _T["object"], obj))
         for q in v.qualifiers:
-            self.emit((node, _T["qualifier"], _iri(q)))
+            self.emit((node, _T["qualifier"], iri(q)))
         for text, lang in v.note:
             self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
         self.citations(node, v.sources, rec, fname)
         self.scope = outer
 
 
-def records_to_graph(records: Records, schema: Schema | None = None) -> BuiltGraph:
-    """Turn checked records into the asserted graph and its source index."""
+def records_to_graph(
+    records: Records,
+    schema: Schema | None = None,
+    outside_lang: Callable[[str], str | None] | None = None,
+) -> BuiltGraph:
+    """Turn checked records into the asserted graph and its source index
+    (``outside_lang``: see :class:`GraphBuilder`).
+
+    >>> from kg.records.load import load_records
+    >>> from kg.resources import records_dir
+    >>> built = records_to_graph(load_records(records_dir()))
+    >>> (record_iri("shinzo-abe"), RDF.type, KG.Person) in built.triples
+    True
+    """
     schema = schema or load_schema()
-    builder = _Builder(records, schema)
+    builder = GraphBuilder(records, schema, outside_lang)
     for rec in sorted(records, key=lambda r: r.id):
         builder.add_record(rec)
     return BuiltGraph(

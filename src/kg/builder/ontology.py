@@ -38,7 +38,7 @@ def _ontology_triples() -> tuple:
     return tuple(tuple(intern(t) for t in triple) for triple in g)
 
 
-def _canonical_ontology() -> list[tuple]:
+def canonical_ontology() -> list[tuple]:
     """The ontology's triples with its blank nodes (OWL lists) labelled from
     their content, so an export that includes it is the same in every run."""
     from rdflib.compare import to_canonical_graph

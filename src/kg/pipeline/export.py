@@ -9,7 +9,7 @@ from typing import Any
 
 from rdflib import BNode, Dataset, Graph
 
-from kg.builder.ontology import _canonical_ontology
+from kg.builder.ontology import canonical_ontology
 from kg.errors import UsageError
 from kg.pipeline.open import load, read_graph, read_triples
 from kg.pipeline.outputs import ENGINES, gc_paused
@@ -63,7 +63,7 @@ def export_dataset(
             gi.add(t)
     if with_ontology:
         go = ds.graph(ONTOLOGY_GRAPH)
-        for t in _canonical_ontology():
+        for t in canonical_ontology():
             go.add(t)
     return ds
 
@@ -177,7 +177,7 @@ def _native_quads(
         inferred = infer_data(triples)
         if _has_bnode(inferred):
             return None
-    onto = _canonical_ontology() if with_ontology else []
+    onto = canonical_ontology() if with_ontology else []
     quads: dict[tuple, None] = {}
     if dataset:
         placed: set[tuple] = set()

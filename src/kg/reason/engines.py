@@ -46,21 +46,48 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
     True
     """
     if engine == "native":
-        g = Graph()
-        bind_prefixes(g)
-        for t in infer_triples(data, ontology) if ontology is not None else infer_data(data):
-            g.add(t)
-        return g
-    import owlrl  # heavy: imported only when reasoning
+        triples = infer_triples(data, ontology) if ontology is not None else infer_data(data)
+        return _graph_of(triples)
+    closure = _owlrl_closure(data, ontology if ontology is not None else load_ontology())
+    errors = sorted(
+        str(closure.value(e, OWLRL_ERR.error))
+        for e in closure.subjects(RDF.type, OWLRL_ERR.ErrorMessage)
+    )
+    if errors:
+        raise NotConforming(
+            "OWL RL reasoning found the graph inconsistent with the ontology:\n  "
+            + "\n  ".join(errors)
+        )
+    prefix = str(ID)
+    return _graph_of(
+        (s, p, o)
+        for s, p, o in closure
+        if str(s).startswith(prefix)
+        and not isinstance(s, Literal)
+        and not (p == OWL.sameAs and s == o)
+        and (s, p, o) not in data
+    )
 
-    ontology = ontology if ontology is not None else load_ontology()
+
+def _graph_of(triples: Iterable[tuple]) -> Graph:
+    g = Graph()
+    bind_prefixes(g)
+    for t in triples:
+        g.add(t)
+    return g
+
+
+def _owlrl_closure(data: Graph, ontology: Graph) -> Graph:
+    """The data and the ontology, closed under owlrl's OWL RL rules (with its
+    error messages, if any)."""
+    import owlrl  # heavy: imported only when reasoning
+    from rdflib import term
+
     work = Graph()
     for t in data:
         work.add(t)
     for t in ontology:
         work.add(t)
-    from rdflib import term
-
     # owlrl swaps in its own lexical-to-value converters while it runs and
     # does not put all of rdflib's back: afterwards "--06-25"^^xsd:gMonthDay
     # reads as ill-typed in the whole process. Restore rdflib's own.
@@ -72,26 +99,7 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
     finally:
         term._toPythonMapping.clear()
         term._toPythonMapping.update(converters)
-    errors = sorted(
-        str(work.value(e, OWLRL_ERR.error)) for e in work.subjects(RDF.type, OWLRL_ERR.ErrorMessage)
-    )
-    if errors:
-        raise NotConforming(
-            "OWL RL reasoning found the graph inconsistent with the ontology:\n  "
-            + "\n  ".join(errors)
-        )
-    prefix = str(ID)
-    inferred = Graph()
-    bind_prefixes(inferred)
-    for s, p, o in work:
-        if not str(s).startswith(prefix) or isinstance(s, Literal):
-            continue
-        if p == OWL.sameAs and s == o:
-            continue
-        if (s, p, o) in data:
-            continue
-        inferred.add((s, p, o))
-    return inferred
+    return work
 
 
 def infer_data(data: Iterable[tuple]) -> list[tuple]:

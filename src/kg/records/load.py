@@ -9,8 +9,9 @@ refused, so a record means what it says on the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import BadInput, BadRecords, Location
 from kg.records.model import Record, Records, _Problems
@@ -89,6 +90,55 @@ def record_files(path: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
+def display_name(path: Path) -> str:
+    """How messages and findings name a records file: relative to the working
+    folder when it is under it, else as given.
+
+    >>> display_name(Path.cwd() / "records" / "people.yaml")
+    'records/people.yaml'
+    """
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class FileRecords(NamedTuple):
+    """The records of one file, each checked on its own (references to other
+    records are not), and the problems found. ``records`` is None when the file
+    cannot be read as a list of records at all."""
+
+    records: list[Record] | None
+    problems: list[BadInput]
+
+
+def read_records_file(path: Path, display: str, schema: Schema) -> FileRecords:
+    """Read and check the records of the file at ``path``, named ``display`` in
+    messages, as :func:`load_records` reads each file."""
+    problems = _Problems()
+    records = _read_file(path, display, schema, problems)
+    return FileRecords(None if records is None else list(records), problems.items)
+
+
+def _read_file(
+    path: Path, display: str, schema: Schema, problems: _Problems
+) -> Iterator[Record] | None:
+    """The records of one file, read as they are asked for (each one's problems
+    added to ``problems`` then); None when the file is not a list of records."""
+    try:
+        node = parse_yaml(read_text(path, display), display)
+    except BadInput as exc:
+        problems.items.append(exc)
+        return None
+    if node is None:
+        return iter(())
+    if not isinstance(node.value, list):
+        problems.add("a records file must be a YAML list of records", Location(display, 1))
+        return None
+    items = node.value
+    return (r for item in items if (r := _record(item, display, schema, problems)) is not None)
+
+
 def load_records(paths: Path | Iterable[Path], schema: Schema | None = None) -> Records:
     """Load and check every record under ``paths`` (files or folders).
 
@@ -104,62 +154,67 @@ def load_records(paths: Path | Iterable[Path], schema: Schema | None = None) -> 
     problems = _Problems()
     records: dict[str, Record] = {}
     for root in roots:
-        base = root if root.is_dir() else root.parent
         for path in record_files(root):
-            display = _display(path, base)
-            try:
-                node = parse_yaml(read_text(path, display), display)
-            except BadInput as exc:
-                problems.items.append(exc)
-                continue
-            if node is None:
-                continue
-            if not isinstance(node.value, list):
-                problems.add("a records file must be a YAML list of records", Location(display, 1))
-                continue
-            for item in node.value:
-                rec = _record(item, display, schema, problems)
-                if rec is None:
-                    continue
-                if rec.id in records:
-                    first = records[rec.id]
+            for rec in _read_file(path, display_name(path), schema, problems) or ():
+                first = records.setdefault(rec.id, rec)
+                if first is not rec:
                     problems.add(
                         f"duplicate id (first defined at {first.file}:{first.line})",
-                        Location(display, rec.line, rec.id, "id"),
+                        Location(rec.file, rec.line, rec.id, "id"),
                     )
-                    continue
-                records[rec.id] = rec
-    _check_references(records, schema, problems)
-    if problems.items:
-        problems.items.sort(
-            key=lambda p: (p.location.file or "", p.location.line or 0) if p.location else ("", 0)
-        )
-        raise BadRecords(problems.items)
+    problems.items += check_references(records.values(), _type_in(records), schema)
+    raise_problems(problems.items)
     return Records(records, roots[0] if roots else Path("."))
 
 
-def _display(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _type_in(records: dict[str, Record]) -> Callable[[str], str | None]:
+    def type_of(rid: str) -> str | None:
+        rec = records.get(rid)
+        return rec.type if rec is not None else None
+
+    return type_of
 
 
-def _check_references(records: dict[str, Record], schema: Schema, problems: _Problems) -> None:
+def raise_problems(problems: list[BadInput]) -> None:
+    """Raise :class:`BadRecords` with ``problems`` in file and line order, if any."""
+    if problems:
+        raise BadRecords(
+            sorted(
+                problems,
+                key=lambda p: (
+                    (p.location.file or "", p.location.line or 0) if p.location else ("", 0)
+                ),
+            )
+        )
+
+
+def check_references(
+    records: Iterable[Record], type_of: Callable[[str], str | None], schema: Schema
+) -> list[BadInput]:
+    """The problems of the references ``records`` make (fields, citations and
+    corrections): each must name a record, of a type the field allows;
+    ``type_of`` gives the type of the record with an id (None: there is none).
+
+    >>> from kg.records.model import Citation
+    >>> rec = Record("p", "person", "a.yaml", 1, sources=[Citation("src-x", 3)])
+    >>> [str(p) for p in check_references([rec], {"p": "person"}.get, load_schema())]
+    ["a.yaml:3, record 'p', field 'sources': refers to 'src-x', which is not the id of any record"]
+    """
+    problems = _Problems()
+
     def check(rec: Record, ref: str, to: frozenset[str], field_name: str, line: int) -> None:
         loc = Location(rec.file, line, rec.id, field_name)
-        target = records.get(ref)
-        if target is None:
+        rtype = type_of(ref)
+        if rtype is None:
             problems.add(f"refers to {ref!r}, which is not the id of any record", loc)
-        elif to and target.type not in to:
+        elif to and rtype not in to:
             problems.add(
-                f"refers to {ref!r} of type {target.type!r}; expected one of: "
-                + ", ".join(sorted(to)),
+                f"refers to {ref!r} of type {rtype!r}; expected one of: " + ", ".join(sorted(to)),
                 loc,
             )
 
     sources_only = frozenset({"source"})
-    for rec in records.values():
+    for rec in records:
         specs = schema.types[rec.type].fields
         for fname, values in rec.fields.items():
             for v in values:
@@ -176,3 +231,4 @@ def _check_references(records: dict[str, Record], schema: Schema, problems: _Pro
         for corr in rec.corrections:
             if corr.source:
                 check(rec, corr.source, sources_only, "corrections", corr.line)
+    return problems.items

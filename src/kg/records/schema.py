@@ -45,14 +45,6 @@ class Schema:
     types: dict[str, RecordType]
     groups: dict[str, frozenset[str]]
 
-    def field_for_property(self, prop: str) -> str | None:
-        """The record field name that produces ``prop`` (for error reports)."""
-        for rtype in self.types.values():
-            for spec in rtype.fields.values():
-                if spec.property == prop:
-                    return spec.name
-        return None
-
 
 def _expand_group(name: str, groups: dict[str, list[str]], seen: frozenset[str]) -> set[str]:
     if name in seen:

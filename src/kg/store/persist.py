@@ -23,7 +23,7 @@ from rdflib.namespace import XSD
 from kg.errors import write_error
 from kg.rdfio.write import turtle_pieces
 from kg.store.native import BASE, NativeGraph
-from kg.terms.convert import TermConverter, _ox
+from kg.terms.convert import TermConverter, oxigraph
 from kg.terms.namespaces import INFERRED_GRAPH
 
 STORE_DIR = "kg.oxigraph"
@@ -65,7 +65,7 @@ class StoreWriter:
     def __init__(self, out_dir: Path) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.ox = _ox()
+        self.ox = oxigraph()
         self.out_dir = out_dir
         self.tmp = out_dir / STORE_TMP
         try:
@@ -141,17 +141,24 @@ class StoreWriter:
             self.store.optimize()
             self.store.flush()
             self.store = None
-            stamp = {
-                "layout": LAYOUT,
-                "graph": graph_file.name,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "inferred": inferred,
-                "size": len(data),
-            }
-            (self.tmp / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
+            write_stamp(self.tmp, graph_file.name, data, inferred)
         except OSError as exc:  # a full disk, mostly: the store is the largest output
             raise write_error(self.out_dir / STORE_DIR, exc) from exc
         return self.tmp
+
+
+def write_stamp(store_dir: Path, graph_name: str, data: bytes, inferred: bool) -> None:
+    """Stamp the store in ``store_dir`` with the Turtle file it matches: its name,
+    the size and digest of its bytes ``data``, and whether the store holds the
+    inferred triples too."""
+    stamp = {
+        "layout": LAYOUT,
+        "graph": graph_name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "inferred": inferred,
+        "size": len(data),
+    }
+    (store_dir / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
 
 
 def read_stamp(graph_file: Path) -> dict | None:

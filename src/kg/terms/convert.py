@@ -25,7 +25,8 @@ def rdf11_term(term: Any) -> Any:
     return term
 
 
-def _ox() -> Any:
+def oxigraph() -> Any:
+    """The pyoxigraph module, imported on first use."""
     import pyoxigraph  # heavy-ish: imported only when used
 
     return pyoxigraph
@@ -35,7 +36,7 @@ class TermConverter:
     """rdflib <-> pyoxigraph terms, with IRIs cached (they repeat a lot)."""
 
     def __init__(self) -> None:
-        ox = _ox()
+        ox = oxigraph()
         self.ox = ox
         self._iris: dict[str, Any] = {}
         self._back: dict[Any, Any] = {}  # pyoxigraph term -> rdflib term (from_ox)

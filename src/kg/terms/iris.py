@@ -22,12 +22,12 @@ _RECORD_IRIS: dict[str, URIRef] = {}  # by record id: a cache hit never skips th
 _ID_BASE = str(ID)
 
 
-def _minted(value: str) -> URIRef:
+def minted_iri(value: str) -> URIRef:
     """A URIRef for an IRI kg mints under a record's IRI (already valid: no re-check)."""
     return str.__new__(URIRef, value)  # type: ignore[no-any-return]
 
 
-def _iri(value: str) -> URIRef:
+def iri(value: str) -> URIRef:
     """A URIRef for an IRI of the schema or the records, made once per process."""
     # Keyed by the plain string: a URIRef key never equals a str one (rdflib's
     # __eq__), so the same IRI given as both would get two objects.
@@ -49,12 +49,12 @@ def record_iri(rid: str) -> URIRef:
     if u is None:
         if not is_record_id(rid):
             raise ValueError(f"{rid!r} is not a record id")
-        u = _RECORD_IRIS[rid] = _iri(_ID_BASE + rid)
+        u = _RECORD_IRIS[rid] = iri(_ID_BASE + rid)
     return u
 
 
 def intern(term: Any) -> Any:
     """``term`` itself, or for an IRI the one object kg uses for it in this process."""
     if type(term) is URIRef:
-        return _iri(term)
+        return iri(term)
     return term

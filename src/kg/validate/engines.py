@@ -24,9 +24,9 @@ from kg.validate.report import (
     Report,
     _first_message,
     _message,
-    _sort,
+    sort_findings,
 )
-from kg.validate.shapes import _compiled, load_shapes
+from kg.validate.shapes import compiled_shapes, load_shapes
 
 ENGINES = ("native", "reference")
 
@@ -107,7 +107,7 @@ def validate_graph(
                 location=index.locate(focus, path),
             )
         )
-    _sort(findings)
+    sort_findings(findings)
     bind_prefixes(results)
     return Report(findings, results, fail_on)
 
@@ -126,7 +126,7 @@ def _validate_native(
     from kg.validate.shacl_engine import DataIndex, Validator
 
     shapes_graph = shapes if shapes is not None else load_shapes()
-    compiled = _compiled(shapes_graph) if shapes is None else CompiledShapes(shapes_graph)
+    compiled = compiled_shapes() if shapes is None else CompiledShapes(shapes_graph)
     onto = ontology_triples() if ontology is None else tuple(ontology)
     triples = data if isinstance(data, (set, list, tuple)) else list(data)
     data_index = DataIndex(_chain(triples, onto))
@@ -154,7 +154,7 @@ def _validate_native(
         state.clear()
     index = index or SourceIndex()
     findings = [native_finding(r, index.locate) for r in results]
-    _sort(findings)
+    sort_findings(findings)
     return Report(findings, None, fail_on, make_graph=lambda: results_graph(results, shapes_graph))
 
 

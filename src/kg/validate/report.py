@@ -164,7 +164,10 @@ def _message(results: Graph, node: Node) -> str:
     return str(msgs[0]) if msgs else "constraint not met"
 
 
-def _sort(findings: list[Finding]) -> None:
+def sort_findings(findings: list[Finding]) -> None:
+    """Sort ``findings`` in place as reports list them: by severity, then by file
+    and line (findings without a record last), focus node, path, value and
+    constraint."""
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(
         key=lambda f: (

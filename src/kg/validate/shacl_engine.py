@@ -304,7 +304,10 @@ class Validator:
         n = sum(1 for v in vals if self.conforms(v, qvs))
         return [None] if n < int(arg) else []
 
-    def run(self) -> list[Result]:
+    def run(self, only: set | None = None) -> list[Result]:
+        """The results of every targeted shape on its focus nodes in the data (on
+        those among ``only``, when given), shape by shape, each shape's focus
+        nodes in the order of their IRIs."""
         results: list[Result] = []
         for shape in self.shapes.targeted:
             focus: set = set()
@@ -312,8 +315,19 @@ class Validator:
                 focus |= self.data.instances(c)
             for p in shape.target_subjects_of:
                 focus |= self.data.subjects_of(p)
+            if only is not None:
+                focus &= only
             results.extend(self._check(shape, sorted(focus, key=str)))
         return self._resolve(results)
+
+    def sparql_focus_nodes(self) -> set:
+        """Every node a SPARQL-based constraint of the shapes reports (these
+        constraints read the store the rows come from, not :attr:`data`)."""
+        nodes: set = set()
+        for shape in self.shapes.by_node.values():
+            for check in shape.sparql:
+                nodes.update(self._sparql(check.select))
+        return nodes
 
     def _resolve(self, results: list) -> list[Result]:
         """``results`` of :meth:`_check` with the SPARQL-based constraints' results

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
 from kg.resources import shapes_files
 from kg.terms.namespaces import bind_prefixes
+
+if TYPE_CHECKING:
+    from kg.validate.shacl_compile import CompiledShapes
 
 
 @cache
@@ -30,11 +33,12 @@ def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
 
 
 @cache
-def _compiled_default() -> Any:
+def compiled_shapes() -> CompiledShapes:
+    """The bundled shapes compiled for the native engine (once per process).
+
+    Raises :class:`kg.validate.shacl_compile.Unsupported` when they use a
+    constraint the native engine lacks (pySHACL then validates).
+    """
     from kg.validate.shacl_compile import CompiledShapes
 
     return CompiledShapes(load_shapes())
-
-
-def _compiled(shapes_graph: Graph) -> Any:
-    return _compiled_default()

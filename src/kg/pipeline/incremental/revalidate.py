@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,16 +10,24 @@ from typing import TYPE_CHECKING, Any
 from rdflib import URIRef
 from rdflib.namespace import SH
 
-from kg.builder.graph import SourceIndex, _Builder
+from kg.builder.graph import SourceIndex, field_names
 from kg.errors import Location
-from kg.pipeline.incremental.state import _ID, MAX_AFFECTED, Fallback, _key, _load_index, _read_json
-from kg.records.model import Records
+from kg.pipeline.incremental.state import (
+    FINDINGS,
+    ID_PREFIX,
+    MAX_AFFECTED,
+    Catalogue,
+    Fallback,
+    index_path,
+    load_index,
+    read_json,
+)
 from kg.records.schema import load_schema
 from kg.store.native import BASE, NativeGraph
-from kg.terms.convert import TermConverter, _ox
+from kg.terms.convert import TermConverter, oxigraph
 
 if TYPE_CHECKING:
-    from kg.validate.report import Report
+    from kg.validate.report import Finding, Report
 
 
 # --- validation ----------------------------------------------------------------------
@@ -61,14 +69,14 @@ def _shape_reach(compiled: Any) -> tuple[int, set[str]]:
     return reach, components
 
 
-class _Locator:
+class Locator:
     """Record locations of nodes: from the changed files' new index, or from the
     state's index of the node's (unchanged) file, loaded when first needed."""
 
     def __init__(
         self,
         state: Path,
-        catalogue: dict[str, list],
+        catalogue: Catalogue,
         changed: set[str],
         new_index: SourceIndex,
     ) -> None:
@@ -77,13 +85,14 @@ class _Locator:
         self.changed = changed
         self.new_index = new_index
         self.loaded: dict[str, SourceIndex] = {}
-        self.builder = _Builder(Records({}, Path(".")), load_schema())
+        self.schema = load_schema()
+        self.names: dict[str, dict[URIRef, str]] = {}
 
     def file_of(self, node: str) -> str | None:
-        if not node.startswith(_ID):
+        """The records file of the record ``node`` is (or was minted under)."""
+        if not node.startswith(ID_PREFIX):
             return None
-        entry = self.catalogue.get(node[len(_ID) :].split("/", 1)[0])
-        return entry[1] if entry is not None else None
+        return self.catalogue.file_of(node[len(ID_PREFIX) :].split("/", 1)[0])
 
     def locate(self, node: Any, path: Any) -> Location | None:
         file = self.file_of(str(node))
@@ -93,26 +102,35 @@ class _Locator:
             return self.new_index.locate(node, path)
         index = self.loaded.get(file)
         if index is None:
-            doc = _read_json(self.state / "index" / f"{_key(file)}.json")
+            doc = read_json(index_path(self.state, file))
             if not isinstance(doc, dict):
                 raise Fallback("the state is damaged")
-            index = self.loaded[file] = _load_index(doc, file, self.catalogue, self.builder)
+            index = self.loaded[file] = load_index(doc, file, self.catalogue, self._field_names)
         return index.locate(node, path)
+
+    def _field_names(self, rtype: str) -> dict[URIRef, str]:
+        # One dict per type, shared by its records' nodes (as the builder does).
+        names = self.names.get(rtype)
+        if names is None:
+            names = self.names[rtype] = field_names(self.schema, rtype)
+        return names
 
 
 @cache
-def _ontology_quads() -> frozenset:
+def ontology_quads() -> frozenset:
+    """The ontology's triples as quads of a store's default graph, where kg build
+    puts them beside the records' triples."""
     from kg.builder.ontology import ontology_triples
 
     return frozenset(TermConverter().quads(ontology_triples(), BASE))
 
 
-def _asserted(store: Any, s: Any, p: Any, o: Any) -> Iterator[Any]:
+def asserted(store: Any, s: Any, p: Any, o: Any) -> Iterator[Any]:
     """The store's asserted quads matching a pattern: its default graph holds the
     ontology's triples too, which are not the records' (no ontology triple
     names a record's node, so this only matters for nodes such as classes)."""
-    onto = _ontology_quads()
-    base = store.quads_for_pattern(s, p, o, _ox().DefaultGraph())
+    onto = ontology_quads()
+    base = store.quads_for_pattern(s, p, o, oxigraph().DefaultGraph())
     return (q for q in base if q not in onto)
 
 
@@ -128,13 +146,13 @@ def _ball(store: Any, conv: Any, seeds: Iterable[Any], hops: int, backward: bool
         for x in frontier:
             xo = conv.to_ox(x)
             if backward:
-                for q in _asserted(store, None, None, xo):
+                for q in asserted(store, None, None, xo):
                     s = conv.from_ox(q.subject)
                     if s not in seen:
                         seen.add(s)
                         nxt.append(s)
                 continue
-            for q in _asserted(store, xo, None, None):
+            for q in asserted(store, xo, None, None):
                 o = conv.from_ox(q.object)
                 triples.append((x, conv.from_ox(q.predicate), o))
                 if level < hops and isinstance(q.object, ox.NamedNode) and o not in seen:
@@ -146,72 +164,71 @@ def _ball(store: Any, conv: Any, seeds: Iterable[Any], hops: int, backward: bool
     return seen if backward else triples
 
 
-def _revalidate(
+def revalidate(
     store: Any,
-    conv: Any,
+    conv: TermConverter,
     changed_subjects: set,
-    state: Path,
-    catalogue: dict[str, list],
-    changed_files: set[str],
-    new_index: SourceIndex,
+    locator: Locator,
     fail_on: str,
     out_dir: Path,
 ) -> Report:
+    """The report of the updated ``store``: the findings of the focus nodes a
+    change can reach computed again, the others kept from the state (moved to
+    their record's new line when their file changed)."""
     from kg.builder.ontology import ontology_triples
     from kg.validate.engines import native_finding
-    from kg.validate.report import Finding, Report, _sort
+    from kg.validate.report import Report, sort_findings
     from kg.validate.shacl_compile import Unsupported
     from kg.validate.shacl_engine import DataIndex, Validator
-    from kg.validate.shapes import _compiled_default
+    from kg.validate.shapes import compiled_shapes
 
     try:
-        compiled = _compiled_default()
+        compiled = compiled_shapes()
     except Unsupported:
         raise Fallback("the shapes need pySHACL") from None
     reach, sparql_components = _shape_reach(compiled)
-    old_docs = _read_json(state / "findings.json")
+    old_docs = read_json(locator.state / FINDINGS)
     if not isinstance(old_docs, list):
         raise Fallback("the state is damaged")
+    validator = Validator(compiled, DataIndex(()), _rows_from(store, conv))
+    # Focus nodes to check again: those a SPARQL-based constraint reports now or
+    # reported before, and those within the shapes' reach of a changed subject.
+    focus = validator.sparql_focus_nodes()
+    focus.update(URIRef(d[8]) for d in old_docs if d[4] in sparql_components and d[8])
+    focus |= _ball(store, conv, changed_subjects, reach, backward=True)
+    ball = _ball(store, conv, focus, reach, backward=False)
+    validator.data = DataIndex([*ball, *ontology_triples()])
+    findings = [native_finding(r, locator.locate) for r in validator.run(only=focus)]
+    findings += _kept(old_docs, {str(f) for f in focus}, locator)
+    sort_findings(findings)
+    return Report(findings, None, fail_on, make_graph=lambda: _report_graph(out_dir))
+
+
+def _rows_from(store: Any, conv: TermConverter) -> Callable[[str], list[tuple]]:
+    """The rows of a SPARQL-based constraint's query on the store's default graph."""
     native = NativeGraph(store, [BASE], conv)
 
     def rows(select: str) -> list[tuple]:
         return [(conv.from_ox(s["this"]), conv.from_ox(s["value"])) for s in native.select(select)]
 
-    validator = Validator(compiled, DataIndex(()), rows)
-    # Focus nodes to check again: those a SPARQL-based constraint reports now or
-    # reported before, and those within the shapes' reach of a changed subject.
-    focus: set = set()
-    for shape in compiled.by_node.values():
-        for check in shape.sparql:
-            focus.update(validator._sparql(check.select))
-    focus.update(URIRef(d[8]) for d in old_docs if d[4] in sparql_components and d[8])
-    focus |= _ball(store, conv, changed_subjects, reach, backward=True)
-    data = DataIndex([*_ball(store, conv, focus, reach, backward=False), *ontology_triples()])
-    validator.data = data
-    results = []
-    for shape in compiled.targeted:
-        targets = [
-            f
-            for f in focus
-            if any(data.is_instance(f, c) for c in shape.target_classes)
-            or any(p in data.out.get(f, ()) for p in shape.target_subjects_of)
-        ]
-        for f in sorted(targets, key=str):
-            results.extend(validator.check(shape, [f]))
+    return rows
 
-    locator = _Locator(state, catalogue, changed_files, new_index)
-    findings = [native_finding(r, locator.locate) for r in results]
-    rechecked = {str(f) for f in focus}
+
+def _kept(old_docs: list[list], rechecked: set[str], locator: Locator) -> list[Finding]:
+    """The findings of the last build about focus nodes not checked again."""
+    from kg.validate.report import Finding
+
+    kept = []
     for sev, fc, path_c, value, comp, shape_c, msg, loc, focus_iri, path_iri in old_docs:
         if focus_iri in rechecked:
             continue
         location = Location(*loc) if loc else None
-        if focus_iri is not None and locator.file_of(focus_iri) in changed_files:
+        if focus_iri is not None and locator.file_of(focus_iri) in locator.changed:
             # Same finding, but its record may have moved within the file.
-            location = new_index.locate(URIRef(focus_iri), URIRef(path_iri) if path_iri else None)
-        findings.append(Finding(sev, fc, path_c, value, comp, shape_c, msg, location))
-    _sort(findings)
-    return Report(findings, None, fail_on, make_graph=lambda: _report_graph(out_dir))
+            path = URIRef(path_iri) if path_iri else None
+            location = locator.new_index.locate(URIRef(focus_iri), path)
+        kept.append(Finding(sev, fc, path_c, value, comp, shape_c, msg, location))
+    return kept
 
 
 def _report_graph(out_dir: Path) -> Any:

@@ -11,13 +11,8 @@ from kg.pipeline.incremental.state import Fallback
 from kg.rdfio.write import block_at, turtle_bytes
 from kg.terms.namespaces import PREFIXES
 
-# --- Turtle --------------------------------------------------------------------------
-
-# kg's Turtle (turtle_bytes) has one block per subject, sorted by subject; a
-# block's first line starts with the subject, its other lines with a tab (no
-# literal spans lines: Oxigraph escapes line breaks).
-_BLOCK_START = re.compile(rb"^[^\t\n]", re.M)
-
+# kg's Turtle (turtle_bytes) has one block per subject, sorted by subject, each
+# found with kg.rdfio.write.block_at.
 
 _ESCAPE = re.compile(r"\\(.)")
 
@@ -34,21 +29,22 @@ def _subject_at(data: bytes, pos: int) -> str:
     return str(PREFIXES[prefix]) + _ESCAPE.sub(r"\1", local)
 
 
-def _blocks(triples: Iterable[tuple], subjects: set, conv: Any) -> dict[str, bytes]:
+def subject_blocks(triples: Iterable[tuple], subjects: set, conv: Any) -> dict[str, bytes]:
     """The Turtle block of each of ``subjects`` (empty for a subject with no triples)."""
     data = turtle_bytes([t for t in triples if t[0] in subjects], conv)
-    starts = [m.start() for m in _BLOCK_START.finditer(data, len(_header(conv)))]
     out = {str(s): b"" for s in subjects}
-    for i, pos in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+    pos = block_at(data, len(_header(conv)))
+    while pos < len(data):
+        end = block_at(data, pos + 1)
         out[_subject_at(data, pos)] = data[pos:end]
+        pos = end
     return out
 
 
 _LAST = "\U0010ffff"  # sorts after every IRI
 
 
-def _splice(old: bytes, blocks: dict[str, bytes], conv: Any) -> bytes:
+def splice(old: bytes, blocks: dict[str, bytes], conv: Any) -> bytes:
     """``old`` Turtle with the blocks of ``blocks``' subjects replaced, added or
     (when empty) removed, in subject order. Each block is found by bisecting the
     bytes (the blocks are sorted by subject), so only a few lines are decoded."""

@@ -1,39 +1,7 @@
-"""Incremental rebuild: after a build, a later one redoes only what the changed
-record files affect, and gives the bytes a full build would.
+"""The state a build leaves in ``OUT/.kg-state/`` for the next one to be
+incremental, and the checks that it still describes the outputs.
 
-A successful native build leaves a state folder ``OUT/.kg-state/``: a copy of
-every records file as built (with its SHA-256), a catalogue of the records
-(id -> type, file, and a source's language, the one thing the builder reads
-across records), the location index per file, the findings, and a
-fingerprint of everything else the outputs depend on (kg's code, ontology,
-shapes, record types, options, records folder, working folder). The next
-build into the same OUT hashes the records files and, when only a few
-changed:
-
-* **triples**: the changed files' records are built twice, from the copy of
-  the old file and from the new one; every triple's subject belongs to one
-  record (its IRI or a node minted under it), so the difference is the delta
-  of the asserted graph (D removed, I added);
-* **store**: a hard-link checkpoint of ``OUT/kg.oxigraph`` takes the delta;
-  it replaces the old store only once everything succeeded;
-* **validation**: the findings of focus nodes that can see a changed triple
-  (those within the shapes' reach, backwards, of a changed subject) and of
-  every focus node a SPARQL-based constraint reports, old or new, are
-  computed again (the SPARQL constraints run on the updated store); the
-  others are kept, moved to their record's new line when their file changed;
-* **reasoning**: kg's rules derive each triple about a node from triples
-  mentioning it, except along transitive properties, so the entailments about
-  the nodes the delta mentions, and the nodes chained to them, are computed
-  again from the asserted triples mentioning those nodes;
-* **Turtle**: the files are sorted by subject, one block per subject, so only
-  the blocks of changed subjects are rewritten.
-
-Anything else falls back to a full build (:class:`Fallback` says why): no or
-stale state, a fingerprint change, a records file removed, a record removed
-or retyped or a source's language changed (other files may depend on them),
-owl:sameAs in the graph, too much changed, shapes beyond what the partial
-validation can bound, and record problems that could involve other files
-(duplicate ids, missing records) so the full build reports them.
+See :mod:`kg.pipeline.incremental` for what it holds and how it is used.
 """
 
 from __future__ import annotations
@@ -42,16 +10,17 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
-from kg.builder.graph import SourceIndex, _Builder
+from kg.builder.graph import SourceIndex, source_language
 from kg.errors import Location
-from kg.reason.rules import _reasoner_schema, _sameas_props
-from kg.records.load import _display, record_files
+from kg.reason.rules import ontology_schema
+from kg.records.load import display_name, record_files
 from kg.records.model import Record
 from kg.store.persist import STAMP, STORE_DIR
 from kg.terms.namespaces import ID
@@ -89,7 +58,7 @@ MAX_CHANGED_SHARE = 0.5
 MAX_AFFECTED = 100_000
 
 
-_ID = str(ID)
+ID_PREFIX = str(ID)  # the IRIs of records and of the nodes minted under them
 
 
 class Fallback(Exception):
@@ -108,15 +77,15 @@ class Snapshot:
 
 
 def snapshot(root: Path) -> Snapshot:
-    base = root if root.is_dir() else root.parent
-    return Snapshot(root, [(_display(p, base), p, p.read_bytes()) for p in record_files(root)])
+    """The records files under ``root`` as they are now."""
+    return Snapshot(root, [(display_name(p), p, p.read_bytes()) for p in record_files(root)])
 
 
-def _sha(data: bytes) -> str:
+def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _link(src: Path, dst: Path) -> None:
+def link(src: Path, dst: Path) -> None:
     """Share an unchanged state file with the new state (a copy where links fail)."""
     if not src.is_file():
         raise Fallback("the state is damaged")
@@ -126,12 +95,26 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def _key(display: str) -> str:
+def file_key(display: str) -> str:
     """The name of a records file's entries in the state folder."""
     return hashlib.sha1(display.encode()).hexdigest()[:20]
 
 
-def _fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
+# The files of a state folder besides the two below.
+MANIFEST, CATALOGUE, FINDINGS = "manifest.json", "catalogue.json", "findings.json"
+
+
+def copy_path(state: Path, display: str) -> Path:
+    """Where a state keeps its copy of a records file as built."""
+    return state / "files" / f"{file_key(display)}.copy"
+
+
+def index_path(state: Path, display: str) -> Path:
+    """Where a state keeps the location index of a records file's nodes."""
+    return state / "index" / f"{file_key(display)}.json"
+
+
+def fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     """Everything but the records that the outputs depend on."""
     import pyoxigraph
     import rdflib
@@ -166,7 +149,9 @@ def _fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     }
 
 
-def _outputs(out_dir: Path, reason: bool, staged: dict[str, Path] | None = None) -> dict[str, Any]:
+def output_stamps(
+    out_dir: Path, reason: bool, staged: dict[str, Path] | None = None
+) -> dict[str, Any]:
     """What the state was written with: a rewritten output makes the state stale.
 
     ``staged`` maps an output's name (or the store's stamp) to where it waits
@@ -182,45 +167,98 @@ def _outputs(out_dir: Path, reason: bool, staged: dict[str, Path] | None = None)
     for name in [GRAPH_FILE, INFERRED_FILE] if reason else [GRAPH_FILE]:
         st = at[name].stat()
         out[name] = [st.st_size, st.st_mtime_ns]
-    out[STAMP] = _sha(at[STAMP].read_bytes())
+    out[STAMP] = sha(at[STAMP].read_bytes())
     return out
 
 
-def _lang(rec: Record) -> str | None:
-    if rec.type != "source":
-        return None
-    langs = rec.fields.get("language", [])
-    return langs[0].value[0].lower() if langs else None
+class Catalogue:
+    """The records of the last build: id -> [type, file, a source's language]
+    (its language is the one thing the builder reads across records)."""
+
+    def __init__(self, entries: dict[str, list]) -> None:
+        self.entries = entries
+
+    @classmethod
+    def of(cls, records: Iterable[Record]) -> Catalogue:
+        return cls({r.id: _entry(r) for r in records})
+
+    @classmethod
+    def load(cls, path: Path) -> Catalogue:
+        entries = read_json(path)
+        if not isinstance(entries, dict):
+            raise Fallback("the state is damaged")
+        return cls(entries)
+
+    def save(self, path: Path) -> None:
+        write_json(path, self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def type_of(self, rid: str) -> str | None:
+        entry = self.entries.get(rid)
+        return entry[0] if entry is not None else None
+
+    def file_of(self, rid: str) -> str | None:
+        entry = self.entries.get(rid)
+        return entry[1] if entry is not None else None
+
+    def lang_of(self, rid: str) -> str | None:
+        entry = self.entries.get(rid)
+        return entry[2] if entry is not None else None
+
+    def update(self, records: list[Record]) -> bool:
+        """Enter ``records``, replacing their earlier entries; whether anything changed."""
+        before = len(self.entries), [self.entries.get(r.id) for r in records]
+        for rec in records:
+            self.entries[rec.id] = _entry(rec)
+        return before != (len(self.entries), [self.entries[r.id] for r in records])
 
 
-def _split_index(index: SourceIndex) -> dict[str, dict[str, list]]:
+def _entry(rec: Record) -> list:
+    return [rec.type, rec.file, source_language(rec)]
+
+
+def save_index(state: Path, display: str, per: dict[str, dict[str, list]]) -> None:
+    """Write the location index of a records file from :func:`split_index`'s ``per``."""
+    write_json(index_path(state, display), per.get(display, {"nodes": [], "fields": []}))
+
+
+def split_index(index: SourceIndex) -> dict[str, dict[str, list]]:
     """The location index, per records file."""
     per: dict[str, dict[str, list]] = {}
     for n, loc in index.nodes.items():
         doc = per.get(loc.file or "")
         if doc is None:
             doc = per[loc.file or ""] = {"nodes": [], "fields": []}
-        doc["nodes"].append([n[len(_ID) :], loc.line, loc.record, loc.field])
+        doc["nodes"].append([n[len(ID_PREFIX) :], loc.line, loc.record, loc.field])
     for (n, p), loc in index.fields.items():
         doc = per.get(loc.file or "")
         if doc is None:
             doc = per[loc.file or ""] = {"nodes": [], "fields": []}
-        doc["fields"].append([n[len(_ID) :], str(p), loc.line, loc.record, loc.field])
+        doc["fields"].append([n[len(ID_PREFIX) :], str(p), loc.line, loc.record, loc.field])
     return per
 
 
-def _load_index(
-    doc: dict[str, list], file: str, catalogue: dict[str, list], builder: _Builder
+def load_index(
+    doc: dict[str, list],
+    file: str,
+    catalogue: Catalogue,
+    field_names: Callable[[str], dict[URIRef, str]],
 ) -> SourceIndex:
+    """The location index of one records file, from its :func:`split_index` part;
+    ``field_names`` gives a record type's field names by property."""
     index = SourceIndex()
     for suffix, line, record, fname in doc["nodes"]:
-        node = URIRef(_ID + suffix)
+        node = URIRef(ID_PREFIX + suffix)
         index.nodes[node] = Location(file, line, record, fname)
-        entry = catalogue.get(suffix)
-        if entry is not None:  # a record's own node: its fields' names by property
-            index.field_names[node] = builder.field_names(entry[0])
+        rtype = catalogue.type_of(suffix)
+        if rtype is not None:  # a record's own node: its fields' names by property
+            index.field_names[node] = field_names(rtype)
     for suffix, prop, line, record, fname in doc["fields"]:
-        index.fields[(URIRef(_ID + suffix), URIRef(prop))] = Location(file, line, record, fname)
+        index.fields[(URIRef(ID_PREFIX + suffix), URIRef(prop))] = Location(
+            file, line, record, fname
+        )
     return index
 
 
@@ -240,11 +278,11 @@ def _finding_doc(f: Finding, focus: Any, path: Any) -> list:
     ]
 
 
-def _write_json(path: Path, doc: Any) -> None:
+def write_json(path: Path, doc: Any) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -258,7 +296,7 @@ def drop_state(out_dir: Path) -> None:
         shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
-def _commit_state(tmp: Path, out_dir: Path) -> None:
+def commit_state(tmp: Path, out_dir: Path) -> None:
     target = out_dir / STATE_DIR
     old = out_dir / STATE_OLD
     shutil.rmtree(old, ignore_errors=True)
@@ -268,7 +306,7 @@ def _commit_state(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _fresh_tmp(out_dir: Path) -> Path:
+def fresh_tmp(out_dir: Path) -> Path:
     tmp = out_dir / STATE_TMP
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "files").mkdir(parents=True)
@@ -286,7 +324,7 @@ def save_state(
     """
     drop_state(out_dir)
     now = snapshot(snap.root)
-    if [(d, _sha(b)) for d, _p, b in now.files] != [(d, _sha(b)) for d, _p, b in snap.files]:
+    if [(d, sha(b)) for d, _p, b in now.files] != [(d, sha(b)) for d, _p, b in snap.files]:
         return
     try:
         _save_full_state(snap, result, out_dir, reason=reason, validate=validate)
@@ -298,39 +336,33 @@ def _save_full_state(
     snap: Snapshot, result: BuildResult, out_dir: Path, *, reason: bool, validate: bool
 ) -> None:
     built = result.built
-    tmp = _fresh_tmp(out_dir)
+    tmp = fresh_tmp(out_dir)
     files = {}
     for display, _path, data in snap.files:
-        key = _key(display)
-        (tmp / "files" / f"{key}.copy").write_bytes(data)
-        files[display] = {"sha256": _sha(data), "key": key}
-    catalogue = {r.id: [r.type, r.file, _lang(r)] for r in built.records}
-    _write_json(tmp / "catalogue.json", catalogue)
-    per = _split_index(built.index)
+        copy_path(tmp, display).write_bytes(data)
+        files[display] = {"sha256": sha(data), "key": file_key(display)}
+    Catalogue.of(built.records).save(tmp / CATALOGUE)
+    per = split_index(built.index)
     for display in files:
-        _write_json(
-            tmp / "index" / f"{files[display]['key']}.json",
-            per.get(display, {"nodes": [], "fields": []}),
-        )
+        save_index(tmp, display, per)
     if result.report is not None:
-        _write_json(tmp / "findings.json", _findings_docs(result.report))
-    sameas = _sameas_props(_reasoner_schema())
+        write_json(tmp / FINDINGS, findings_docs(result.report))
     manifest = {
-        "fingerprint": _fingerprint(snap.root, reason=reason, validate=validate),
+        "fingerprint": fingerprint(snap.root, reason=reason, validate=validate),
         "files": files,
         "counts": {
             "records": len(built.records),
             "triples": len(built.triples),
             "inferred": len(result.inferred) if result.inferred is not None else None,
         },
-        "sameas": any(t[1] in sameas for t in built.triples),
-        "outputs": _outputs(out_dir, reason),
+        "sameas": ontology_schema().uses_sameas(built.triples),
+        "outputs": output_stamps(out_dir, reason),
     }
-    _write_json(tmp / "manifest.json", manifest)
-    _commit_state(tmp, out_dir)
+    write_json(tmp / MANIFEST, manifest)
+    commit_state(tmp, out_dir)
 
 
-def _findings_docs(report: Report) -> list[list]:
+def findings_docs(report: Report) -> list[list]:
     # The raw focus and path come back from the compact forms kg prints: every
     # node and path kg reports has a prefixed name or an <IRI> form.
     return [
