@@ -217,3 +217,26 @@ def test_a_build_validates_on_its_store_as_pyshacl_does(tmp_path):
         build(records, tmp_path / "out", reason=True, full=True)
     assert str(got.value) == want.render("text").rstrip()
     assert not (tmp_path / "out" / "kg.oxigraph").exists()
+
+
+@pytest.mark.parametrize("call", ["build", "validate", "infer", "open_graph", "export_bytes"])
+def test_every_stage_checks_the_engine_name_the_same_way(call, tmp_path):
+    """A misspelt engine is refused by the one check, not taken for the reference engine."""
+    from kg.builder.graph import build_graph
+    from kg.errors import UsageError
+    from kg.pipeline.build import build
+    from kg.pipeline.export import export_bytes
+    from kg.pipeline.open import open_graph
+    from kg.reason.engines import infer
+    from kg.validate.engines import validate_graph
+
+    calls = {
+        "build": lambda: build(None, tmp_path / "out", engine="Native"),
+        "validate": lambda: validate_graph(build_graph(), engine="Native"),
+        "infer": lambda: infer(build_graph(), engine="Native"),
+        "open_graph": lambda: open_graph(engine="Native"),
+        "export_bytes": lambda: export_bytes("nt", engine="Native"),
+    }
+    with pytest.raises(UsageError, match=r"unknown engine 'Native'; use one of: native, reference"):
+        calls[call]()
+    assert not (tmp_path / "out").exists()

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from kg.engines import ENGINES
 from kg.errors import UsageError
 from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
 
@@ -53,7 +54,7 @@ def engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
     the reference engines (rdflib SPARQL, owlrl, pySHACL). Same answers."""
     return click.option(
         "--engine",
-        type=click.Choice(["native", "reference"]),
+        type=click.Choice(ENGINES),
         default="native",
         show_default=True,
         help="native: Oxigraph store, native OWL RL and SHACL (fast); "

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.builder.graph import BuiltGraph, records_to_graph
-from kg.errors import NotConforming, UsageError
+from kg.engines import check_engine
+from kg.errors import NotConforming
 from kg.pipeline.open import load
 from kg.pipeline.outputs import (
-    ENGINES,
     GRAPH_FILE,
     INFERRED_FILE,
     BuildResult,
@@ -69,8 +69,7 @@ def build(
     touched. Holding it, the build first clears what a killed build left
     there (:func:`kg.rdfio.folders.sweep_leftovers`).
     """
-    if engine not in ENGINES:
-        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    check_engine(engine)
     from kg.pipeline.incremental.state import SCRATCH, STATE_DIR
     from kg.store.persist import STORE_DIR, STORE_TMP
 

@@ -10,9 +10,10 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph
 
 from kg.builder.ontology import canonical_ontology
+from kg.engines import check_engine
 from kg.errors import UsageError
 from kg.pipeline.open import load, read_graph, read_triples
-from kg.pipeline.outputs import ENGINES, gc_paused
+from kg.pipeline.outputs import gc_paused
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.terms.iris import record_iri
@@ -112,8 +113,7 @@ def export_bytes(
 
     if fmt not in RDF_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(RDF_FORMATS)}")
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    check_engine(engine)
     ds = None
     with gc_paused():  # millions of objects that all live to the end (see build)
         if engine == "native":

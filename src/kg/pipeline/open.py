@@ -11,6 +11,7 @@ from rdflib import Graph
 
 from kg.builder.graph import BuiltGraph, records_to_graph
 from kg.builder.ontology import load_ontology
+from kg.engines import check_engine
 from kg.errors import UsageError
 from kg.pipeline.outputs import GRAPH_FILE, gc_paused
 from kg.rdfio.read import parse_rdf
@@ -58,6 +59,7 @@ def open_graph(
     native engine reads a file with :func:`read_triples` (a built ``kg.ttl``
     by Oxigraph), the reference engine with rdflib.
     """
+    check_engine(engine)
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
     if graph_file is None:

@@ -21,9 +21,6 @@ GRAPH_FILE = "kg.ttl"
 INFERRED_FILE = "kg-inferred.ttl"
 
 
-ENGINES = ("native", "reference")
-
-
 @dataclass
 class BuildResult:
     built: BuiltGraph

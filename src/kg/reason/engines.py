@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF
 
 from kg.builder.ontology import load_ontology
+from kg.engines import check_engine
 from kg.errors import NotConforming
 from kg.reason.native import infer_triples
 from kg.reason.rules import data_schema
@@ -25,9 +26,6 @@ from kg.terms.namespaces import ID, bind_prefixes
 # owlrl reports inconsistencies (e.g. a member of two disjoint classes) as
 # `[] a err:ErrorMessage ; err:error "..."` in the closure (owlrl/Closure.py).
 OWLRL_ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
-
-
-ENGINES = ("native", "reference")
 
 
 def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference") -> Graph:
@@ -45,7 +43,7 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
     >>> any(inferred.triples((None, KG.holdsRole, None)))
     True
     """
-    if engine == "native":
+    if check_engine(engine) == "native":
         triples = infer_triples(data, ontology) if ontology is not None else infer_data(data)
         return _graph_of(triples)
     closure = _owlrl_closure(data, ontology if ontology is not None else load_ontology())

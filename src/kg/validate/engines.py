@@ -1,7 +1,9 @@
-"""SHACL validation with pySHACL, reported in terms of the records.
+"""SHACL validation on either engine, reported in terms of the records.
 
-The shapes (``shapes/*.ttl``) decide what is checked and how severe each
-finding is; this module only runs them and maps each result back to the
+pySHACL (the reference engine) or kg's native engine
+(:mod:`kg.validate.shacl_engine`: the same findings, much faster on large
+graphs). The shapes (``shapes/*.ttl``) decide what is checked and how severe
+each finding is; this module only runs them and maps each result back to the
 record file, line, id and field it came from.
 """
 
@@ -15,6 +17,7 @@ from rdflib.namespace import RDF, SH
 
 from kg.builder.graph import SourceIndex
 from kg.builder.ontology import load_ontology
+from kg.engines import check_engine
 from kg.errors import Location, UsageError
 from kg.terms.namespaces import bind_prefixes, compact
 from kg.validate.report import (
@@ -27,8 +30,6 @@ from kg.validate.report import (
     sort_findings,
 )
 from kg.validate.shapes import compiled_shapes, load_shapes
-
-ENGINES = ("native", "reference")
 
 
 def validate_graph(
@@ -56,8 +57,7 @@ def validate_graph(
     """
     if fail_on not in SEVERITIES:
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}")
-    if engine not in ENGINES:
-        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+    check_engine(engine)
     if engine == "native":
         from kg.validate.shacl_compile import Unsupported
 
@@ -65,6 +65,18 @@ def validate_graph(
             return _validate_native(data, index, fail_on, shapes, ontology, store)
         except Unsupported:
             pass  # shapes beyond the native engine: pySHACL below
+    results = _pyshacl_results(data, shapes, ontology)
+    index = index or SourceIndex()
+    findings = [_reference_finding(results, r, index) for r in _result_nodes(results)]
+    sort_findings(findings)
+    bind_prefixes(results)
+    return Report(findings, results, fail_on)
+
+
+def _pyshacl_results(
+    data: Graph | Iterable[tuple], shapes: Graph | None, ontology: Graph | None
+) -> Graph:
+    """pySHACL's validation report graph for ``data``."""
     if not isinstance(data, Graph):
         g = Graph()
         for t in data:
@@ -84,32 +96,33 @@ def validate_graph(
         )
     finally:
         # pySHACL's monkey patch sets rdflib.NORMALIZE_LITERALS back to True
-        # when it is done; kg keeps lexical forms (see kg.guard).
+        # when it is done; kg keeps lexical forms (see kg.terms).
         from kg.terms import keep_lexical_forms
 
         keep_lexical_forms()
-    index = index or SourceIndex()
-    findings: list[Finding] = []
-    for r in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        value = results.value(r, SH.value)
-        sev = _SEVERITY_OF.get(results.value(r, SH.resultSeverity), "violation")  # type: ignore[arg-type]
-        findings.append(
-            Finding(
-                severity=sev,
-                focus=compact(focus),
-                path=compact(path) if isinstance(path, URIRef) else "",
-                value=compact(value) if value is not None else "",
-                component=compact(results.value(r, SH.sourceConstraintComponent)),
-                shape=compact(results.value(r, SH.sourceShape)),
-                message=_message(results, r),
-                location=index.locate(focus, path),
-            )
-        )
-    sort_findings(findings)
-    bind_prefixes(results)
-    return Report(findings, results, fail_on)
+    return results  # type: ignore[no-any-return]
+
+
+def _result_nodes(results: Graph) -> list[Any]:
+    return list(results.subjects(RDF.type, SH.ValidationResult))
+
+
+def _reference_finding(results: Graph, r: Any, index: SourceIndex) -> Finding:
+    """The finding for one ``sh:ValidationResult`` of pySHACL's report."""
+    focus = results.value(r, SH.focusNode)
+    path = results.value(r, SH.resultPath)
+    value = results.value(r, SH.value)
+    severity = results.value(r, SH.resultSeverity)
+    return Finding(
+        severity=_SEVERITY_OF.get(severity, "violation"),  # type: ignore[arg-type]
+        focus=compact(focus),
+        path=compact(path) if isinstance(path, URIRef) else "",
+        value=compact(value) if value is not None else "",
+        component=compact(results.value(r, SH.sourceConstraintComponent)),
+        shape=compact(results.value(r, SH.sourceShape)),
+        message=_message(results, r),
+        location=index.locate(focus, path),
+    )
 
 
 def _validate_native(

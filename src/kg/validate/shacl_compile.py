@@ -119,72 +119,100 @@ class CompiledShapes:
         sh = Shape(node, path_node is not None)
         self.by_node[node] = sh
         if path_node is not None:
-            sh.path_node = path_node
-            if isinstance(path_node, URIRef):
-                sh.path = path_node
-            else:
-                alt = g.value(path_node, SH.alternativePath)
-                members = _list(g, alt) if alt is not None else []
-                if not members or not all(isinstance(m, URIRef) for m in members):
-                    raise Unsupported(f"path of {node}")
-                sh.path = ("alt", members)
+            self._read_path(sh, node, path_node)
         sh.severity = g.value(node, SH.severity) or SH.Violation
         sh.messages = [m for m in g.objects(node, SH.message) if isinstance(m, Literal)]
         sh.target_classes = sorted(g.objects(node, SH.targetClass), key=str)
         sh.target_subjects_of = sorted(g.objects(node, SH.targetSubjectsOf), key=str)
         for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
-            if p in _IGNORED or p in (SH.path, SH.message, SH.severity, SH.targetClass,
-                                      SH.targetSubjectsOf, SH.declare, SH.prefixes):  # fmt: skip
-                continue
-            if p == SH.property:
-                sh.properties.append(self.shape(o))
-            elif p == SH.sparql:
-                select = g.value(o, SH.select)
-                if select is None or any(g.objects(o, SH.deactivated)):
-                    raise Unsupported("sh:sparql without sh:select")
-                msgs = [m for m in g.objects(o, SH.message) if isinstance(m, Literal)]
-                sh.sparql.append(SparqlCheck(str(select), SH.SPARQLConstraintComponent, msgs))
-            elif p in self.components:
-                comp, param, template = self.components[p]
-                if not sh.is_property or not isinstance(sh.path, URIRef):
-                    raise Unsupported("custom component on a node shape or complex path")
-                text = template.replace("$PATH", f"<{sh.path}>").replace(
-                    "$" + _local(param), f"<{o}>"
-                )
-                sh.sparql.append(SparqlCheck(text, comp, []))
-            elif p == SH["or"]:
-                sh.constraints.append((p, [self.shape(m) for m in _list(g, o)]))
-            elif p == SH.qualifiedValueShape:
-                sh.constraints.append((p, self.shape(o)))
-            elif p in (SH["in"], SH.languageIn):
-                sh.constraints.append((p, _list(g, o)))
-            elif p == SH.qualifiedMinCount:
-                continue  # read with sh:qualifiedValueShape
-            elif p == SH.datatype and type(o) is not URIRef:
-                # _datatype_ok compares datatypes as strings, which only IRIs
-                # may be; pySHACL judges the odd case.
-                raise Unsupported(f"sh:datatype {o!r} is not an IRI")
-            elif p in SUPPORTED or p in (SH.order, SH.group):
-                if p not in (SH.order, SH.group, SH.name, SH.description):
-                    sh.constraints.append((p, o))
-            elif str(p).startswith(str(SH)) or p in (RDFS.subClassOf,):
-                raise Unsupported(f"{p} on {node}")
+            if p not in _IGNORED and p not in _READ_ELSEWHERE:
+                self._read_parameter(sh, node, p, o)
         if any(p == SH.qualifiedValueShape for p, _ in sh.constraints):
-            if g.value(node, SH.qualifiedMaxCount) is not None or g.value(
-                node, SH.qualifiedValueShapesDisjoint
-            ) not in (None, Literal(False)):
-                raise Unsupported("qualifiedMaxCount / qualifiedValueShapesDisjoint")
-            sh.constraints.append((SH.qualifiedMinCount, g.value(node, SH.qualifiedMinCount)))
-        # One object per IRI (shared with the data and _CORE): look-ups in
-        # the hot loops then hit on identity.
-        sh.constraints = [(intern(p), intern(a)) for p, a in sh.constraints]
-        if isinstance(sh.path, URIRef):
-            sh.path = intern(sh.path)
-        elif sh.path is not None:
-            sh.path = ("alt", [intern(m) for m in sh.path[1]])
-        sh.target_classes = [intern(c) for c in sh.target_classes]
-        sh.target_subjects_of = [intern(c) for c in sh.target_subjects_of]
+            self._read_qualified_count(sh, node)
+        _intern_terms(sh)
         return sh
+
+    def _read_path(self, sh: Shape, node: Any, path_node: Any) -> None:
+        """An IRI, or an ``sh:alternativePath`` of IRIs; any other path is Unsupported."""
+        sh.path_node = path_node
+        if isinstance(path_node, URIRef):
+            sh.path = path_node
+            return
+        alt = self.g.value(path_node, SH.alternativePath)
+        members = _list(self.g, alt) if alt is not None else []
+        if not members or not all(isinstance(m, URIRef) for m in members):
+            raise Unsupported(f"path of {node}")
+        sh.path = ("alt", members)
+
+    def _read_parameter(self, sh: Shape, node: Any, p: Any, o: Any) -> None:
+        """One parameter of the shape: a nested shape, a SPARQL check or a
+        constraint; a SHACL feature the engine lacks raises Unsupported."""
+        g = self.g
+        if p == SH.property:
+            sh.properties.append(self.shape(o))
+        elif p == SH.sparql:
+            sh.sparql.append(self._sparql_check(o))
+        elif p in self.components:
+            sh.sparql.append(self._component_check(sh, p, o))
+        elif p == SH["or"]:
+            sh.constraints.append((p, [self.shape(m) for m in _list(g, o)]))
+        elif p == SH.qualifiedValueShape:
+            sh.constraints.append((p, self.shape(o)))
+        elif p in (SH["in"], SH.languageIn):
+            sh.constraints.append((p, _list(g, o)))
+        elif p == SH.qualifiedMinCount:
+            return  # read with sh:qualifiedValueShape
+        elif p == SH.datatype and type(o) is not URIRef:
+            # _datatype_ok compares datatypes as strings, which only IRIs
+            # may be; pySHACL judges the odd case.
+            raise Unsupported(f"sh:datatype {o!r} is not an IRI")
+        elif p in SUPPORTED or p in (SH.order, SH.group):
+            if p not in (SH.order, SH.group, SH.name, SH.description):
+                sh.constraints.append((p, o))
+        elif str(p).startswith(str(SH)) or p in (RDFS.subClassOf,):
+            raise Unsupported(f"{p} on {node}")
+
+    def _sparql_check(self, o: Any) -> SparqlCheck:
+        select = self.g.value(o, SH.select)
+        if select is None or any(self.g.objects(o, SH.deactivated)):
+            raise Unsupported("sh:sparql without sh:select")
+        msgs = [m for m in self.g.objects(o, SH.message) if isinstance(m, Literal)]
+        return SparqlCheck(str(select), SH.SPARQLConstraintComponent, msgs)
+
+    def _component_check(self, sh: Shape, p: Any, o: Any) -> SparqlCheck:
+        comp, param, template = self.components[p]
+        if not sh.is_property or not isinstance(sh.path, URIRef):
+            raise Unsupported("custom component on a node shape or complex path")
+        text = template.replace("$PATH", f"<{sh.path}>").replace("$" + _local(param), f"<{o}>")
+        return SparqlCheck(text, comp, [])
+
+    def _read_qualified_count(self, sh: Shape, node: Any) -> None:
+        g = self.g
+        disjoint = g.value(node, SH.qualifiedValueShapesDisjoint)
+        if g.value(node, SH.qualifiedMaxCount) is not None or disjoint not in (
+            None,
+            Literal(False),
+        ):
+            raise Unsupported("qualifiedMaxCount / qualifiedValueShapesDisjoint")
+        sh.constraints.append((SH.qualifiedMinCount, g.value(node, SH.qualifiedMinCount)))
+
+
+# Parameters the shape reads before its loop over the others.
+_READ_ELSEWHERE = (
+    SH.path, SH.message, SH.severity, SH.targetClass, SH.targetSubjectsOf, SH.declare, SH.prefixes,
+)  # fmt: skip
+
+
+def _intern_terms(sh: Shape) -> None:
+    """One object per IRI (shared with the data and _CORE): look-ups in the hot
+    loops then hit on identity."""
+    sh.constraints = [(intern(p), intern(a)) for p, a in sh.constraints]
+    if isinstance(sh.path, URIRef):
+        sh.path = intern(sh.path)
+    elif sh.path is not None:
+        sh.path = ("alt", [intern(m) for m in sh.path[1]])
+    sh.target_classes = [intern(c) for c in sh.target_classes]
+    sh.target_subjects_of = [intern(c) for c in sh.target_subjects_of]
 
 
 def _local(iri: Any) -> str:
