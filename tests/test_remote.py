@@ -390,6 +390,21 @@ def test_trig_dataset_keeps_named_graphs(oxigraph, tmp_path, runner):
     assert count_triples(oxigraph.query, "http://e/g3") == 2
 
 
+def test_a_graph_named_by_a_blank_node_is_refused_before_any_request(fault, tmp_path, runner):
+    s = fault(reply(204))
+    f = tmp_path / "b.trig"
+    f.write_text(
+        '<http://e/g> { <http://e/s> <http://e/p> "2" . }\n'
+        '_:g { <http://e/s> <http://e/p> "1" . }\n'
+    )
+    r = run_cli(runner, "push", str(f), "--endpoint", s.base + "/store", "--no-verify")
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: {f}: a graph named by a blank node cannot be pushed\n",
+    )
+    assert s.requests == []
+
+
 def test_a_stores_typed_string_in_a_construct_comes_back_plain(fault):
     body = b'<http://e/s> <http://e/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
     store = fault(reply(200, body, "application/n-triples"))
