@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import doctest
+import itertools
 import json
 import time
 
 import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
-from servers import cut, free_port, reply, slow
+from servers import Handler, cut, free_port, reply, slow
 
 import kg.remote.endpoints
 import kg.remote.http
@@ -389,6 +390,21 @@ def test_trig_dataset_keeps_named_graphs(oxigraph, tmp_path, runner):
     assert count_triples(oxigraph.query, "http://e/g3") == 2
 
 
+def test_a_graph_named_by_a_blank_node_is_refused_before_any_request(fault, tmp_path, runner):
+    s = fault(reply(204))
+    f = tmp_path / "b.trig"
+    f.write_text(
+        '<http://e/g> { <http://e/s> <http://e/p> "2" . }\n'
+        '_:g { <http://e/s> <http://e/p> "1" . }\n'
+    )
+    r = run_cli(runner, "push", str(f), "--endpoint", s.base + "/store", "--no-verify")
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: {f}: a graph named by a blank node cannot be pushed\n",
+    )
+    assert s.requests == []
+
+
 def test_a_stores_typed_string_in_a_construct_comes_back_plain(fault):
     body = b'<http://e/s> <http://e/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
     store = fault(reply(200, body, "application/n-triples"))
@@ -538,6 +554,81 @@ def test_transient_errors_retried_for_queries_not_for_post_uploads(fault, tmp_pa
     assert [m for m, *_ in s.requests[before:]] == ["POST"]  # not idempotent: sent once
 
 
+EMPTY = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
+
+
+def _arrivals(*answers: Handler) -> tuple[Handler, list[float]]:
+    """A handler giving ``answers`` in turn (the last one again and again),
+    and the times the requests arrived."""
+    times: list[float] = []
+
+    def handle(h) -> None:  # type: ignore[no-untyped-def]
+        times.append(time.monotonic())
+        answers[min(len(times), len(answers)) - 1](h)
+
+    return handle, times
+
+
+def test_retry_after_is_waited_for(fault, runner):
+    busy = reply(503, b"busy", headers={"Retry-After": "1"})
+    handle, times = _arrivals(busy, reply(200, EMPTY, "application/sparql-results+json"))
+    s = fault(handle)
+    r = run_cli(runner, *query_args(s.base + "/q"))
+    assert (r.exit_code, r.output) == (0, "s\n")
+    assert len(times) == 2
+    assert 0.95 <= times[1] - times[0] < 1.45  # the backoff alone waits 0.5 s
+
+
+def test_retry_after_is_capped_at_the_timeout(fault, runner):
+    busy = reply(503, b"busy", headers={"Retry-After": "5"})
+    handle, times = _arrivals(busy, reply(200, EMPTY, "application/sparql-results+json"))
+    s = fault(handle)
+    r = run_cli(runner, *query_args(s.base + "/q", "--timeout", "1"))
+    assert (r.exit_code, r.output) == (0, "s\n")
+    assert len(times) == 2
+    assert 0.95 <= times[1] - times[0] < 1.45
+
+
+def test_backoff_doubles_and_a_form_post_query_is_retried(fault, runner):
+    handle, times = _arrivals(reply(502, b"bad gateway"))
+    s = fault(handle)
+    long = "SELECT ?s WHERE { ?s ?p ?o " + "FILTER(?o != 'padding') " * 200 + "}"
+    r = run_cli(runner, "query", "-e", long, "--endpoint", s.base + "/q", "--retries", "3")
+    assert r.exit_code == 3
+    assert r.output == f"Error: query failed: POST {s.base}/q: HTTP 502 Bad Gateway: bad gateway\n"
+    assert [m for m, *_ in s.requests] == ["POST"] * 4
+    waits = [b - a for a, b in itertools.pairwise(times)]
+    for wait, expected in zip(waits, [0.5, 1.0, 2.0], strict=True):
+        assert expected - 0.05 <= wait < expected + 0.45
+
+
+def test_a_sparql_update_is_never_retried(fault, tmp_path, runner):
+    """The move of an atomic push is one SPARQL Update (a POST): a 503, even
+    with Retry-After, is not retried; nor is the drop of the staging graph."""
+
+    def handle(h) -> None:  # type: ignore[no-untyped-def]
+        if h.command == "PUT":
+            reply(204)(h)
+        else:
+            reply(503, b"busy", headers={"Retry-After": "1"})(h)
+
+    s = fault(handle)
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    r = run_cli(
+        runner, "push", str(f), "--endpoint", s.base + "/store", "--no-verify", "--retries", "2"
+    )
+    assert r.exit_code == 3
+    assert r.output.startswith(
+        f"Error: update failed: POST {s.base}/update: HTTP 503 Service Unavailable: busy"
+    )
+    assert [(m, p.split("?")[0]) for m, p, *_ in s.requests] == [
+        ("PUT", "/store"),
+        ("POST", "/update"),  # the MOVE
+        ("POST", "/update"),  # the DROP of the staging graph
+    ]
+
+
 def test_slow_store_past_the_timeout(fault, runner):
     s = fault(slow(3, reply(200, b"{}", "application/sparql-results+json")))
     t = time.monotonic()
@@ -547,6 +638,7 @@ def test_slow_store_past_the_timeout(fault, runner):
         f"Error: query failed: the store did not answer GET {s.base}/q within 0.5 s (--timeout)\n"
     )
     assert time.monotonic() - t < 2.5  # a read timeout is not retried
+    assert len(s.requests) == 1
 
 
 def test_truncated_answer(fault, runner, tmp_path):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.rdfio.folders import LOCK_NAME
+
 
 def _tree(root: Path) -> dict[str, bytes | None]:
     """Every file and folder under ``root``, with the bytes of each file."""
@@ -290,18 +292,34 @@ def test_output_folder_without_permission_is_refused(engine, invoke, mini, tmp_p
 needs_flock = pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
 
 
-@contextmanager
-def _held_lock(folder: Path) -> Iterator[None]:
-    """``folder``'s lock, held as another kg process holds it (a flock belongs to
-    an open file description, so a second one conflicts even in this process)."""
-    import fcntl
+# A kg process that holds FOLDER's lock until its standard input closes.
+_HOLDER = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from kg.rdfio.folders import folder_lock\n"
+    "with folder_lock(Path(sys.argv[1])) as locked:\n"
+    "    print('held' if locked else 'not locked', flush=True)\n"
+    "    sys.stdin.read()\n"
+)
 
-    fd = os.open(folder, os.O_RDONLY)
+
+@contextmanager
+def _held_lock(folder: Path) -> Iterator[subprocess.Popen[str]]:
+    """``folder``'s lock, held by another kg process while the block runs."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
+        assert holder.stdout.readline() == "held\n"
+        yield holder
     finally:
-        os.close(fd)
+        holder.stdin.close()
+        holder.wait(timeout=60)
+        holder.stdout.close()
 
 
 def _busy(out: Path) -> str:
@@ -320,7 +338,6 @@ WRITES_TO_OUT = {
 }
 
 
-@needs_flock
 @pytest.mark.parametrize("command", list(WRITES_TO_OUT))
 def test_folder_locked_by_another_process_is_refused_untouched(
     command, invoke, mini, tmp_path, monkeypatch
@@ -337,9 +354,11 @@ def test_folder_locked_by_another_process_is_refused_untouched(
     before = _tree(out)
 
     with _held_lock(out):
+        assert (out / LOCK_NAME).is_file()  # the holder's
         result = invoke(*args)
+        assert (out / LOCK_NAME).is_file()  # not the refused command's to remove
     assert (result.exit_code, result.output) == (2, _busy(out))
-    assert _tree(out) == before
+    assert _tree(out) == before  # the holder removed its lock file as it let go
 
     # Once the lock is free, the same command writes: the check above would
     # have seen it.
@@ -348,7 +367,6 @@ def test_folder_locked_by_another_process_is_refused_untouched(
     assert leftover not in _tree(out)
 
 
-@needs_flock
 def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, monkeypatch):
     from patching import patch_everywhere
 
@@ -363,18 +381,78 @@ def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, m
 
     def save_state(snap, result, out_dir, **kwargs):
         # The build's last write: the folder is still locked.
+        assert (out_dir / LOCK_NAME).is_file()
         with pytest.raises(FolderBusy), folder_lock(out_dir):
             pass
+        assert (out_dir / LOCK_NAME).is_file()  # the refused lock removed nothing
         probed.append(out_dir)
         return real(snap, result, out_dir, **kwargs)
 
     patch_everywhere(monkeypatch, kg.pipeline.incremental.state, "save_state", save_state)
     build(mini, out)
     assert probed == [out]
+    assert not (out / LOCK_NAME).exists()  # removed as the build let go
     with folder_lock(out):  # and free once build() returned
         pass
     with _held_lock(out), pytest.raises(FolderBusy, match="another kg process is writing"):
         build(mini, out)
+
+
+def test_a_killed_holders_lock_is_free_and_its_lock_file_cleared(invoke, mini, tmp_path):
+    out = tmp_path / "out"
+    args = ["build", str(mini), "-o", str(out), "--reason"]
+    assert invoke(*args).exit_code == 0
+    names = sorted(os.listdir(out))
+    assert LOCK_NAME not in names
+    with _held_lock(out) as holder:
+        assert invoke(*args).output == _busy(out)
+        holder.kill()  # SIGKILL on Unix: no cleanup; the system lets go of the lock
+        holder.wait(timeout=60)
+        assert (out / LOCK_NAME).is_file()  # left by the kill
+        _change_records(mini)
+        result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(out)) == names  # the lock file cleared by the build that took it
+
+
+def test_the_lock_is_not_reentrant_and_leaves_nothing(tmp_path):
+    from kg.errors import FolderBusy
+    from kg.rdfio.folders import folder_lock
+
+    with folder_lock(tmp_path) as locked:
+        assert locked
+        assert os.listdir(tmp_path) == [LOCK_NAME]
+        with pytest.raises(FolderBusy), folder_lock(tmp_path):
+            pytest.fail("locked twice")
+        assert os.listdir(tmp_path) == [LOCK_NAME]
+    assert os.listdir(tmp_path) == []
+
+
+@needs_flock
+def test_a_lock_file_removed_while_it_is_locked_is_busy(tmp_path, monkeypatch):
+    """Its holder, a build that failed in the folder it made, removed the lock
+    file and the folder between our open and our lock: the lock we then get
+    is on a removed file, and locks nothing."""
+    import fcntl
+
+    from kg.errors import FolderBusy
+    from kg.rdfio.folders import folder_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).touch()  # the holder's
+    real = fcntl.flock
+
+    def flock(fd, op):  # type: ignore[no-untyped-def]
+        if op & fcntl.LOCK_EX and (out / LOCK_NAME).exists():
+            (out / LOCK_NAME).unlink()
+            out.rmdir()
+        return real(fd, op)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with pytest.raises(FolderBusy, match="another kg process is writing"), folder_lock(out):
+        pytest.fail("locked a removed file")
+    assert list(tmp_path.iterdir()) == []  # and made nothing again
 
 
 # A hard kill leaves, besides the outputs: temporary files of outputs, Staged's
@@ -506,6 +584,7 @@ def test_without_a_lock_nothing_is_swept(invoke, mini, tmp_path, monkeypatch):
     assert invoke(*args).exit_code == 0
     assert (out / ".kg.ttl.xxxx.tmp").read_bytes() == b"another run's graph"
     assert (out / ".kg.ttl.old").read_bytes() == b"its aside"
+    assert not (out / LOCK_NAME).exists()  # the unlocked lock file is not left either
 
 
 def test_aside_is_put_back_when_it_is_the_only_copy(tmp_path):
@@ -560,6 +639,7 @@ def test_build_recovers_from_a_kill_mid_commit(invoke, mini, tmp_path):
     assert killed.returncode == 9, killed.stderr.decode()
     assert sorted(p.name for p in out.iterdir()) == [
         ".kg-inferred.ttl.old",
+        ".kg-lock",  # its lock file, no longer locked: the kernel let go
         ".kg-state",
         ".kg.oxigraph.old",
         ".kg.oxigraph.tmp",

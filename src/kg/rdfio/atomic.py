@@ -47,6 +47,12 @@ def temp_file(target: Path) -> tuple[int, str]:
     the writer ends, even by a kill): keep it open until the file has been
     renamed into place or removed. Where there is no ``flock`` (Windows, or
     the file system refuses it) the file is not locked.
+
+    Not filelock, which the folder lock uses: its ``FileLock`` locks a lock
+    file of its own, while this lock must be on the file being written, taken
+    on the descriptor mkstemp returned and tested by a sweep that then removes
+    the file still holding it (``_remove_abandoned``); for a descriptor, its
+    ``lock_descriptor`` is this same ``flock`` call.
     """
     for _ in range(_TEMP_TRIES):
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

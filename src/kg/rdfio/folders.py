@@ -5,12 +5,15 @@ them, and swept of what a killed run left.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+
+from filelock import BaseFileLock, FileLock, Timeout
 
 from kg.errors import FolderBusy, write_error
 from kg.rdfio.atomic import _remove
@@ -35,7 +38,7 @@ def create_dirs(path: Path) -> list[Path]:
     return missing
 
 
-def remove_created_dirs(made: list[Path]) -> None:
+def remove_created_dirs(made: Iterable[Path]) -> None:
     """Remove folders :func:`create_dirs` made, innermost first, each only while
     empty: a failed command leaves no trace, and never takes what else is there."""
     for d in made:
@@ -47,48 +50,86 @@ def remove_created_dirs(made: list[Path]) -> None:
             return  # not empty: something else uses it, and so its parents
 
 
+#: The lock file kg's writers take in a folder (:func:`folder_lock`). It is
+#: removed when its holder lets go; one left by a killed holder is taken, and
+#: removed, by the next.
+LOCK_NAME = ".kg-lock"
+
+
+# flock's own failures on a file system without it (NFS without lockd, some
+# FUSE and SMB mounts): the folder is then used unlocked, as before filelock.
+_NO_FLOCK = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+
+
 @contextlib.contextmanager
-def folder_lock(path: Path) -> Iterator[bool]:
-    """Hold an exclusive lock on the existing folder ``path`` while writing in it,
-    or raise :class:`kg.errors.FolderBusy` at once if another process holds it.
+def folder_lock(path: Path, made: Sequence[Path] = ()) -> Iterator[bool]:
+    """Hold an exclusive lock on the folder ``path`` while writing in it, or
+    raise :class:`kg.errors.FolderBusy` at once if another process holds it.
 
-    The lock is ``flock`` on the folder itself, not a lock file: nothing is
-    left in the folder (a failed build can still remove a folder it made), and
-    the kernel drops it when its holder ends, even by a kill. Advisory: only kg
-    processes ask for it. Where there is no ``flock`` (Windows) or the file
-    system refuses it, there is no lock. Not reentrant: a second lock on the
+    The lock is the file ``path/.kg-lock`` (:data:`LOCK_NAME`), locked with
+    ``filelock`` (``flock`` on Unix, ``LockFileEx`` on Windows): the system
+    drops it when its holder ends, even by a kill. The file is removed on the
+    way out, so that a folder holds it only while a kg process writes there
+    (or after a kill, until the next run). If the block fails, the folders
+    ``made`` (from :func:`create_dirs`) are removed again, each only while
+    empty. Advisory: only kg processes ask for it. Where the file system
+    refuses ``flock`` there is no lock. Not reentrant: a second lock on the
     same folder in the same process is refused too. Yields whether it locked.
-    """
-    if sys.platform == "win32":
-        yield False
-        return
-    import fcntl
 
+    A missing ``path`` is made, as filelock makes a lock file's folder: one
+    that its holder removed while we took the lock is made again, and locked.
+    """
+    lock_file = path / LOCK_NAME
+    held: list[os.stat_result] = []  # the lock file locked, once it is
+    # blocking=False: one try, refused at once. No soft lock (a marker file
+    # that a kill leaves behind, taken as held) where flock is missing.
+    lock = FileLock(
+        lock_file,
+        blocking=False,
+        fallback_to_soft=False,
+        on_acquired=lambda fd: held.append(os.fstat(fd)),
+    )
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        # A lock file its holder removed (with the folder it made) between our
+        # open and our lock is refused here too: filelock checks it is linked.
+        lock.acquire()
+    except Timeout:  # an OSError too: first
+        raise _busy(path) from None
     except OSError as exc:
-        raise write_error(path, exc) from exc
-    locked = False
+        if exc.errno not in _NO_FLOCK:
+            raise write_error(path, exc) from exc
+        # Unlocked (held stays empty), as before kg used filelock.
+    failed = False
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise _busy(path) from None
-        except OSError:
-            pass  # no flock on this file system (ENOLCK, EOPNOTSUPP): unlocked, as before
-        else:
-            locked = True
-            # The holder may have removed the folder (a failed build that made
-            # it) between our open and our lock: the one locked is no longer ``path``.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(path))
-            except FileNotFoundError:
-                same = False
-            if not same:
-                raise _busy(path)
-        yield locked
+        yield lock.is_locked
+    except BaseException:
+        failed = True
+        raise
     finally:
-        os.close(fd)  # releases the lock
+        _let_go(lock, lock_file, held, made if failed else ())
+
+
+def _let_go(
+    lock: BaseFileLock, lock_file: Path, held: list[os.stat_result], made: Sequence[Path]
+) -> None:
+    """Remove the lock file, then the folders ``made`` (only while empty),
+    then let go: on Unix all while still locked, so that no other kg writer
+    can have started in them (one that opened the lock file meanwhile finds
+    it unlinked once it locks it, which filelock refuses)."""
+    _remove_lock_file(lock_file, held)
+    remove_created_dirs(made)
+    lock.release()
+    if made and sys.platform == "win32":
+        # Windows removes no open file: filelock removes the lock file as it lets go.
+        remove_created_dirs(made)
+
+
+def _remove_lock_file(lock_file: Path, held: list[os.stat_result]) -> None:
+    """Remove the lock file if it is the one held (or, where there is no lock,
+    any: nothing can hold it there)."""
+    with contextlib.suppress(OSError):
+        if not held or os.path.samestat(held[0], lock_file.lstat()):
+            lock_file.unlink()
 
 
 def _busy(path: Path) -> FolderBusy:
@@ -115,9 +156,9 @@ def sweep_leftovers(folder: Path, outputs: str, scratch: Iterable[str] = ()) -> 
 
     A temporary file still locked by its writer (:func:`temp_file`) stays: a
     ``kg export -o`` into the folder takes no folder lock, and may be writing
-    the build's own ``kg.ttl``. Where there is no ``flock`` at all (Windows)
-    temporary files carry no lock, and every one matched goes; kg's commands
-    sweep only holding the folder lock, so they do not sweep there.
+    the build's own ``kg.ttl``. On Windows temporary files carry no lock, but
+    Windows removes no file that is open: one being written stays all the
+    same (but for the instant between its writer closing and renaming it).
 
     An aside is deleted only when its output exists. A kill in the middle of a
     commit can leave an output renamed aside and its new version not yet in
@@ -193,23 +234,20 @@ def output_folder(path: Path, outputs: str, scratch: Iterable[str] = ()) -> Iter
     with its missing parents, locked (:func:`folder_lock`) and swept of that
     command's leftovers (:func:`sweep_leftovers`). If the block fails, the
     folders made here are removed again (only while empty). Without a lock
-    (no ``flock`` here) nothing is swept: another run may be using those files."""
+    (a file system without ``flock``) nothing is swept: another run may be
+    using those files."""
     made = create_dirs(path)
     entered = False
     try:
-        with folder_lock(path) as locked:
+        with folder_lock(path, made) as locked:
             entered = True
-            try:
-                if locked:
-                    sweep_leftovers(path, outputs, scratch)
-                yield
-            except BaseException:
-                # Still locked: no other kg writer can have started in them.
-                remove_created_dirs(made)
-                raise
+            if locked:
+                sweep_leftovers(path, outputs, scratch)
+            yield
     except BaseException as exc:
-        # A busy folder is the other process's, even if this one made it (the
-        # other found it there and is about to write in it).
+        # Once entered, folder_lock removed them (still locked). A busy folder
+        # is the other process's, even if this one made it (the other found it
+        # there and is about to write in it).
         if not entered and not isinstance(exc, FolderBusy):
             remove_created_dirs(made)
         raise

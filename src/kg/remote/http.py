@@ -8,20 +8,27 @@ that never contains a password.
 
 from __future__ import annotations
 
+import math
 import os
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util import Retry
 
 from kg.errors import BadInput, RemoteError, UsageError
 
 #: Status codes worth retrying (idempotent requests only): the store or a
-#: proxy in front of it is briefly unavailable.
+#: proxy in front of it is briefly unavailable. urllib3 also retries 413 and
+#: 429 when they come with ``Retry-After``.
 TRANSIENT_STATUS = frozenset({502, 503, 504})
 
 
@@ -137,25 +144,77 @@ def _virtuoso_default_graph(resp: requests.Response) -> bool:
     return bool(re.search(r"[?&]default(&|$)", req.url or "")) or "TO+DEFAULT" in str(body)
 
 
+class _Retry(Retry):
+    """urllib3's :class:`~urllib3.util.Retry`, with two rules of kg's own
+    that its settings cannot say.
+
+    A read timeout is never retried: a slow store would cost a timeout per
+    attempt, and a query it is still running would be sent again (urllib3
+    counts it with dropped connections, which are retried). And the first
+    retry waits ``backoff_factor`` too, where urllib3 retries at once: a
+    store that refused the connection or answered 503 is rarely back within
+    milliseconds (waits 0.5, 1, 2 … s, as kg's own loop waited).
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def get_backoff_time(self) -> float:
+        if len(self.history) == 1:
+            return float(min(self.backoff_max, self.backoff_factor))
+        return super().get_backoff_time()
+
+
 class Client:
     """One store's HTTP session: timeouts always, bounded retries, error mapping.
 
     Only requests marked ``idempotent`` (PUT, GET, and SPARQL queries, which
-    the protocol defines as safe whatever the verb) are retried, and only on
-    transient failures: no connection, or HTTP 502/503/504. Each retry waits
-    twice as long as the one before (``backoff`` seconds first, at most
-    8 s); a read timeout is not retried, so a slow store costs one timeout.
+    the protocol defines as safe whatever the verb) are retried, by urllib3's
+    :class:`~urllib3.util.Retry`, and only on transient failures: no
+    connection, or HTTP 502/503/504 (and 413/429 that carry ``Retry-After``).
+    A ``Retry-After`` is waited for, up to ``timeout`` seconds; otherwise each
+    retry waits twice as long as the one before (``backoff`` seconds first,
+    at most 8 s). A read timeout is not retried, so a slow store costs one
+    timeout.
     """
 
     def __init__(self, conn: Connection | None = None) -> None:
         self.conn = conn or Connection()
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "kg (SPARQL 1.1 client)"
-        self.session.auth = self.conn.requests_auth()
-        self.sleep = time.sleep
+        retry = _Retry(
+            total=self.conn.retries,
+            allowed_methods=None,  # any verb: idempotent requests only reach it
+            status_forcelist=TRANSIENT_STATUS,
+            backoff_factor=self.conn.backoff,
+            backoff_max=MAX_BACKOFF,
+            retry_after_max=math.ceil(self.conn.timeout),
+            raise_on_status=False,  # the last answer is reported, with its body
+        )
+        # Two sessions: urllib3 decides by verb, kg by request (a query sent as
+        # a form POST is retried, a SPARQL Update POST never).
+        self.session = self._session(HTTPAdapter(max_retries=retry))
+        self.once = self._session(HTTPAdapter())  # requests' default: no retry
+
+    def _session(self, adapter: HTTPAdapter) -> requests.Session:
+        session = requests.Session()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = "kg (SPARQL 1.1 client)"
+        session.auth = self.conn.requests_auth()
+        return session
 
     def close(self) -> None:
         self.session.close()
+        self.once.close()
 
     def __enter__(self) -> Client:
         return self
@@ -178,41 +237,36 @@ class Client:
         ``what`` names the operation for messages ("upload", "query", ...).
         A file body (``data``) is streamed, and rewound before each retry.
         """
-        attempts = 1 + (self.conn.retries if idempotent else 0)
+        session = self.session if idempotent else self.once
         timeout = (min(10.0, self.conn.timeout), self.conn.timeout)
         where = f"{method} {redact(url)}"
-        for attempt in range(1, attempts + 1):
-            rewind = getattr(data, "seek", None)
-            if rewind is not None:
-                rewind(0)
-            try:
-                resp = self.session.request(
-                    method, url, data=data, timeout=timeout, stream=True, **kwargs
-                )
-            except requests.exceptions.ConnectTimeout:
-                failure, unsure = f"could not connect within {timeout[0]:g} s", False
-            except requests.exceptions.ReadTimeout:
-                raise NoAnswer(
-                    f"{what} failed: the store did not answer {where} within "
-                    f"{self.conn.timeout:g} s (--timeout)"
-                ) from None
-            except requests.exceptions.ConnectionError as exc:
-                failure, unsure = _connection_failure(exc)
-            except requests.exceptions.RequestException as exc:
-                raise RemoteError(f"{what} failed: {where}: {type(exc).__name__}") from None
-            else:
-                if resp.status_code not in TRANSIENT_STATUS or attempt == attempts:
-                    if resp.status_code >= 400:
-                        raise _http_error(resp, what, where, self.conn)
-                    return resp
-                resp.close()
-                failure, unsure = f"HTTP {resp.status_code} {resp.reason}", False
-            if attempt == attempts:
-                tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-                error = NoAnswer if unsure else RemoteError
-                raise error(f"{what} failed: {where}: {failure}{tries}")
-            self.sleep(min(MAX_BACKOFF, self.conn.backoff * 2 ** (attempt - 1)))
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            resp = session.request(method, url, data=data, timeout=timeout, stream=True, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            raise self._failure(exc, what, where, idempotent) from None
+        if resp.status_code >= 400:
+            raise _http_error(resp, what, where, self.conn)
+        return resp
+
+    def _failure(
+        self, exc: requests.exceptions.RequestException, what: str, where: str, idempotent: bool
+    ) -> RemoteError:
+        """The error for a request that got no answer, every attempt spent."""
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return NoAnswer(
+                f"{what} failed: the store did not answer {where} within "
+                f"{self.conn.timeout:g} s (--timeout)"
+            )
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            failure, unsure = f"could not connect within {min(10.0, self.conn.timeout):g} s", False
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            failure, unsure = _connection_failure(exc)
+        else:
+            return RemoteError(f"{what} failed: {where}: {type(exc).__name__}")
+        attempts = 1 + (self.conn.retries if idempotent else 0)
+        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+        error = NoAnswer if unsure else RemoteError
+        return error(f"{what} failed: {where}: {failure}{tries}")
 
 
 def _connection_failure(exc: BaseException) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, Graph
+from rdflib import BNode
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
@@ -109,46 +109,66 @@ def prepare_payloads(
     ``with_ontology`` is false), so remote and local queries agree.
     The graph is held in memory once; the upload streams from the file.
     """
-    from kg.pipeline.export import export_bytes
-    from kg.rdfio.read import parse_rdf
-
     with tempfile.TemporaryDirectory(prefix="kg-push-") as tmp:
-        payloads: list[Payload] = []
-
-        def write(g: Graph, target: str | None) -> None:
-            path = Path(tmp) / f"{len(payloads)}{UPLOAD.extension}"
-            with path.open("wb") as fh:
-                g.serialize(destination=fh, format=UPLOAD.rdflib, encoding="utf-8")
-            payloads.append(Payload(target, path, len(g)))
-
         if source is not None and is_dataset_format(format_from_path(source)):
             if records is not None:
                 raise UsageError("give either FILE or --records, not both")
-            ds = parse_rdf(source)
-            for g in list(ds.graphs()):
-                name = g.identifier
-                # "x"^^xsd:string and "x" are one literal (RDF 1.1), and one triple
-                # in the store: counted as two, the push would report one missing.
-                plain_strings(g)
-                if name == DATASET_DEFAULT_GRAPH_ID:
-                    if len(g):
-                        write(g, graph)
-                elif isinstance(name, BNode):
-                    raise BadInput(f"{source}: a graph named by a blank node cannot be pushed")
-                elif len(g):
-                    write(g, str(name))
-            del ds
+            yield _dataset_payloads(source, graph, Path(tmp))
         else:
             # N-Triples made natively (kg's reasoner, Oxigraph's serialiser): at 1M
             # triples seconds, where an rdflib graph took minutes.
+            from kg.pipeline.export import export_bytes
+
             nt = export_bytes(
                 UPLOAD.name, source, records, reason=reason, with_ontology=with_ontology
             )
-            path = Path(tmp) / f"{len(payloads)}{UPLOAD.extension}"
+            path = Path(tmp) / f"0{UPLOAD.extension}"
             path.write_bytes(nt)
-            payloads.append(Payload(graph, path, nt.count(b"\n")))
-            del nt
-        yield payloads
+            yield [Payload(graph, path, nt.count(b"\n"))]
+
+
+def _dataset_payloads(source: Path, graph: str | None, folder: Path) -> list[Payload]:
+    """One payload in ``folder`` per non-empty graph of the dataset file
+    ``source``, its default graph for ``graph``. The dataset is let go of
+    when this returns, before anything is uploaded."""
+    from kg.rdfio.read import parse_rdf
+
+    payloads: list[Payload] = []
+    for g in list(parse_rdf(source).graphs()):
+        name = g.identifier
+        if isinstance(name, BNode):
+            raise BadInput(f"{source}: a graph named by a blank node cannot be pushed")
+        if not len(g):
+            continue
+        # "x"^^xsd:string and "x" are one literal (RDF 1.1), and one triple
+        # in the store: counted as two, the push would report one missing.
+        plain_strings(g)
+        path = folder / f"{len(payloads)}{UPLOAD.extension}"
+        with path.open("wb") as fh:
+            g.serialize(destination=fh, format=UPLOAD.rdflib, encoding="utf-8")
+        target = graph if name == DATASET_DEFAULT_GRAPH_ID else str(name)
+        payloads.append(Payload(target, path, len(g)))
+    return payloads
+
+
+@dataclass
+class _Store:
+    """Where one push goes, and how: shared by its steps."""
+
+    client: Client
+    url: str  # the Graph Store endpoint
+    replace: bool
+    verify: bool
+    query_endpoint: str | None
+    update_endpoint: str | None
+
+    def count(self, graph: str | None) -> int:
+        assert self.query_endpoint is not None
+        return count_triples(self.query_endpoint, graph, client=self.client)
+
+    def update(self, text: str) -> None:
+        assert self.update_endpoint is not None
+        update(self.update_endpoint, text, client=self.client)
 
 
 def push(
@@ -181,6 +201,41 @@ def push(
     >>> push("http://127.0.0.1:7878/store")  # doctest: +SKIP
     PushResult(store='http://127.0.0.1:7878/store', mode='replace', atomic=True, ...)
     """
+    query_endpoint, update_endpoint = _endpoints(
+        store_url, graph, verify, atomic, query_endpoint, update_endpoint
+    )
+    with Client(conn) as client:
+        store = _Store(client, store_url, replace, verify, query_endpoint, update_endpoint)
+        # Fail fast, before building the graph, if the store cannot be queried.
+        server = _preflight(client, query_endpoint) if query_endpoint else ""
+        t0 = time.perf_counter()
+        with prepare_payloads(
+            source, records, graph=graph, reason=reason, with_ontology=with_ontology
+        ) as payloads:
+            result = PushResult(store_url, "replace" if replace else "append", atomic)
+            result.prepare_seconds = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            if atomic:
+                # Oxigraph loads a private staging graph far faster without a
+                # transaction; the count check and the MOVE keep the push atomic.
+                bulk = "&no_transaction" if server.lower().startswith("oxigraph") else ""
+                _push_staged(store, payloads, result, bulk)
+            else:
+                _push_direct(store, payloads, result)
+            result.seconds = time.perf_counter() - t1
+    return result
+
+
+def _endpoints(
+    store_url: str,
+    graph: str | None,
+    verify: bool,
+    atomic: bool,
+    query_endpoint: str | None,
+    update_endpoint: str | None,
+) -> tuple[str | None, str | None]:
+    """Check what a push was given, and derive the query endpoint (to count)
+    and update endpoint (to move) it needs and was not given."""
     _check_url(store_url, "--endpoint")
     if graph is not None:
         _absolute_iri(graph, "--graph")
@@ -192,36 +247,7 @@ def push(
         _check_url(query_endpoint, "--query-endpoint")
     if update_endpoint:
         _check_url(update_endpoint, "--update-endpoint")
-    with Client(conn) as client:
-        # Fail fast, before building the graph, if the store cannot be queried.
-        server = _preflight(client, query_endpoint) if query_endpoint else ""
-        t0 = time.perf_counter()
-        with prepare_payloads(
-            source, records, graph=graph, reason=reason, with_ontology=with_ontology
-        ) as payloads:
-            result = PushResult(store_url, "replace" if replace else "append", atomic)
-            result.prepare_seconds = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            if atomic:
-                assert update_endpoint is not None
-                # Oxigraph loads a private staging graph far faster without a
-                # transaction; the count check and the MOVE keep the push atomic.
-                bulk = "&no_transaction" if server.lower().startswith("oxigraph") else ""
-                _push_staged(
-                    client,
-                    store_url,
-                    payloads,
-                    replace,
-                    verify,
-                    query_endpoint,
-                    update_endpoint,
-                    result,
-                    bulk,
-                )
-            else:
-                _push_direct(client, store_url, payloads, replace, verify, query_endpoint, result)
-            result.seconds = time.perf_counter() - t1
-    return result
+    return query_endpoint, update_endpoint
 
 
 def _preflight(client: Client, query_endpoint: str) -> str:
@@ -253,107 +279,98 @@ def _upload(client: Client, url: str, payload: Payload, method: str) -> int:
     return size
 
 
-def _push_staged(
-    client: Client,
-    store_url: str,
-    payloads: list[Payload],
-    replace: bool,
-    verify: bool,
-    query_endpoint: str | None,
-    update_endpoint: str,
-    result: PushResult,
-    bulk: str = "",
-) -> None:
-    staged: dict[int, str] = {}  # payload index -> its staging graph
+def _push_staged(store: _Store, payloads: list[Payload], result: PushResult, bulk: str) -> None:
+    """Each payload into a staging graph of its own, counted; then one update
+    moves them all into place. On failure no staging graph is left."""
+    staged: dict[int, str] = {}  # payload index -> its staging graph, as each is made
     moving = False
     try:
-        for i, p in enumerate(payloads):
-            if p.triples == 0:
-                continue
-            staged[i] = staging = f"{STAGING}{uuid.uuid4().hex}"
-            url = graph_store_url(store_url, staging) + bulk
-            result.bytes_sent += _upload(client, url, p, "PUT")
-            if verify:
-                assert query_endpoint is not None
-                n = count_triples(query_endpoint, staging, client=client)
-                if n != p.triples:
-                    raise RemoteError(
-                        f"the store holds {n} triples in the staging graph after an upload "
-                        f"of {p.triples}"
-                    )
-        ops = []
-        for i, p in enumerate(payloads):
-            target = f"<{p.target}>" if p.target else "DEFAULT"
-            if i in staged and replace:
-                ops.append(f"MOVE <{staged[i]}> TO {target}")
-            elif i in staged:
-                ops.append(f"ADD <{staged[i]}> TO {target} ;\nDROP GRAPH <{staged[i]}>")
-            elif replace:  # nothing to upload: the target ends up empty
-                ops.append(f"DROP SILENT GRAPH {target}" if p.target else "CLEAR DEFAULT")
+        _stage(store, payloads, result, bulk, staged)
+        ops = _moves(payloads, staged, store.replace)
         if ops:
             moving = True
-            update(update_endpoint, " ;\n".join(ops), client=client)
+            store.update(" ;\n".join(ops))
     except KgError as exc:
-        left = []
-        for staging in staged.values():  # leave no staging graph behind
-            try:
-                update(update_endpoint, f"DROP SILENT GRAPH <{staging}>", client=client)
-            except KgError:
-                left.append(f"<{staging}>")
-        if moving and isinstance(exc, NoAnswer):
-            note = (
-                "; the store did not confirm the move, so the target holds either its old or "
-                "its new content: check it before pushing again"
-            )
-        else:
-            note = "; the target graph was not changed"
-        if left:
-            note += f" (staging graph {', '.join(left)} could not be dropped)"
-        raise type(exc)(f"{exc}{note}") from None
-    _verify(client, payloads, replace, verify, query_endpoint, result, before=None)
+        raise _staging_failed(store, staged, exc, moving) from None
+    _verify(store, payloads, result, before=None)
 
 
-def _push_direct(
-    client: Client,
-    store_url: str,
-    payloads: list[Payload],
-    replace: bool,
-    verify: bool,
-    query_endpoint: str | None,
-    result: PushResult,
+def _stage(
+    store: _Store, payloads: list[Payload], result: PushResult, bulk: str, staged: dict[int, str]
 ) -> None:
+    for i, p in enumerate(payloads):
+        if p.triples == 0:
+            continue
+        staged[i] = staging = f"{STAGING}{uuid.uuid4().hex}"
+        url = graph_store_url(store.url, staging) + bulk
+        result.bytes_sent += _upload(store.client, url, p, "PUT")
+        if store.verify and (n := store.count(staging)) != p.triples:
+            raise RemoteError(
+                f"the store holds {n} triples in the staging graph after an upload of {p.triples}"
+            )
+
+
+def _moves(payloads: list[Payload], staged: dict[int, str], replace: bool) -> list[str]:
+    """The update operations that put the staging graphs in place."""
+    ops = []
+    for i, p in enumerate(payloads):
+        target = f"<{p.target}>" if p.target else "DEFAULT"
+        if i in staged and replace:
+            ops.append(f"MOVE <{staged[i]}> TO {target}")
+        elif i in staged:
+            ops.append(f"ADD <{staged[i]}> TO {target} ;\nDROP GRAPH <{staged[i]}>")
+        elif replace:  # nothing to upload: the target ends up empty
+            ops.append(f"DROP SILENT GRAPH {target}" if p.target else "CLEAR DEFAULT")
+    return ops
+
+
+def _staging_failed(store: _Store, staged: dict[int, str], exc: KgError, moving: bool) -> KgError:
+    """``exc``, once the staging graphs are dropped, saying what became of the
+    targets."""
+    left = []
+    for staging in staged.values():  # leave no staging graph behind
+        try:
+            store.update(f"DROP SILENT GRAPH <{staging}>")
+        except KgError:
+            left.append(f"<{staging}>")
+    if moving and isinstance(exc, NoAnswer):
+        note = (
+            "; the store did not confirm the move, so the target holds either its old or "
+            "its new content: check it before pushing again"
+        )
+    else:
+        note = "; the target graph was not changed"
+    if left:
+        note += f" (staging graph {', '.join(left)} could not be dropped)"
+    return type(exc)(f"{exc}{note}")
+
+
+def _push_direct(store: _Store, payloads: list[Payload], result: PushResult) -> None:
     before: dict[str | None, int] = {}
-    if verify and not replace:
-        assert query_endpoint is not None
-        before = {
-            p.target: count_triples(query_endpoint, p.target, client=client) for p in payloads
-        }
+    if store.verify and not store.replace:
+        before = {p.target: store.count(p.target) for p in payloads}
+    method = "PUT" if store.replace else "POST"
     for p in payloads:
-        method = "PUT" if replace else "POST"
-        result.bytes_sent += _upload(client, graph_store_url(store_url, p.target), p, method)
-    _verify(client, payloads, replace, verify, query_endpoint, result, before=before)
+        result.bytes_sent += _upload(store.client, graph_store_url(store.url, p.target), p, method)
+    _verify(store, payloads, result, before=before)
 
 
 def _verify(
-    client: Client,
+    store: _Store,
     payloads: list[Payload],
-    replace: bool,
-    verify: bool,
-    query_endpoint: str | None,
     result: PushResult,
     before: dict[str | None, int] | None,
 ) -> None:
     for p in payloads:
         counted = None
-        if verify:
-            assert query_endpoint is not None
-            counted = count_triples(query_endpoint, p.target, client=client)
+        if store.verify:
+            counted = store.count(p.target)
             where = f"<{p.target}>" if p.target else "the default graph"
-            if replace and counted != p.triples:
+            if store.replace and counted != p.triples:
                 raise RemoteError(
                     f"pushed {p.triples} triples but the store holds {counted} in {where}"
                 )
-            if not replace:
+            if not store.replace:
                 low = max(p.triples, (before or {}).get(p.target, 0))
                 high = (before or {}).get(p.target, counted) + p.triples
                 if not low <= counted <= high:
