@@ -375,7 +375,10 @@ class FrontServer(ThreadingHTTPServer):
                 f"port {port} on {HOST} is in use; choose another with --port"
             ) from None
         self.port = int(self.server_address[1])
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="kg-serve", daemon=True)
+        # Polled every 50 ms (not 0.5 s) so that stopping does not wait half a second.
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="kg-serve", daemon=True
+        )
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn); 127.0.0.1 needs none.
