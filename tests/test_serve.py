@@ -1,5 +1,10 @@
 """kg serve: a read-only SPARQL 1.1 endpoint on 127.0.0.1, on the Oxigraph server,
-answering clients that are separate processes or plain HTTP (requests)."""
+answering clients that are separate processes or plain HTTP (requests).
+
+Every canned query, with its parameters, gives the same rows locally, on an
+Oxigraph server the graph was pushed to, and through kg serve. The front
+door's guard, time limit and CORS are tested in test_serve_door.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ import doctest
 import os
 import signal
 import socket
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from servers import free_port, kg_subprocess
+from servers import OxigraphServer, free_port, kg_subprocess
 
 import kg.serve.endpoint
 from kg.pipeline.open import open_graph
@@ -101,6 +109,11 @@ def test_cli_serve_prints_the_url_answers_and_stops_on_ctrl_c(tmp_path):
         line = proc.stdout.readline()
         expected = len(open_graph(None, MINI))
         assert line == f"Serving {expected} triples, read-only, at http://127.0.0.1:{port}/query\n"
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == (
+            f"(SPARQL 1.1 Protocol; web page at http://127.0.0.1:{port}/; "
+            "time limit per query: 30 s; CORS off; Ctrl-C stops)\n"
+        )
         r = requests.get(
             f"http://127.0.0.1:{port}/query",
             params={"query": f"SELECT ?p WHERE {{ ?p a <{KG}Person> }} ORDER BY ?p"},
@@ -118,7 +131,7 @@ def test_cli_serve_prints_the_url_answers_and_stops_on_ctrl_c(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
-    assert err.endswith("Stopped.\n")
+    assert err == "Stopped.\n"
     assert not list(tmp_path.glob("kg-serve-*"))  # the database is removed
     with socket.socket() as s:  # and nothing listens on the port any more
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -133,3 +146,120 @@ def test_port_in_use_is_a_usage_error(invoke):
         r = invoke("serve", "--port", str(port), "--records", str(MINI))
     assert r.exit_code == 2
     assert r.output == (f"Error: port {port} on 127.0.0.1 is in use; choose another with --port\n")
+
+
+def test_a_negative_timeout_is_a_usage_error(invoke):
+    r = invoke("serve", "--port", "0", "--timeout", "-1", "--records", str(MINI))
+    assert r.exit_code == 2
+    assert "Invalid value for '--timeout': -1.0 is not in the range x>=0." in r.output
+
+
+def _engines_of(pid: int) -> dict[int, int]:
+    """The Oxigraph servers ``pid`` started: {process id: port}."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmd = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"serve-read-only" in cmd:
+            found[int(stat.parent.name)] = int(cmd[cmd.index(b"--bind") + 1].rsplit(b":", 1)[1])
+    return found
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_kill_9_of_kg_serve_leaves_no_engine_answering(tmp_path):
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    args = ("serve", "--port", str(port), "--records", str(MINI), "--timeout", "5", "--cors")
+    proc = kg_subprocess(*args, env=env)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith("Serving ")
+        assert "time limit per query: 5 s; CORS on;" in proc.stderr.readline()
+        r = requests.get(f"http://127.0.0.1:{port}/query", params={"query": "ASK {}"}, timeout=10)
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        engines = _engines_of(proc.pid)
+        assert len(engines) >= 2
+        assert all(_answers(p) for p in engines.values())
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_answers(p) for p in engines.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in engines.values() if _answers(p)]
+    assert not _answers(port)
+
+
+# --- every canned query: locally, on the Oxigraph server, through kg serve -----------
+
+# Each canned query with every parameter it takes, none at its default value.
+CANNED_PARAMS: dict[str, dict[str, str]] = {
+    "agreements": {"lang": "fr"},
+    "cooperation-areas": {"area": "theme-cyber-defence", "lang": "fr"},
+    "corrections": {},
+    "declarations": {"lang": "fr"},
+    "disputed": {},
+    "event-structure": {"event": "abe-visit-nato-hq-2014-05-06", "lang": "fr"},
+    "events-by-theme": {"theme": "theme-cbrn-defence", "lang": "fr"},
+    "fact-sources": {"about": "shinzo-abe"},
+    "interests": {"lang": "fr"},
+    "meetings": {"who": "shinzo-abe", "lang": "fr"},
+    "organisation-units": {"org": "japan", "lang": "fr"},
+    "qualified-facts": {"qualifier": "kg:Approximate"},
+    "roles-at-date": {"date": "2014-05-06", "lang": "fr"},
+    "secondary-only": {},
+    "source-facts": {"source": "src-s05"},
+    "statements": {"speaker": "michael-gaul", "theme": "theme-global-security", "lang": "fr"},
+    "theme-hierarchy": {},
+    "timeline": {"from": "2013-04-15", "to": "2014-05", "lang": "fr"},
+}
+
+
+def test_the_parameters_cover_every_canned_query_and_none_is_a_default():
+    assert sorted(CANNED_PARAMS) == sorted(catalog())
+    for name, given in CANNED_PARAMS.items():
+        params = catalog()[name].params
+        assert sorted(given) == sorted(p.name for p in params), name
+        assert [p.name for p in params if given[p.name] == p.default] == [], name
+
+
+@pytest.fixture(scope="module")
+def three_ways(tmp_path_factory) -> Iterator[tuple[OxigraphServer, str]]:
+    """An Oxigraph server holding the bundled graph (kg push), and kg serve."""
+    from click.testing import CliRunner
+
+    from kg.cli.app import cli
+
+    folder = tmp_path_factory.mktemp("oxigraph")
+    with OxigraphServer(folder / "data") as store, serve(port=0) as ep:
+        pushed = CliRunner().invoke(cli, ["push", "--endpoint", store.store], obj={})
+        assert pushed.exit_code == 0, pushed.output
+        yield store, ep.query_url
+
+
+@pytest.mark.parametrize("name", sorted(CANNED_PARAMS))
+def test_every_canned_query_same_rows_locally_on_oxigraph_and_through_kg_serve(
+    name, three_ways, invoke
+):
+    store, served = three_ways
+    args = ["query", name, "--format", "tsv"]
+    args += [a for k, v in CANNED_PARAMS[name].items() for a in ("-p", f"{k}={v}")]
+    local = invoke(*args)
+    answers = [invoke(*args, "--endpoint", url) for url in (store.query, served)]
+    assert [r.exit_code for r in (local, *answers)] == [0, 0, 0], local.output
+    assert len(local.stdout.splitlines()) > 1  # some rows, not only the header
+    assert [r.stdout for r in answers] == [local.stdout, local.stdout]

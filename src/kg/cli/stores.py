@@ -158,16 +158,36 @@ def push(
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Stop a query that runs longer (0: no limit). Default: 30 or KG_TIMEOUT.",
+)
+@click.option(
+    "--cors",
+    is_flag=True,
+    help="Let web pages of any origin read the answers (for browser tools such as YASGUI).",
+)
 @graph_options
-def serve(port: int, graph_file: Path | None, records: Path | None, reason: bool) -> None:
+def serve(
+    port: int,
+    timeout: float | None,
+    cors: bool,
+    graph_file: Path | None,
+    records: Path | None,
+    reason: bool,
+) -> None:
     """Serve the graph read-only as a local SPARQL 1.1 endpoint (Oxigraph).
 
     Listens on 127.0.0.1 only; point YASGUI or any SPARQL client at the
-    printed /query URL. Ctrl-C stops the server and removes its files.
+    printed /query URL. Every query passes kg's SPARQL guard (no SERVICE,
+    FROM or update) and is stopped at the time limit (HTTP 504). Ctrl-C stops
+    the server and removes its files.
 
     Example:
 
-        kg serve --port 7878 --reason
+        kg serve --port 7878 --reason --timeout 60
     """
     import signal
 
@@ -176,13 +196,18 @@ def serve(port: int, graph_file: Path | None, records: Path | None, reason: bool
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    endpoint = run_serve(graph_file, records, reason=reason, port=port)
+    endpoint = run_serve(graph_file, records, reason=reason, port=port, timeout=timeout, cors=cors)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and the
     # server must still stop (and clean up) on Ctrl-C / kill -INT.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         click.echo(f"Serving {endpoint.triples} triples, read-only, at {endpoint.query_url}")
-        click.echo(f"(SPARQL 1.1 Protocol; web page at {endpoint.url}; Ctrl-C stops)", err=True)
+        limit = f"{endpoint.timeout:g} s" if endpoint.timeout else "none"
+        click.echo(
+            f"(SPARQL 1.1 Protocol; web page at {endpoint.url}; time limit per query: {limit}; "
+            f"CORS {'on' if cors else 'off'}; Ctrl-C stops)",
+            err=True,
+        )
         endpoint.wait()
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)

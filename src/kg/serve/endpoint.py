@@ -2,11 +2,13 @@
 
 The graph ``kg query`` reads (records or an RDF file, plus the ontology, plus
 OWL RL entailments with ``reason``) is bulk-loaded into a fresh Oxigraph
-database in a temporary folder, and the Oxigraph server (the ``oxigraph``
-binary of the ``oxigraph`` package) serves it read-only on 127.0.0.1:
+database in a temporary folder. Oxigraph servers (``oxigraph serve-read-only``,
+:mod:`kg.serve.engines`) answer on private ports, behind kg's front door on
+127.0.0.1:PORT (:mod:`kg.serve.front`):
 
-* ``http://127.0.0.1:PORT/query``: SPARQL 1.1 Protocol (GET, form POST, or
-  ``application/sparql-query`` POST), JSON/XML/CSV/TSV results;
+* ``http://127.0.0.1:PORT/query`` (and ``/sparql``): SPARQL 1.1 Protocol (GET,
+  form POST, or ``application/sparql-query`` POST), JSON/XML/CSV/TSV results;
+  every query is checked by kg's SPARQL guard first and stopped at the time limit;
 * ``http://127.0.0.1:PORT/``: Oxigraph's YASGUI page.
 
 Updates and Graph Store writes are refused (HTTP 403). Stopping removes the
@@ -15,75 +17,42 @@ temporary database.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import requests
-
 from kg.errors import RemoteError, UsageError
-
-HOST = "127.0.0.1"
-
+from kg.sandbox.limits import current_limits
+from kg.serve.engines import HOST, EnginePool, oxigraph_binary
+from kg.serve.front import FrontServer, Settings
 
 DEFAULT_PORT = 7878
 
 
-def oxigraph_binary() -> str:
-    """Path of the Oxigraph server binary: ``$KG_OXIGRAPH``, else the one the
-    ``oxigraph`` package installed beside this Python, else ``oxigraph`` on PATH.
+def default_engines() -> int:
+    """How many queries run at once: one engine per core, at least 2 (so a query
+    at its time limit never holds up the others) and at most 4.
 
-    >>> Path(oxigraph_binary()).name
-    'oxigraph'
+    >>> 2 <= default_engines() <= 4
+    True
     """
-    override = os.environ.get("KG_OXIGRAPH")
-    if override:
-        return override
-    beside = Path(sysconfig.get_path("scripts")) / "oxigraph"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("oxigraph")
-    if found is None:
-        raise UsageError("the Oxigraph server is not installed: pip install oxigraph")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _check_port(port: int) -> None:
-    if not 0 < port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535, got {port}")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        # As the server will: a port held only by closed connections is free.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            raise UsageError(
-                f"port {port} on {HOST} is in use; choose another with --port"
-            ) from None
+    return min(4, max(2, os.cpu_count() or 2))
 
 
 @dataclass
 class LocalEndpoint:
-    """A running read-only Oxigraph server over a temporary copy of the graph."""
+    """A running read-only endpoint over a temporary copy of the graph."""
 
     port: int
     triples: int
     folder: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    timeout: float
+    front: FrontServer | None = field(default=None, repr=False)
+    pool: EnginePool | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -96,28 +65,30 @@ class LocalEndpoint:
         return f"http://{HOST}:{self.port}/query"
 
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return (
+            self.front is not None
+            and self.front.running()
+            and self.pool is not None
+            and self.pool.failure is None
+        )
 
     def wait(self, poll: float = 0.5) -> None:
-        """Block until the server stops; raise if it stops on its own."""
+        """Block until the endpoint stops; raise if it stops on its own."""
         while self.running():
             time.sleep(poll)
-        if self.process is not None:
-            code = self.process.returncode
-            log = _tail(self.folder / "server.log")
+        if self.front is not None:
+            why = (self.pool.failure if self.pool else None) or "the front door stopped"
             self.stop()
-            raise RemoteError(f"the SPARQL server stopped unexpectedly (exit {code}): {log}")
+            raise RemoteError(f"the SPARQL server stopped unexpectedly: {why}")
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its files."""
-        proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        """Stop answering, kill the engines and remove the database."""
+        front, self.front = self.front, None
+        pool, self.pool = self.pool, None
+        if front is not None:
+            front.close()
+        if pool is not None:
+            pool.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> LocalEndpoint:
@@ -127,90 +98,74 @@ class LocalEndpoint:
         self.stop()
 
 
-def _tail(path: Path, n: int = 400) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return "(no log)"
-    return " ".join(text[-n:].split()) or "(empty log)"
-
-
 def serve(
     graph_file: Path | None = None,
     records: Path | None = None,
     *,
     reason: bool = False,
     port: int = DEFAULT_PORT,
+    timeout: float | None = None,
+    cors: bool = False,
+    engines: int | None = None,
     ready_timeout: float = 60.0,
 ) -> LocalEndpoint:
     """Load the graph into a fresh Oxigraph database and serve it read-only.
 
-    ``port=0`` picks a free port. Returns once the endpoint answers queries;
-    call :meth:`LocalEndpoint.stop` (or use ``with``) to stop it.
+    ``port=0`` picks a free port. ``timeout`` is the seconds one query may run
+    (default: kg's limit, ``KG_TIMEOUT`` or 30; 0: none). Returns once the
+    endpoint answers queries; call :meth:`LocalEndpoint.stop` (or use ``with``).
 
     >>> with serve(port=0) as ep:  # doctest: +SKIP
     ...     requests.get(ep.query_url, params={"query": "ASK {}"}).json()
     {'head': {}, 'boolean': True}
     """
-    from kg.pipeline.export import export_bytes
-
+    if not 0 <= port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, got {port}")
+    lim = current_limits()
+    timeout = lim.timeout if timeout is None else timeout
+    if timeout < 0:
+        raise UsageError(f"--timeout must be 0 (no limit) or more seconds, got {timeout:g}")
     binary = oxigraph_binary()
-    if port == 0:
-        port = _free_port()
-    else:
-        _check_port(port)
+    front = FrontServer(port)  # a port in use fails here, before any work
     folder = Path(tempfile.mkdtemp(prefix="kg-serve-"))
+    endpoint = LocalEndpoint(front.port, 0, folder, timeout, front)
     try:
-        # N-Triples made natively (Oxigraph's serialiser, kg's reasoner): at 1M
-        # triples seconds, where an rdflib graph took minutes.
-        nt = export_bytes("nt", graph_file, records, reason=reason, with_ontology=True)
-        triples = nt.count(b"\n")
-        data = folder / "graph.nt"
-        data.write_bytes(nt)
-        del nt
-        db = folder / "db"
-        load = subprocess.run(
-            [binary, "load", "--location", str(db), "--file", str(data)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if load.returncode != 0:
-            raise RemoteError(f"oxigraph load failed: {' '.join(load.stderr.split())[-400:]}")
-        data.unlink()
-        log = folder / "server.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [binary, "serve-read-only", "--location", str(db), "--bind", f"{HOST}:{port}"],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches kg, which stops the server in order
-            )
-        endpoint = LocalEndpoint(port, triples, folder, proc)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    try:
-        _wait_ready(endpoint, ready_timeout)
+        endpoint.triples, db = _load(binary, folder, graph_file, records, reason)
+        endpoint.pool = EnginePool(binary, db, folder / "server.log", engines or default_engines())
+        endpoint.pool.start(ready_timeout)
+        # SERVICE is refused whatever the environment allows kg query.
+        guard = replace(lim, timeout=timeout, allow_service=frozenset())
+        front.open(endpoint.pool, Settings(front.port, timeout, cors, guard, folder))
     except BaseException:
         endpoint.stop()
         raise
     return endpoint
 
 
-def _wait_ready(endpoint: LocalEndpoint, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not endpoint.running():
-            code = endpoint.process.returncode if endpoint.process else None
-            raise RemoteError(
-                f"the SPARQL server did not start (exit {code}): "
-                f"{_tail(endpoint.folder / 'server.log')}"
-            )
-        with contextlib.suppress(requests.RequestException):
-            r = requests.get(endpoint.query_url, params={"query": "ASK {}"}, timeout=2)
-            if r.ok:
-                return
-        time.sleep(0.1)
-    raise RemoteError(f"the SPARQL server did not answer within {timeout:g} s")
+def _load(
+    binary: str, folder: Path, graph_file: Path | None, records: Path | None, reason: bool
+) -> tuple[int, Path]:
+    """Bulk-load the graph into ``folder/db``; return its triple count and path."""
+    from kg.pipeline.export import export_bytes
+
+    # N-Triples made natively (Oxigraph's serialiser, kg's reasoner): at 1M
+    # triples seconds, where an rdflib graph took minutes.
+    nt = export_bytes("nt", graph_file, records, reason=reason, with_ontology=True)
+    triples = nt.count(b"\n")
+    data = folder / "graph.nt"
+    data.write_bytes(nt)
+    del nt
+    db = folder / "db"
+    load = subprocess.run(
+        [binary, "load", "--location", str(db), "--file", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if load.returncode != 0:
+        raise RemoteError(f"oxigraph load failed: {' '.join(load.stderr.split())[-400:]}")
+    data.unlink()
+    return triples, db
+
+
+__all__ = ["DEFAULT_PORT", "LocalEndpoint", "oxigraph_binary", "serve"]
