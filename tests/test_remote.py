@@ -798,3 +798,17 @@ def test_virtuoso_has_no_default_graph_in_its_graph_store(virtuoso, runner, tmp_
     assert r.exit_code == 3, r.output
     assert r.output.startswith(f"Error: upload failed: PUT {virtuoso.crud}: HTTP 500")
     assert "use --graph IRI" in r.output
+
+
+def test_a_gateway_timeout_is_not_retried(fault, runner):
+    """504: the server in front gave up waiting (kg serve at its time limit); a
+    retry would wait the whole time again."""
+    handle, times = _arrivals(reply(504, b"query stopped"))
+    s = fault(handle)
+    r = run_cli(runner, "query", "timeline", "--endpoint", f"{s.base}/q", "--retries", "3")
+    assert r.exit_code == 3
+    assert (
+        r.output
+        == f"Error: query failed: POST {s.base}/q: HTTP 504 Gateway Timeout: query stopped\n"
+    )
+    assert len(times) == 1

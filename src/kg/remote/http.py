@@ -28,8 +28,10 @@ from kg.errors import BadInput, RemoteError, UsageError
 
 #: Status codes worth retrying (idempotent requests only): the store or a
 #: proxy in front of it is briefly unavailable. urllib3 also retries 413 and
-#: 429 when they come with ``Retry-After``.
-TRANSIENT_STATUS = frozenset({502, 503, 504})
+#: 429 when they come with ``Retry-After``. Not 504: a gateway that gave up
+#: waiting (``kg serve`` stopping a query at its time limit) would give up
+#: again, each retry costing the whole time limit.
+TRANSIENT_STATUS = frozenset({502, 503})
 
 
 DEFAULT_TIMEOUT = 30.0
@@ -181,7 +183,7 @@ class Client:
     Only requests marked ``idempotent`` (PUT, GET, and SPARQL queries, which
     the protocol defines as safe whatever the verb) are retried, by urllib3's
     :class:`~urllib3.util.Retry`, and only on transient failures: no
-    connection, or HTTP 502/503/504 (and 413/429 that carry ``Retry-After``).
+    connection, or HTTP 502/503 (and 413/429 that carry ``Retry-After``).
     A ``Retry-After`` is waited for, up to ``timeout`` seconds; otherwise each
     retry waits twice as long as the one before (``backoff`` seconds first,
     at most 8 s). A read timeout is not retried, so a slow store costs one
