@@ -6,6 +6,7 @@ answering), CORS only when asked, and requests for other host names refused."""
 from __future__ import annotations
 
 import doctest
+import os
 import socket
 import threading
 import time
@@ -366,3 +367,52 @@ def test_cors_when_asked(cors):
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Headers"] == "content-type"
+
+
+# --- the memory limit -----------------------------------------------------------------
+
+
+def _address_space_limit(pid: int) -> int | None:
+    with open(f"/proc/{pid}/limits") as fh:
+        for line in fh:
+            if line.startswith("Max address space"):
+                soft = line.split()[3]
+                return None if soft == "unlimited" else int(soft)
+    return None
+
+
+def _address_space(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc")
+def test_every_engine_may_grow_by_kg_querys_memory_limit_only(monkeypatch):
+    """The same limit as a kg query worker (KG_MAX_QUERY_MEMORY), on each engine,
+    replacements included, so a runaway ORDER BY cannot take the machine."""
+    monkeypatch.setenv("KG_MAX_QUERY_MEMORY", str(512 * 1024**2))
+    with serve(records=MINI, port=0, timeout=2, engines=2) as endpoint:
+        assert endpoint.pool is not None
+        pids = endpoint.pool.pids()
+        assert len(pids) == 2
+        for pid in pids:
+            limit = _address_space_limit(pid)
+            assert limit is not None
+            assert 0 < limit - _address_space(pid) <= 512 * 1024**2
+        r, _took = _timed(
+            endpoint, "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?f"
+        )
+        assert (r.status_code, r.text) == (
+            500,
+            "the query needed more memory than kg allows (KG_MAX_QUERY_MEMORY) and was "
+            "stopped; make it narrower",
+        )
+        # Its replacement is capped before it takes a query.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            new = set(endpoint.pool.pids()) - set(pids)
+            if len(new) == 1 and all(_address_space_limit(p) is not None for p in new):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"no capped replacement engine: {endpoint.pool.pids()} (was {pids})")

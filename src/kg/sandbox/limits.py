@@ -40,6 +40,7 @@ class Limits:
     max_rows: int = 100_000  # result rows one query may return
     max_input_bytes: int = 512 * 1024 * 1024  # one RDF input file
     max_depth: int = 200  # nesting of brackets in SPARQL, of JSON-LD objects
+    max_query_memory: int = 4 * 1024**3  # bytes a query's process may add
     allow_service: frozenset[str] = field(default_factory=frozenset)  # SERVICE hosts
 
     @classmethod
@@ -50,6 +51,7 @@ class Limits:
             max_rows=int(_env_number("KG_MAX_ROWS", d.max_rows)),
             max_input_bytes=int(_env_number("KG_MAX_INPUT_BYTES", d.max_input_bytes)),
             max_depth=int(_env_number("KG_MAX_DEPTH", d.max_depth)),
+            max_query_memory=int(_env_number("KG_MAX_QUERY_MEMORY", d.max_query_memory)),
         )
 
 
@@ -81,3 +83,24 @@ def limits(**changes: Any) -> Iterator[Limits]:
         yield new
     finally:
         _LIMITS.reset(token)
+
+
+def cap_memory(extra: int, pid: int = 0) -> None:
+    """Let a process (this one by default) grow by at most ``extra`` bytes of
+    address space from now on (``RLIMIT_AS``; 0: no cap). A query worker
+    (:mod:`kg.sandbox.worker`) caps itself; ``kg serve`` caps each engine once
+    it listens, so a runaway query ends in an error instead of taking the
+    machine's memory. Where there is no ``/proc`` or no ``prlimit`` (not Linux),
+    nothing is capped.
+    """
+    if not extra:
+        return
+    try:
+        import resource
+
+        with open(f"/proc/{pid or 'self'}/statm", "rb") as fh:
+            pages = int(fh.read().split()[0])
+        cap = pages * os.sysconf("SC_PAGE_SIZE") + extra
+        resource.prlimit(pid, resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, AttributeError, OSError, ValueError):
+        return  # not here: uncapped, as before

@@ -5,30 +5,20 @@ stops too; its result rows are capped.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import kg.errors as errors
 from kg.errors import BadInput, KgError
-from kg.sandbox.limits import Limits, current_limits, limits
+from kg.sandbox.limits import Limits, cap_memory, current_limits, limits
 from kg.sandbox.offline import offline
 
 # --- a query in a worker that can be killed ---------------------------------------
 
-_MEMORY_HEADROOM = 4 * 1024 * 1024 * 1024  # bytes a query worker may add to the process
-
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], lim: Limits) -> None:
-    with contextlib.suppress(Exception):
-        import resource
-
-        with open("/proc/self/statm", "rb") as fh:
-            pages = int(fh.read().split()[0])
-        cap = pages * os.sysconf("SC_PAGE_SIZE") + _MEMORY_HEADROOM
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    cap_memory(lim.max_query_memory)
     try:
         with limits(timeout=lim.timeout, max_rows=lim.max_rows, allow_service=lim.allow_service):
             result = _call(fn, args, lim)

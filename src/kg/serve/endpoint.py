@@ -131,7 +131,9 @@ def serve(
     endpoint = LocalEndpoint(front.port, 0, folder, timeout, front)
     try:
         endpoint.triples, db = _load(binary, folder, graph_file, records, reason)
-        endpoint.pool = EnginePool(binary, db, folder / "server.log", engines or default_engines())
+        endpoint.pool = EnginePool(
+            binary, db, folder / "server.log", engines or default_engines(), lim.max_query_memory
+        )
         endpoint.pool.start(ready_timeout)
         # SERVICE is refused whatever the environment allows kg query.
         guard = replace(lim, timeout=timeout, allow_service=frozenset())

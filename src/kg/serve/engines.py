@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import RemoteError, UsageError
+from kg.sandbox.limits import cap_memory
 
 HOST = "127.0.0.1"
 
@@ -110,8 +111,9 @@ class EnginePool:
     (:meth:`acquire`), gives it back (:meth:`release`) or has it killed and
     replaced (:meth:`discard`)."""
 
-    def __init__(self, binary: str, db: Path, log: Path, size: int) -> None:
+    def __init__(self, binary: str, db: Path, log: Path, size: int, memory: int = 0) -> None:
         self.binary, self.db, self.log, self.size = binary, db, log, size
+        self.memory = memory  # bytes an engine may grow by once it listens (0: no cap)
         self.failure: str | None = None  # why an engine could not be started
         self._idle: queue.Queue[Engine] = queue.Queue()
         self._replace: queue.Queue[Engine | None] = queue.Queue()  # None stops the keeper
@@ -144,6 +146,15 @@ class EnginePool:
 
     def release(self, engine: Engine) -> None:
         self._idle.put(engine)
+
+    def ran_out_of_memory(self, engine: Engine) -> bool:
+        """Whether ``engine`` ended by failing to allocate: Oxigraph (Rust)
+        aborts when an allocation fails, as it does at the memory limit."""
+        try:
+            code = engine.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return False
+        return code == -signal.SIGABRT and "memory allocation of" in tail(self.log, 2000)
 
     def discard(self, engine: Engine) -> None:
         """Kill ``engine`` now (its work stops with it) and start another."""
@@ -211,6 +222,8 @@ class EnginePool:
                 engine = Engine(port, proc)
                 self._engines.add(engine)
             if _wait_listening(engine, ready_timeout):
+                # kg query's memory limit, for the same runaway queries.
+                cap_memory(self.memory, proc.pid)
                 return engine
             with self._lock:
                 self._engines.discard(engine)

@@ -242,7 +242,14 @@ def forward(pool: EnginePool, up: Upstream, settings: Settings) -> Answer:
             f"the query ran past kg serve's time limit of {limit:g} s (--timeout) and was stopped",
         ) from None
     except (OSError, http.client.HTTPException) as exc:
+        out_of_memory = pool.ran_out_of_memory(engine)
         pool.discard(engine)
+        if out_of_memory:
+            raise Refusal(
+                500,
+                "the query needed more memory than kg allows (KG_MAX_QUERY_MEMORY) and was "
+                "stopped; make it narrower",
+            ) from None
         raise Refusal(502, f"the query engine failed ({type(exc).__name__}); restarted") from None
     pool.release(engine)
     return answer
