@@ -261,9 +261,9 @@ def test_native_binding_leaves_iri_lookalikes_to_a_values_block():
 def test_one_object_per_iri_whether_given_as_text_or_term():
     from rdflib import RDF
 
-    from kg.terms.iris import _iri, intern
+    from kg.terms.iris import intern, iri
 
-    assert intern(RDF.type) is _iri(str(RDF.type))
+    assert intern(RDF.type) is iri(str(RDF.type))
 
 
 # A parameter is bound as rdflib's initBindings binds it: a literal as a
