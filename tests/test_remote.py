@@ -31,10 +31,11 @@ from kg.pipeline.open import open_graph
 from kg.remote.endpoints import derive_endpoint
 from kg.remote.http import Connection
 from kg.remote.protocol import count_triples, remote_query
-from kg.sparql.bind import bind_as_values, with_prefixes
+from kg.sparql.bind import bind_as_values
 from kg.sparql.canned import bind_params, catalog
 from kg.sparql.render import render
 from kg.sparql.results import parse_results_json
+from kg.sparql.rewrite import with_prefixes
 from kg.sparql.run import run_query
 
 # Fixtures for real servers on 127.0.0.1: oxigraph, virtuoso, fault.
@@ -133,7 +134,11 @@ def test_doctests():
     assert sum(r.attempted for r in results) > 0
 
 
-def test_values_go_into_every_group_that_mentions_the_variable():
+def test_values_go_into_every_group_that_names_the_variable():
+    """Only there: the group around them does not name ?lang or ?who, and gets no
+    block (one there changes what a MINUS removes, and rdflib then loses the
+    rows of an OPTIONAL sub-query that names the variable: the meetings and
+    timeline goldens)."""
     q = """SELECT ?x (COUNT(?y) AS ?n) WHERE {  # a { in a comment
       ?x ?p "{ ?lang }" .
       OPTIONAL { ?x <http://e/p> ?y FILTER(langMatches(lang(?y), ?lang) && ?y < 3) }
@@ -141,13 +146,16 @@ def test_values_go_into_every_group_that_mentions_the_variable():
       VALUES ?k { 1 2 }
     } GROUP BY ?x"""
     out = bind_as_values(q, {"lang": Literal("fr"), "who": URIRef("http://e/a")})
-    assert out.splitlines()[0] == (
-        'SELECT ?x (COUNT(?y) AS ?n) WHERE { VALUES (?lang ?who) { ("fr" <http://e/a>) }   '
-        "# a { in a comment"
-    )
+    assert out.splitlines()[0] == "SELECT ?x (COUNT(?y) AS ?n) WHERE {  # a { in a comment"
     assert 'OPTIONAL { VALUES ?lang { "fr" }  ?x <http://e/p> ?y' in out
     assert "{ SELECT ?x WHERE { VALUES ?who { <http://e/a> }  ?x a ?who } }" in out
     assert '"{ ?lang }"' in out and "VALUES ?k { 1 2 }" in out
+    out = bind_as_values(
+        q.replace("?p", "?who"), {"lang": Literal("fr"), "who": URIRef("http://e/a")}
+    )
+    assert out.splitlines()[0] == (
+        "SELECT ?x (COUNT(?y) AS ?n) WHERE { VALUES ?who { <http://e/a> }   # a { in a comment"
+    )
 
 
 def test_values_skip_construct_templates_and_bind_several_variables():
