@@ -413,6 +413,35 @@ BINDING_CASES = {
         f"e\n{DAY_2020}",
     ),
     "after true and a": ("SELECT ?x WHERE { ?x a kg:Person ; ?p true , ?d }", {"d": FR}, "x"),
+    # The term written in place: a projected parameter holds it in every row,
+    # and a MINUS shares only what the written term would (rdflib's own
+    # initBindings keep ?d in every solution, and its MINUS removed them all).
+    "a parameter the query projects": (
+        "SELECT ?x ?d WHERE { ?x a kg:Person }",
+        {"d": FR},
+        f"x,d\n{ALICE},fr",
+    ),
+    "in a MINUS that shares no other variable": (
+        "SELECT DISTINCT ?x WHERE { ?x a kg:Person ; rdfs:label ?l MINUS { ?y a ?d } }",
+        {"d": URIRef("https://w3id.org/kg-nj/ontology#Person")},
+        f"x\n{ALICE}",
+    ),
+    "bound by VALUES, in and out of a MINUS": (
+        "#+ bind: values\nSELECT DISTINCT ?x WHERE { ?x a ?d MINUS { ?y a ?d } }",
+        {"d": URIRef("https://w3id.org/kg-nj/ontology#Person")},
+        f"x\n{ALICE}",
+    ),
+    "projected, and a literal predicate in a MINUS": (
+        "SELECT DISTINCT ?x ?d WHERE { ?x a kg:Person MINUS { ?x ?d ?o } }",
+        {"d": FR},
+        f"x,d\n{ALICE},fr",
+    ),
+    "in a sub-query's SELECT, FILTER and GROUP BY": (
+        "SELECT ?x ?n ?d WHERE { { SELECT ?x ?d (COUNT(?l) AS ?n) WHERE {\n"
+        "  ?x a kg:Person ; rdfs:label ?l FILTER(LANG(?l) = ?d) } GROUP BY ?x ?d } }",
+        {"d": FR},
+        f"x,n,d\n{ALICE},1,fr",
+    ),
     "ASK, predicate": ("ASK { ?x ?d ?o }", {"d": FR}, "boolean\nfalse"),
     "ASK, object": ("ASK { ?x kg:attendance ?d }", {"d": FORTY}, "boolean\ntrue"),
 }

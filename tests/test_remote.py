@@ -286,6 +286,15 @@ PARAMETER_CASES = [
     ("fact-sources", ["about=shinzo-abe"]),
     ("declarations", ["lang=fr"]),
     ("interests", ["lang=fr"]),
+    ("agreements", ["lang=fr"]),
+    ("cooperation-areas", ["area=theme-cyber-defence", "lang=fr"]),
+    ("event-structure", ["event=rasmussen-visit-japan-2013-04", "lang=fr"]),
+    ("events-by-theme", ["theme=theme-emerging-security-challenges", "lang=fr"]),
+    ("meetings", ["who=shinzo-abe", "lang=fr"]),
+    ("organisation-units", ["org=nato", "lang=fr"]),
+    ("source-facts", ["source=src-s29a"]),
+    ("statements", ["speaker=shinzo-abe"]),
+    ("statements", ["theme=theme-cyber-defence", "lang=fr"]),
 ]
 
 
@@ -301,6 +310,49 @@ def test_canned_query_with_parameters_same_rows(
     r = run_cli(runner, "query", name, *args, "--format", "csv", "--endpoint", oxigraph.query)
     assert r.exit_code == 0, r.output
     assert sorted_csv(r.output) == sorted_csv(local)
+
+
+# Parameters where the remote binder used to differ from the local one: a
+# projected parameter or one only in a CONSTRUCT template went unbound, a
+# VALUES block in a MINUS that shares nothing else removed every row.
+REMOTE_BINDING_CASES = {
+    "projected": (
+        "SELECT ?t ?l WHERE { ?t skos:inScheme kg:SecurityThemes }",
+        {"l": Literal("fr")},
+    ),
+    "in a CONSTRUCT template only": (
+        "CONSTRUCT { ?t rdfs:comment ?l } WHERE { ?t skos:inScheme kg:SecurityThemes }",
+        {"l": Literal("fr")},
+    ),
+    "by VALUES in a MINUS that shares nothing else": (
+        "#+ bind: values\nSELECT ?t WHERE { ?t skos:inScheme ?s MINUS { ?y skos:inScheme ?s } }",
+        {"s": URIRef("https://w3id.org/kg-nj/ontology#SecurityThemes")},
+    ),
+    "a literal as a predicate": (
+        "SELECT ?t ?o WHERE { ?t skos:inScheme kg:SecurityThemes OPTIONAL { ?t ?l ?o } }",
+        {"l": Literal("fr")},
+    ),
+    "in a sub-query's GROUP BY": (
+        "SELECT ?t ?n WHERE { { SELECT ?t ?l (COUNT(?x) AS ?n) WHERE { ?t skos:prefLabel ?x "
+        "FILTER(LANG(?x) = ?l) } GROUP BY ?t ?l } }",
+        {"l": Literal("fr")},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REMOTE_BINDING_CASES))
+def test_parameters_mean_the_same_on_both_engines_and_the_store(case, pushed, oxigraph):
+    from kg.pipeline.open import open_native
+
+    text, bindings = REMOTE_BINDING_CASES[case]
+    reference = run_query(open_graph(), text, bindings)
+    native = run_query(open_native(), text, bindings)
+    remote = remote_query(oxigraph.query, text, bindings)
+    if reference.graph is not None:
+        assert sorted(remote.graph) == sorted(native.graph) == sorted(reference.graph) != []
+        return
+    assert remote.vars == native.vars == reference.vars
+    assert sorted(remote.rows) == sorted(native.rows) == sorted(reference.rows) != []
 
 
 def test_select_star_columns_as_written_remotely(pushed, oxigraph, local_graph):

@@ -26,10 +26,12 @@ serialiser, never text a user typed:
   1.1 s against 2.1 s, events-by-theme 1.2 s against 1.7 s); each query's
   header says why it chose.
 
-A VALUES block goes only where the variable is named, never in a group that
-does not name it: in a ``MINUS`` it would make the variable shared and change
-what is removed. Inside a ``MINUS`` the variable is renamed to a fresh one, for
-the same reason: its solutions then share only what a written term would.
+A VALUES block goes only in the groups that name the variable themselves:
+in a ``MINUS`` that does not, it would make the variable shared and change
+what is removed; around an OPTIONAL sub-query that names it, rdflib 7 loses
+the sub-query's rows (the meetings and timeline goldens). Inside a ``MINUS``
+the variable is renamed to one of its own, for the first reason: the MINUS
+then shares only what a written term would.
 """
 
 from __future__ import annotations
@@ -91,10 +93,11 @@ def bind(text: str, terms: Mapping[str, str], valid: Callable[[str], bool]) -> s
 def bind_as_values(text: str, bindings: Mapping[str, Any]) -> str:
     """Bind parameters by VALUES blocks alone (as ``#+ bind: values`` does).
 
-    Every group graph pattern that names a bound variable (``{ … }`` of a
-    WHERE clause, OPTIONAL, UNION branch, sub-SELECT, EXISTS, GRAPH, and the
-    groups around them) gets a ``VALUES`` block right after its opening brace;
-    a ``MINUS`` gets one for a fresh variable (see the module's docstring).
+    Every group graph pattern that names a bound variable itself (``{ … }`` of
+    a WHERE clause, OPTIONAL, UNION branch, sub-SELECT, EXISTS, GRAPH; a
+    query's WHERE group for its SELECT clause, template and modifiers) gets a
+    ``VALUES`` block right after its opening brace; a ``MINUS`` gets one for a
+    variable of its own (see the module's docstring).
 
     >>> bind_as_values("SELECT ?x WHERE { ?x ?p ?lang }", {"lang": Literal("fr")})
     'SELECT ?x WHERE { VALUES ?lang { "fr" }  ?x ?p ?lang }'

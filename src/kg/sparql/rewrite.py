@@ -56,7 +56,7 @@ def star_in_full(
         if tok.kind == "var":
             written.setdefault(tok.text[1:], None)
     columns = [v for v in written if v in scope or v in bound]
-    columns += sorted(scope - set(columns))  # names not written plainly (`\u` escapes)
+    columns += sorted(scope - set(columns))  # any Oxigraph reads that the tokens do not show
     if not columns:
         return text
     return f"{text[: star.start]}{' '.join('?' + v for v in columns)}{text[star.end :]}"
