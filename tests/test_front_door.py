@@ -179,8 +179,28 @@ def test_the_lexer_reads_sparqls_terminals_with_their_places():
     ]  # fmt: skip
     assert all(text[t.start : t.end] == t.text for t in toks)
     assert toks[16].kind == "iri"
+    assert [t.text for t in tokens("{ ?s ?p 1. ?s ?q 2 }")][3:5] == ["1", "."]
     # Decoded first (rdflib), `\u0022` ends the string; inside it (Oxigraph), it does not.
     escaped = 'ASK { BIND("a\\u0022" AS ?x) SERVICE <http://x.test/> {} } #"'
     decoded, raw = readings(escaped)
     assert "SERVICE" not in [t.text for t in decoded]
     assert "SERVICE" in [t.text for t in raw]
+
+
+def test_a_bind_values_header_is_for_oxigraph():
+    """Oxigraph (here or on a server) gets a VALUES block in each group, the
+    planner hint the header asks for (a MINUS's under a name of its own);
+    rdflib gets the term written in place: same rows, its planner has no use
+    for the block and loses an OPTIONAL sub-query's rows around one."""
+    from kg.sparql.door import NATIVE, REFERENCE, REMOTE, prepare
+
+    text = "#+ bind: values\nSELECT ?x { ?x ?p ?d OPTIONAL { ?x ?q ?o } MINUS { ?x a ?c } }"
+    bound = {"d": Literal("fr")}
+    assert prepare(text, bound, NATIVE).text == (
+        '#+ bind: values\nSELECT ?x { VALUES ?d { "fr" }  ?x ?p ?d OPTIONAL { VALUES ?d { "fr" }'
+        '  ?x ?q ?o } MINUS { VALUES ?kg_minus2_d { "fr" }  ?x a ?c } }'
+    )
+    assert prepare(text, bound, REMOTE).text == prepare(text, bound, NATIVE).text
+    assert prepare(text, bound, REFERENCE).text == (
+        '#+ bind: values\nSELECT ?x { ?x ?p "fr" OPTIONAL { ?x ?q ?o } MINUS { ?x a ?c } }'
+    )

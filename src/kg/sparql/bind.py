@@ -8,8 +8,8 @@ case: rdflib keeps the variable in every solution, so a ``MINUS`` that
 shares no other variable with its group removes every solution, where a term
 written in place shares nothing and removes none. kg follows the written term.
 
-The binding is written into the query text, the same text for every engine
-(Oxigraph, rdflib, a remote store), each term in N-Triples form by Oxigraph's
+The binding is written into the query text, one text for every engine and
+store (but for the header below), each term in N-Triples form by Oxigraph's
 serialiser, never text a user typed:
 
 * the term stands in the variable's place wherever a term may (Oxigraph
@@ -20,18 +20,20 @@ serialiser, never text a user typed:
   BY, ``AS ?v``, ``BOUND(?v)``, a VALUES header; a literal where SPARQL
   takes none, as a predicate or a graph name), the variable stays and a
   one-row ``VALUES`` block opens each group pattern that names it;
-* a query whose header says ``#+ bind: values`` gets VALUES blocks for every
-  parameter: for some label-heavy queries with large results Oxigraph 0.5
-  then hash-joins the OPTIONAL look-ups (measured at 1M triples: timeline
-  1.1 s against 2.1 s, events-by-theme 1.2 s against 1.7 s); each query's
-  header says why it chose.
+* a query whose header says ``#+ bind: values`` gets, for Oxigraph (here or
+  on a server), a VALUES block for every parameter opening each group
+  pattern: Oxigraph 0.5 then hash-joins the OPTIONAL look-ups of some
+  label-heavy queries with large results (measured at 1M triples: timeline
+  1.1 s against 2.1 s, events-by-theme 1.2 s against 1.7 s, and a block only
+  in the groups that name the variable cost 10-30% of CPU time again); each
+  query's header says why it chose. rdflib gets the terms written in place:
+  it loses the rows of an OPTIONAL sub-query that names a variable the group
+  around it binds (rdflib 7; the meetings and timeline goldens).
 
-A VALUES block goes only in the groups that name the variable themselves:
-in a ``MINUS`` that does not, it would make the variable shared and change
-what is removed; around an OPTIONAL sub-query that names it, rdflib 7 loses
-the sub-query's rows (the meetings and timeline goldens). Inside a ``MINUS``
-the variable is renamed to one of its own, for the first reason: the MINUS
-then shares only what a written term would.
+A VALUES block adds its variable to the solutions of a group; that changes
+nothing but what a ``MINUS`` removes, when the MINUS would then share the
+variable with its group where a written term shares nothing. Inside a MINUS
+the variables are renamed to ones of its own (``?kg_minus0_lang``).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 
 from kg.errors import UsageError
-from kg.sparql.lexer import Token, groups, names_in, tokens
+from kg.sparql.lexer import Group, Token, groups, names_in, tokens
 from kg.sparql.rewrite import construct_where_in_full, query_form
 from kg.terms.convert import TermConverter
 
@@ -65,12 +67,16 @@ def terms_of(bindings: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def bind(text: str, terms: Mapping[str, str], valid: Callable[[str], bool]) -> str:
+def bind(
+    text: str, terms: Mapping[str, str], valid: Callable[[str], bool], hints: bool = True
+) -> str:
     """``text`` with the parameters ``terms`` (from :func:`terms_of`) bound.
 
     ``valid`` says whether a text is valid SPARQL (Oxigraph's parser, see
     :mod:`kg.sparql.door`): a literal written where SPARQL takes none is a
     syntax error, and those parameters are then bound by VALUES instead.
+    ``hints``: the text goes to Oxigraph (here or on a server), whose planner
+    a ``#+ bind: values`` header is for; rdflib gets the terms written in place.
 
     >>> bind('SELECT ?x ?lang { ?x ?p ?lang }', {"lang": '"fr"'}, lambda t: True)
     'SELECT ?x ?lang { VALUES ?lang { "fr" }  ?x ?p "fr" }'
@@ -79,8 +85,8 @@ def bind(text: str, terms: Mapping[str, str], valid: Callable[[str], bool]) -> s
         return text
     if query_form(text) == "CONSTRUCT":
         text = construct_where_in_full(text)  # the short form's group takes no VALUES block
-    if _BIND_VALUES.search(text):
-        return _values(text, terms, set(terms))
+    if hints and _BIND_VALUES.search(text):
+        return _values(text, terms, set(terms), every=True)
     written, left = _substitute(text, terms)
     out = _values(written, terms, left)
     literals = {k for k, v in terms.items() if v.startswith('"')}
@@ -169,50 +175,55 @@ def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join([*out, text[at:]])
 
 
-def _values(text: str, terms: Mapping[str, str], names: set[str]) -> str:
+def _values(text: str, terms: Mapping[str, str], names: set[str], every: bool = False) -> str:
     """``text`` with a one-row VALUES block binding ``names`` opening each group
-    pattern that names one of them."""
+    pattern that names one of them (``every``: each group pattern), a MINUS's
+    under names of its own."""
     if not names:
         return text
-    text, fresh = _rename_in_minus(text, terms, names)
-    terms, wanted = {**terms, **fresh}, names | set(fresh)
+    toks = tokens(text)
+    gs = groups(toks)
+    scopes = _minus_scopes(gs)
+    taken = {n for t in toks for n in names_in(t)}
+    own = {
+        (k, n): _fresh(f"kg_minus{k}_{n}", taken) for k in scopes if k is not None for n in names
+    }
+    edits = []
+    for tok in toks:
+        hit = names_in(tok) & names
+        k = _scope_of(tok.start, gs) if hit else None
+        if k is not None:
+            new = tok.text
+            for n in hit:
+                new = re.sub(rf"([?$]){re.escape(n)}(?!\w)", rf"\g<1>{own[k, n]}", new)
+            edits.append((tok, new))
+    text = _edit(text, edits)
     inserts = []
-    for group in groups(tokens(text)):
-        used = sorted(group.names & wanted)
+    for group, k in zip(groups(tokens(text)), scopes, strict=True):
+        local = {n: n if k is None else own[k, n] for n in names}
+        used = sorted(n for n in names if every or local[n] in group.names)
         if used:
-            inserts.append((group.start, group.start, _block(used, terms)))
+            block = _block([local[n] for n in used], [terms[n] for n in used])
+            inserts.append((group.start, group.start, block))
     return _splice(text, inserts)
 
 
-def _block(names: list[str], terms: Mapping[str, str]) -> str:
-    row = " ".join(terms[n] for n in names)
+def _minus_scopes(gs: list[Group]) -> list[int | None]:
+    """For each group, the innermost MINUS it is in (itself, if it is one), or None."""
+    return [_scope_of(g.start, gs) for g in gs]
+
+
+def _scope_of(at: int, gs: list[Group]) -> int | None:
+    """The index in ``gs`` of the innermost MINUS group the offset ``at`` is in."""
+    inside = [k for k, m in enumerate(gs) if m.minus and m.start <= at <= m.end]
+    return inside[-1] if inside else None
+
+
+def _block(names: list[str], terms: list[str]) -> str:
+    row = " ".join(terms)
     if len(names) == 1:
         return f" VALUES ?{names[0]} {{ {row} }} "
     return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
-
-
-def _rename_in_minus(
-    text: str, terms: Mapping[str, str], names: set[str]
-) -> tuple[str, dict[str, str]]:
-    """Inside each MINUS, ``names`` renamed to variables of their own, so the
-    VALUES block there shares nothing outside; and the new names' terms."""
-    toks = tokens(text)
-    minus = [g for g in groups(toks) if g.minus]
-    taken = {n for t in toks for n in names_in(t)}
-    out: dict[str, str] = {}
-    edits = []
-    for tok in toks:
-        inside = [k for k, g in enumerate(minus) if g.start <= tok.start < g.end]
-        hit = names_in(tok) & names
-        if not inside or not hit:
-            continue
-        new = tok.text
-        for name in hit:
-            fresh = _fresh(f"kg_minus{inside[-1]}_{name}", taken)
-            out[fresh] = terms[name]
-            new = re.sub(rf"([?$]){re.escape(name)}(?!\w)", rf"\g<1>{fresh}", new)
-        edits.append((tok, new))
-    return _edit(text, edits), out
 
 
 def _fresh(name: str, taken: set[str]) -> str:

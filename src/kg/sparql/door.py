@@ -32,8 +32,12 @@ from kg.sparql.lexer import groups, readings, tokens
 from kg.sparql.rewrite import query_form, star_in_full, with_prefixes
 from kg.terms.namespaces import PREFIXES
 
-LOCAL = "local"  # an engine in this process (Oxigraph or rdflib): kg's prefixes come with the call
-REMOTE = "remote"  # a store over the SPARQL protocol: kg's prefixes are declared in the text
+# Where a prepared text goes. The native and reference engines get kg's
+# prefixes with the call, a store has them declared in the text; rdflib
+# ignores a `#+ bind: values` header (see kg.sparql.bind).
+NATIVE = "native"  # Oxigraph, in this process
+REFERENCE = "reference"  # rdflib, in this process
+REMOTE = "remote"  # a store over the SPARQL 1.1 protocol
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class Prepared:
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
 
 
-def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = LOCAL) -> Prepared:
+def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = NATIVE) -> Prepared:
     """The text to run for ``text`` with ``bindings``, after the guard.
 
     >>> from rdflib import Literal
@@ -63,7 +67,8 @@ def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = 
     if form == "SELECT" and read is not None:
         text = star_in_full(text, [v.value for v in read.variables], bindings)
     if bindings:
-        text = bind(text, terms_of(bindings), _never if service else _valid)
+        valid = _never if service else _valid
+        text = bind(text, terms_of(bindings), valid, hints=target != REFERENCE)
     if target == REMOTE:
         text = with_prefixes(text)
     return Prepared(text, form)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from kg.errors import BadInput
 from kg.sandbox.limits import Limits, current_limits
-from kg.sparql.lexer import Token, readings
+from kg.sparql.lexer import Token, Tokens, readings
 
 _UPDATE_WORDS = {
     "INSERT",
@@ -91,7 +91,7 @@ def _depth(depth: int, tok: Token, limit: int) -> int:
     return depth
 
 
-def _check_word(toks: list[Token], i: int, lim: Limits) -> None:
+def _check_word(toks: Tokens, i: int, lim: Limits) -> None:
     word = toks[i].word
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     if word in _UPDATE_WORDS:
@@ -107,7 +107,7 @@ def _check_word(toks: list[Token], i: int, lim: Limits) -> None:
         _check_service(toks, i + 1, lim)
 
 
-def _check_service(toks: list[Token], j: int, lim: Limits) -> None:
+def _check_service(toks: Tokens, j: int, lim: Limits) -> None:
     if j < len(toks) and toks[j].word == "SILENT":
         j += 1
     target = toks[j] if j < len(toks) else Token("other", "", 0, 0)

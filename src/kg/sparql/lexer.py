@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.errors import BadInput
 
@@ -40,7 +41,7 @@ _TOKEN = re.compile(
   | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<number>\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+)
   | (?P<pname>(?:[^\W\d](?:[\w.-]*[\w-])?)?:(?:[\w:%-]|\\.|\.+(?=[\w:%-]|\\.))*
               |_:[\w](?:[\w.-]*[\w-])?)
   | (?P<word>[^\W\d][\w-]*)
@@ -68,7 +69,13 @@ class Token:
         return self.text.upper() if self.kind == "word" else self.text
 
 
-def tokens(text: str) -> list[Token]:
+Tokens = tuple[Token, ...]
+
+
+# A query's text is read several times on its way through the door (the
+# guard, its form, Oxigraph's probe, the binder): once is enough.
+@lru_cache(maxsize=32)
+def tokens(text: str) -> Tokens:
     """The tokens of ``text`` (comments and white space left out), ``\\u``
     escapes read as SPARQL 1.2 and Oxigraph read them.
 
@@ -77,11 +84,11 @@ def tokens(text: str) -> list[Token]:
     [('word', 'SELECT'), ('var', '?x'), ('open', '{'), ('var', '?x'), ('word', 'a'),
      ('pname', 'kg:P'), ('other', '.'), ('close', '}')]
     """
-    return [
+    return tuple(
         Token(m.lastgroup or "other", m.group(), m.start(), m.end())
         for m in _TOKEN.finditer(text)
         if m.lastgroup not in ("ws", "comment")
-    ]
+    )
 
 
 def unescape(text: str) -> str:
@@ -94,7 +101,7 @@ def unescape(text: str) -> str:
     return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-def readings(text: str) -> list[list[Token]]:
+def readings(text: str) -> list[Tokens]:
     """The tokens of each way an engine may read ``text``: as Oxigraph does,
     and, when it has escapes, with them decoded first as rdflib does."""
     decoded = unescape(text)
@@ -141,7 +148,7 @@ class _Query:
     parens: int = 0  # depth of ( ) inside its clauses: an EXISTS there is no WHERE
 
 
-def groups(toks: list[Token]) -> list[Group]:
+def groups(toks: Tokens) -> list[Group]:
     """Every group graph pattern of a query, in the order they open. Braces that open
     no group pattern are left out: ``VALUES`` data, a CONSTRUCT template, the
     brace around a sub-``SELECT`` (its WHERE group is counted).
@@ -166,7 +173,7 @@ def groups(toks: list[Token]) -> list[Group]:
             pending = ""
         elif tok.text == "}":
             _close(tok, stack, queries)
-        else:
+        elif tok.kind in ("var", "iri"):
             _mention(names_in(tok), stack, queries)
     if stack:
         raise BadInput("SPARQL error: unbalanced braces (a '{' is never closed)")
@@ -174,7 +181,7 @@ def groups(toks: list[Token]) -> list[Group]:
 
 
 def _open(
-    toks: list[Token], i: int, pending: str, queries: list[_Query], out: list[Group]
+    toks: Tokens, i: int, pending: str, queries: list[_Query], out: list[Group]
 ) -> Group | _Query | None:
     if pending in ("data", "template"):
         return None
@@ -215,7 +222,7 @@ def _mention(names: set[str], stack: list[Group | _Query | None], queries: list[
         query.where.names |= names
 
 
-def query_form(toks: list[Token]) -> str:
+def query_form(toks: Tokens) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's first keyword past its prologue."""
     for tok in toks:
         if tok.kind == "word" and tok.word in _FORMS:

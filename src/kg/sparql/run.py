@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 
 from kg.errors import BadInput
 from kg.sandbox.worker import capped, run_limited
-from kg.sparql.door import Prepared, prepare, sparql_error
+from kg.sparql.door import NATIVE, REFERENCE, Prepared, prepare, sparql_error
 from kg.sparql.results import QueryResult
 from kg.terms.convert import rdf11_term
 from kg.terms.namespaces import PREFIXES, bind_prefixes
@@ -35,12 +35,13 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     before execution, and the query runs offline in a worker that is stopped
     at the time limit, with its rows capped (:func:`kg.sandbox.limits.limits` changes both).
     """
-    return run_limited(_run, graph, prepare(text, bindings))  # type: ignore[no-any-return]
+    query = prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE)
+    return run_limited(_run, graph, query)  # type: ignore[no-any-return]
 
 
 def _execute(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
     """Run the query in this process, without limits (:func:`run_query` adds them)."""
-    return _run(graph, prepare(text, bindings))
+    return _run(graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE))
 
 
 def _run(graph: Any, query: Prepared) -> QueryResult:
