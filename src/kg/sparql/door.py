@@ -1,15 +1,21 @@
 """The front door: every SPARQL text kg sends to an engine or a store passes here.
 
-:func:`prepare` takes the text a user (or kg itself) wrote and the parameters
-to bind, and returns the text to run, the same for every engine:
+:func:`prepare` takes the text a user (or kg itself) wrote, the parameters
+to bind and where it goes (:data:`NATIVE`, :data:`REFERENCE`, :data:`REMOTE`),
+and returns the text to run:
 
 1. the guard (:func:`kg.sparql.guard.check_sparql`) refuses SERVICE, FROM,
    updates, deep nesting;
 2. Oxigraph's parser reads it: a syntax error is Oxigraph's message, at the
    user's lines and columns, whatever engine was asked; for ``SELECT *`` it
    names the variables in scope, written out (:func:`kg.sparql.rewrite.star_in_full`);
-3. the parameters are bound (:mod:`kg.sparql.bind`), one meaning everywhere;
+3. the parameters are bound (:mod:`kg.sparql.bind`), one meaning everywhere,
+   one text but for rdflib, which has no use for a ``#+ bind: values`` hint;
 4. for a remote store, kg's prefixes are declared in the text.
+
+Oxigraph's reading runs in this process, not in the query worker: it never
+evaluates the query (its WHERE group is folded to nothing), and the guard has
+bounded the text's size and nesting first.
 
 The ways in: ``kg query`` (native, reference and ``--endpoint``),
 :func:`kg.run_query` (:mod:`kg.sparql.run`), :func:`kg.remote.protocol.remote_query`
