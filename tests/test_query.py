@@ -413,6 +413,35 @@ BINDING_CASES = {
         f"e\n{DAY_2020}",
     ),
     "after true and a": ("SELECT ?x WHERE { ?x a kg:Person ; ?p true , ?d }", {"d": FR}, "x"),
+    # The term written in place: a projected parameter holds it in every row,
+    # and a MINUS shares only what the written term would (rdflib's own
+    # initBindings keep ?d in every solution, and its MINUS removed them all).
+    "a parameter the query projects": (
+        "SELECT ?x ?d WHERE { ?x a kg:Person }",
+        {"d": FR},
+        f"x,d\n{ALICE},fr",
+    ),
+    "in a MINUS that shares no other variable": (
+        "SELECT DISTINCT ?x WHERE { ?x a kg:Person ; rdfs:label ?l MINUS { ?y a ?d } }",
+        {"d": URIRef("https://w3id.org/kg-nj/ontology#Person")},
+        f"x\n{ALICE}",
+    ),
+    "bound by VALUES, in and out of a MINUS": (
+        "#+ bind: values\nSELECT DISTINCT ?x WHERE { ?x a ?d MINUS { ?y a ?d } }",
+        {"d": URIRef("https://w3id.org/kg-nj/ontology#Person")},
+        f"x\n{ALICE}",
+    ),
+    "projected, and a literal predicate in a MINUS": (
+        "SELECT DISTINCT ?x ?d WHERE { ?x a kg:Person MINUS { ?x ?d ?o } }",
+        {"d": FR},
+        f"x,d\n{ALICE},fr",
+    ),
+    "in a sub-query's SELECT, FILTER and GROUP BY": (
+        "SELECT ?x ?n ?d WHERE { { SELECT ?x ?d (COUNT(?l) AS ?n) WHERE {\n"
+        "  ?x a kg:Person ; rdfs:label ?l FILTER(LANG(?l) = ?d) } GROUP BY ?x ?d } }",
+        {"d": FR},
+        f"x,n,d\n{ALICE},1,fr",
+    ),
     "ASK, predicate": ("ASK { ?x ?d ?o }", {"d": FR}, "boolean\nfalse"),
     "ASK, object": ("ASK { ?x kg:attendance ?d }", {"d": FORTY}, "boolean\ntrue"),
 }
@@ -513,9 +542,9 @@ def _count_selects(native, monkeypatch):
     calls: list[str] = []
     select = type(native).select
 
-    def counted(self, text, bindings=None):
+    def counted(self, text):
         calls.append(text)
-        return select(self, text, bindings)
+        return select(self, text)
 
     monkeypatch.setattr(type(native), "select", counted)
     return calls
@@ -523,33 +552,40 @@ def _count_selects(native, monkeypatch):
 
 @pytest.mark.parametrize("name", QUERIES)
 def test_canned_query_runs_once_with_its_terms_written_in(name, bundled_native, monkeypatch):
-    """No canned query needs the VALUES retry: its parameters are written into
-    the text, which Oxigraph plans faster (see kg.sparql.run._run_native)."""
+    """No canned query needs its literals bound by VALUES for want of a place:
+    its parameters are written into the text (or, with `#+ bind: values`, bound
+    by VALUES as its header asks), which Oxigraph plans faster (see
+    kg.sparql.bind), and the store runs it once."""
+    from kg.sparql.bind import bind, terms_of
     from kg.sparql.canned import bind_params, get_query
     from kg.sparql.run import _execute
 
     q = get_query(name)
     calls = _count_selects(bundled_native, monkeypatch)
-    _execute(bundled_native, q.text, bind_params(q, {}))
-    assert len(calls) == 1
+    bindings = bind_params(q, {})
+    _execute(bundled_native, q.text, bindings)
+    assert calls == [bind(q.text, terms_of(bindings), lambda text: True)]
 
 
 def test_a_literal_where_sparql_takes_none_is_bound_by_values_instead(mini, monkeypatch):
+    """Written in place, "fr" would be a predicate: a syntax error, which
+    Oxigraph's parser finds before the store is asked (kg.sparql.door). The
+    store runs the query once, the parameter bound by VALUES."""
     from kg.pipeline.open import open_native
+    from kg.sparql.door import _valid
     from kg.sparql.run import _execute
 
     native = open_native(records=mini)
     calls = _count_selects(native, monkeypatch)
     res = _execute(native, "SELECT ?x WHERE { ?x a kg:Person ; ?d ?o }", {"d": FR})
     assert res.rows == []
-    assert calls[0] == 'SELECT ?x WHERE { ?x a kg:Person ; "fr" ?o }'
-    assert calls[1] == 'SELECT ?x WHERE { VALUES (?d) { ("fr") }  ?x a kg:Person ; ?d ?o }'
-    assert len(calls) == 2
+    assert not _valid('SELECT ?x WHERE { ?x a kg:Person ; "fr" ?o }')
+    assert calls == ['SELECT ?x WHERE { VALUES ?d { "fr" }  ?x a kg:Person ; ?d ?o }']
 
 
-# A syntax error in the query itself fails the VALUES retry too. The error given
-# is Oxigraph's for the query with its terms written in, not the retry's (whose
-# text has VALUES blocks spliced in, its columns off, or no group to put them in).
+# A syntax error in the query itself is Oxigraph's for the query as written, not
+# for the text with its terms or VALUES blocks written in (its columns off, or
+# no group to put them in), whatever parameters it has.
 SYNTAX_ERRORS = {
     "unclosed FILTER": (
         "SELECT ?p ?label WHERE {\n  ?p a kg:Person ; rdfs:label ?label .\n"

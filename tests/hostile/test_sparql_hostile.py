@@ -54,6 +54,24 @@ CASES: dict[str, tuple[str, list[str], str]] = {
         )
         for engine in ("native", "reference")
     },
+    # SPARQL 1.1 decodes `\u0022` before reading the grammar (rdflib: a second
+    # string opens there and hides the SERVICE); Oxigraph reads it as a quote
+    # inside the first string, then calls the SERVICE, from Rust.
+    **{
+        f"service-after-an-escaped-quote-{engine}": (
+            f'SELECT * {{ BIND("a\\u0022" AS ?x) SERVICE {LOCAL} {{ ?s ?p ?o }} }} #"',
+            ["--engine", engine],
+            SVC_MSG,
+        )
+        for engine in ("native", "reference")
+    },
+    # Brackets inside an IRI-like token, for an engine that reads its '<' as an
+    # operator (Oxigraph's parser overflowed its stack at 100,000).
+    "deep-parentheses-in-an-iri": (
+        "SELECT * { BIND(1 AS ?a) FILTER(?a<" + "(" * 100_000 + "1#>\n) }",
+        [],
+        DEEP,
+    ),
     "from-file": (
         "SELECT * FROM <file://{dir}/SECRET.txt> WHERE { ?s ?p ?o }",
         [],

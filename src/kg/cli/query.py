@@ -151,7 +151,9 @@ def query(
     from kg.sparql.guard import check_sparql
 
     with limits(timeout=conn.timeout, max_rows=max_rows, allow_service=allow_service):
-        # Refused before anything runs, whatever engine would run it.
+        # The front door's guard, before a graph is opened for nothing: a refused
+        # query costs no build. run_query and remote_query pass it again, in
+        # kg.sparql.door.prepare, which binds the parameters the same way for both.
         check_sparql(text)
         if endpoint is not None:
             if graph_file is not None or records is not None or reason:

@@ -20,9 +20,8 @@ from kg.errors import RemoteError
 from kg.rdfio.formats import RESULT_FORMATS, accept_header, format_for_media
 from kg.rdfio.read import plain_strings
 from kg.remote.http import Client, Connection, _check_url, redact
-from kg.sparql.bind import prepare_query
+from kg.sparql.door import REMOTE, prepare
 from kg.sparql.results import QueryResult, parse_results_json
-from kg.sparql.rewrite import query_form, star_in_full
 from kg.terms.namespaces import bind_prefixes
 
 #: Longest URL-encoded query sent with GET; longer ones go as a form POST.
@@ -91,7 +90,8 @@ def remote_query(
 ) -> QueryResult:
     """Run a query on a SPARQL 1.1 Protocol endpoint; same result shape as locally.
 
-    ``bindings`` (from :func:`kg.sparql.canned.bind_params`) are sent as ``VALUES``;
+    The text passes kg's front door first (:func:`kg.sparql.door.prepare`: the
+    guard, ``bindings`` bound as they are locally, kg's prefixes declared);
     ``default_graph_uris`` become ``default-graph-uri`` parameters (Virtuoso
     keeps pushed triples in named graphs only).
 
@@ -100,52 +100,62 @@ def remote_query(
     True
     """
     _check_url(endpoint, "--endpoint")
-    form = query_form(text)
-    sparql = prepare_query(star_in_full(text, dict(bindings or {})), bindings)
-    params: list[tuple[str, str]] = [("query", sparql)]
-    params += [("default-graph-uri", g) for g in default_graph_uris]
-    accept = RESULTS_JSON if form in ("SELECT", "ASK") else RDF_ACCEPT
-    headers = {"Accept": accept}
+    query = prepare(text, bindings, REMOTE)
+    params = [("query", query.text), *(("default-graph-uri", g) for g in default_graph_uris)]
+    accept = RESULTS_JSON if query.form in ("SELECT", "ASK") else RDF_ACCEPT
     own = client is None
     client = client or Client(conn)
     try:
-        encoded = urlencode(params)
-        if len(encoded) <= GET_QUERY_MAX:
-            resp = client.request(
-                "GET", endpoint, params=params, headers=headers, idempotent=True, what="query"
-            )
-        else:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            resp = client.request(
-                "POST",
-                endpoint,
-                data=encoded.encode("ascii"),
-                headers=headers,
-                idempotent=True,  # a query is safe whatever the verb (SPARQL 1.1 Protocol 2.1)
-                what="query",
-            )
+        resp = _send(client, endpoint, params, accept)
         where = redact(endpoint)
-        if resp.headers.get("X-SQL-State"):
-            # Virtuoso's "anytime" answer: a partial result cut off by a time limit.
-            resp.close()
-            raise RemoteError(
-                f"{where} returned a partial result (X-SQL-State "
-                f"{resp.headers['X-SQL-State']}: the store's time limit cut the query short)"
-            )
-        cap = resp.headers.get("X-SPARQL-MaxRows")
-        data = _read_body(resp, where)
-        _reject_html(resp, data, where)
-        if cap:  # Virtuoso sends it only when its ResultSetMaxRows cut the result
-            raise RemoteError(
-                f"{where} cut the result at its row limit ({cap} rows; Virtuoso: "
-                "ResultSetMaxRows in virtuoso.ini); nothing was written"
-            )
-        if form in ("SELECT", "ASK"):
-            return parse_results_json(data, form)
+        data = _read_answer(resp, where)
+        if query.form in ("SELECT", "ASK"):
+            return parse_results_json(data, query.form)
         return _parse_graph(data, _media_type(resp), where)
     finally:
         if own:
             client.close()
+
+
+def _send(
+    client: Client, endpoint: str, params: list[tuple[str, str]], accept: str
+) -> requests.Response:
+    """GET for a short query, a form POST for a long one."""
+    encoded = urlencode(params)
+    if len(encoded) <= GET_QUERY_MAX:
+        return client.request(
+            "GET", endpoint, params=params, headers={"Accept": accept}, idempotent=True,
+            what="query",
+        )  # fmt: skip
+    return client.request(
+        "POST",
+        endpoint,
+        data=encoded.encode("ascii"),
+        headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        idempotent=True,  # a query is safe whatever the verb (SPARQL 1.1 Protocol 2.1)
+        what="query",
+    )
+
+
+def _read_answer(resp: requests.Response, where: str) -> bytes:
+    """The answer's body, refused when the store says it cut the result short
+    or sent an HTML page."""
+    if resp.headers.get("X-SQL-State"):
+        # Virtuoso's "anytime" answer: a partial result cut off by a time limit.
+        resp.close()
+        raise RemoteError(
+            f"{where} returned a partial result (X-SQL-State "
+            f"{resp.headers['X-SQL-State']}: the store's time limit cut the query short)"
+        )
+    cap = resp.headers.get("X-SPARQL-MaxRows")
+    data = _read_body(resp, where)
+    _reject_html(resp, data, where)
+    if cap:  # Virtuoso sends it only when its ResultSetMaxRows cut the result
+        raise RemoteError(
+            f"{where} cut the result at its row limit ({cap} rows; Virtuoso: "
+            "ResultSetMaxRows in virtuoso.ini); nothing was written"
+        )
+    return data
 
 
 def _parse_graph(data: bytes, media: str, where: str) -> QueryResult:

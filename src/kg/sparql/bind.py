@@ -1,288 +1,232 @@
-"""Binding parameters: terms written into the query text by the engine's own
-term serialiser, never text a user typed.
+"""Binding parameters, with one meaning on every engine and store.
+
+A parameter ``?v`` bound to a term holds that term everywhere in the query,
+as if the term were written in the variable's place; where the query
+projects, groups or orders by ``?v``, its column holds the term. That is
+rdflib's ``initBindings`` (and Jena's parameterised strings) but for one
+case: rdflib keeps the variable in every solution, so a ``MINUS`` that
+shares no other variable with its group removes every solution, where a term
+written in place shares nothing and removes none. kg follows the written term.
+
+The binding is written into the query text, one text for every engine and
+store (but for the header below), each term in N-Triples form by Oxigraph's
+serialiser, never text a user typed:
+
+* the term stands in the variable's place wherever a term may (Oxigraph
+  then plans with a constant: a VALUES block joined afterwards made it walk
+  paths such as ``kg:subEventOf*`` from every node, 400 times slower at 1M
+  triples);
+* where it may not (a SELECT clause, a CONSTRUCT template, GROUP BY, ORDER
+  BY, ``AS ?v``, ``BOUND(?v)``, a VALUES header; a literal where SPARQL
+  takes none, as a predicate or a graph name), the variable stays and a
+  one-row ``VALUES`` block opens each group pattern that names it;
+* a query whose header says ``#+ bind: values`` gets, for Oxigraph (here or
+  on a server), a VALUES block for every parameter opening each group
+  pattern: Oxigraph 0.5 then hash-joins the OPTIONAL look-ups of some
+  label-heavy queries with large results (measured at 1M triples: timeline
+  1.1 s against 2.1 s, events-by-theme 1.2 s against 1.7 s, and a block only
+  in the groups that name the variable cost 10-30% of CPU time again); each
+  query's header says why it chose. rdflib gets the terms written in place:
+  it loses the rows of an OPTIONAL sub-query that names a variable the group
+  around it binds (rdflib 7; the meetings and timeline goldens).
+
+A VALUES block adds its variable to the solutions of a group; that changes
+nothing but what a ``MINUS`` removes, when the MINUS would then share the
+variable with its group where a written term shares nothing. Inside a MINUS
+the variables are renamed to ones of its own (``?kg_minus0_lang``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rdflib import Literal, URIRef
 
-from kg.errors import BadInput, UsageError
-from kg.sparql.lexer import _TOKEN
-from kg.sparql.rewrite import _strip_comments_and_strings, construct_where_in_full, query_form
-from kg.terms.namespaces import PREFIXES
-
-
-def _query_groups(text: str, form: str) -> list[int]:
-    """Indexes of the ``{`` opening every group graph pattern of the query (the
-    WHERE group, sub-queries, UNION branches, OPTIONAL, EXISTS, ...), read past
-    comments, strings and IRIs; not a CONSTRUCT template nor a VALUES data block."""
-    out: list[int] = []
-    i, n = 0, len(text)
-    template = form == "CONSTRUCT" and not re.search(
-        r"\bCONSTRUCT\s+WHERE\b", _strip_comments_and_strings(text), re.IGNORECASE
-    )
-    skip_depth = -1  # inside a template or VALUES block: the depth it closes at
-    depth = 0
-    values_next = False
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-            continue
-        if c == "<":
-            j = i + 1
-            while j < n and text[j] not in '<>"{}|^`\\ \n\t':
-                j += 1
-            if j < n and text[j] == ">":
-                i = j + 1
-                continue
-        if (
-            c in "Vv"
-            and text[i : i + 6].upper() == "VALUES"
-            and not (i and (text[i - 1].isalnum() or text[i - 1] in "_?$:"))
-        ):
-            values_next = True
-            i += 6
-            continue
-        if c == "{":
-            if skip_depth < 0 and (values_next or template):
-                skip_depth = depth
-                template = False
-            elif skip_depth < 0 and not re.match(
-                r"(?:\s|#[^\n]*\n)*SELECT\b", text[i + 1 :], re.IGNORECASE
-            ):  # a `{ SELECT ... }` sub-query: its own WHERE group gets the block
-                out.append(i)
-            values_next = False
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == skip_depth:
-                skip_depth = -1
-        i += 1
-    if not out:
-        raise BadInput("SPARQL error: no WHERE group found")
-    return out
-
-
-# Where a term may not stand in for a variable: a SELECT clause, a solution
-# modifier (GROUP BY, ORDER BY, ...) and a VALUES header run up to the next
-# brace; `AS ?v` and `BOUND(?v)` name the variable itself.
-_CLAUSE_WORDS = {"SELECT": "select", "GROUP": "modifier", "ORDER": "modifier",
-                 "HAVING": "modifier", "LIMIT": "modifier", "OFFSET": "modifier",
-                 "VALUES": "values"}  # fmt: skip
-
+from kg.errors import UsageError
+from kg.sparql.lexer import Group, Token, groups, names_in, tokens
+from kg.sparql.rewrite import construct_where_in_full, query_form
+from kg.terms.convert import TermConverter
 
 _BIND_VALUES = re.compile(r"^#\+\s*bind:\s*values\b", re.MULTILINE)
 
 
-def _substitute(text: str, terms: dict[str, str]) -> tuple[str, set[str]]:
+def terms_of(bindings: Mapping[str, Any]) -> dict[str, str]:
+    """Each parameter's term in N-Triples form, as Oxigraph writes it.
+
+    >>> terms_of({"lang": Literal("fr"), "who": URIRef("http://e/a")})
+    {'lang': '"fr"', 'who': '<http://e/a>'}
+    """
+    conv = TermConverter()
+    out = {}
+    for name, term in bindings.items():
+        if not isinstance(term, URIRef | Literal):
+            raise UsageError(f"parameter {name!r} must be an IRI or a literal")
+        out[name] = str(conv.to_ox(term))
+    return out
+
+
+def bind(
+    text: str, terms: Mapping[str, str], valid: Callable[[str], bool], hints: bool = True
+) -> str:
+    """``text`` with the parameters ``terms`` (from :func:`terms_of`) bound.
+
+    ``valid`` says whether a text is valid SPARQL (Oxigraph's parser, see
+    :mod:`kg.sparql.door`): a literal written where SPARQL takes none is a
+    syntax error, and those parameters are then bound by VALUES instead.
+    ``hints``: the text goes to Oxigraph (here or on a server), whose planner
+    a ``#+ bind: values`` header is for; rdflib gets the terms written in place.
+
+    >>> bind('SELECT ?x ?lang { ?x ?p ?lang }', {"lang": '"fr"'}, lambda t: True)
+    'SELECT ?x ?lang { VALUES ?lang { "fr" }  ?x ?p "fr" }'
+    """
+    if not terms:
+        return text
+    if query_form(text) == "CONSTRUCT":
+        text = construct_where_in_full(text)  # the short form's group takes no VALUES block
+    if hints and _BIND_VALUES.search(text):
+        return _values(text, terms, set(terms), every=True)
+    written, left = _substitute(text, terms)
+    out = _values(written, terms, left)
+    literals = {k for k, v in terms.items() if v.startswith('"')}
+    if not literals or valid(out):
+        return out
+    written, left = _substitute(text, {k: v for k, v in terms.items() if k not in literals})
+    return _values(written, terms, left | literals)
+
+
+def bind_as_values(text: str, bindings: Mapping[str, Any]) -> str:
+    """Bind parameters by VALUES blocks alone (as ``#+ bind: values`` does).
+
+    Every group graph pattern that names a bound variable itself (``{ … }`` of
+    a WHERE clause, OPTIONAL, UNION branch, sub-SELECT, EXISTS, GRAPH; a
+    query's WHERE group for its SELECT clause, template and modifiers) gets a
+    ``VALUES`` block right after its opening brace; a ``MINUS`` gets one for a
+    variable of its own (see the module's docstring).
+
+    >>> bind_as_values("SELECT ?x WHERE { ?x ?p ?lang }", {"lang": Literal("fr")})
+    'SELECT ?x WHERE { VALUES ?lang { "fr" }  ?x ?p ?lang }'
+    """
+    terms = terms_of(bindings)
+    return _values(text, terms, set(terms))
+
+
+# Where a term may not stand in for a variable: a SELECT or DESCRIBE clause, a
+# solution modifier (GROUP BY, ORDER BY, ...) and a VALUES header run up to the
+# next brace, a CONSTRUCT template to its closing one; `AS ?v` and `BOUND(?v)`
+# name the variable itself.
+_CLAUSE_WORDS = {"SELECT": "select", "DESCRIBE": "select", "CONSTRUCT": "template",
+                 "GROUP": "modifier", "ORDER": "modifier", "HAVING": "modifier",
+                 "LIMIT": "modifier", "OFFSET": "modifier", "VALUES": "values"}  # fmt: skip
+
+
+def _substitute(text: str, terms: Mapping[str, str]) -> tuple[str, set[str]]:
     """Write each bound variable's term in its place wherever a term may stand for
     the variable, and say which variables were left (those need a VALUES block).
 
     >>> _substitute('SELECT ?x WHERE { ?x ?p ?lang FILTER(BOUND(?lang)) }', {"lang": '"fr"'})
     ('SELECT ?x WHERE { ?x ?p "fr" FILTER(BOUND(?lang)) }', {'lang'})
 
-    A literal (as Oxigraph writes the term: a quoted string) is written even
-    where SPARQL takes none, as a predicate or a graph name: the text is then a
-    syntax error, and :func:`_run_native` binds every parameter by VALUES.
+    A literal is written even where SPARQL takes none, as a predicate or a
+    graph name: the text is then a syntax error, which :func:`bind` asks about.
 
     >>> _substitute('SELECT ?x WHERE { ?x ?lang ?o }', {"lang": '"fr"'})
     ('SELECT ?x WHERE { ?x "fr" ?o }', set())
     """
-    out: list[str] = []
+    toks = tokens(text)
+    if any(t.kind == "iri" and names_in(t) & set(terms) for t in toks):
+        # `?a<?d&&?b>?c` reads as an IRI here though the engine may parse a
+        # comparison: leave the text alone and bind everything by VALUES.
+        return text, set(terms)
+    edits: list[tuple[Token, str]] = []
     left: set[str] = set()
-    clause = None
-    prev: list[str] = ["", ""]  # the two tokens before this one, upper-cased
-    for m in _TOKEN.finditer(text):
-        kind, tok = m.lastgroup, m.group()
-        if kind in ("ws", "comment"):
-            out.append(tok)
-            continue
-        if kind == "iri" and any(re.search(rf"[?$]{re.escape(name)}(?!\w)", tok) for name in terms):
-            # `?a<?d&&?b>?c` reads as an IRI here though the engine may parse a
-            # comparison: leave the text alone and bind everything by VALUES.
-            return text, set(terms)
-        if kind == "word" and tok.upper() in _CLAUSE_WORDS:
-            clause = _CLAUSE_WORDS[tok.upper()]
-        elif (kind == "word" and tok.upper() == "WHERE") or tok in ("{", "}"):
-            clause = None
-        elif kind == "var" and tok[1:] in terms:
-            if clause or prev[1] == "AS" or prev == ["BOUND", "("]:
-                left.add(tok[1:])
+    clause, braces = "", 0  # braces: depth inside a CONSTRUCT template
+    for i, tok in enumerate(toks):
+        brace = tok.text if tok.kind in ("open", "close") and tok.text in "{}" else ""
+        if braces and brace:
+            braces += 1 if brace == "{" else -1
+            clause = clause if braces else ""
+        elif tok.kind == "word" and tok.word in _CLAUSE_WORDS and not braces:
+            clause = _CLAUSE_WORDS[tok.word]
+        elif clause == "template" and brace == "{":
+            braces = 1
+        elif (tok.word == "WHERE" or brace) and not braces:
+            clause = ""
+        elif tok.kind == "var" and tok.text[1:] in terms:
+            before = [t.word for t in toks[max(0, i - 2) : i]]
+            if clause or before[-1:] == ["AS"] or before == ["BOUND", "("]:
+                left.add(tok.text[1:])
             else:
-                tok = terms[tok[1:]]
-        out.append(tok)
-        prev = [prev[1], m.group().upper()]
-    return "".join(out), left
+                edits.append((tok, terms[tok.text[1:]]))
+    return _edit(text, edits), left
 
 
-def _bind_by_values(text: str, form: str, terms: dict[str, str], names: set[str]) -> str:
-    """``text`` with a one-row VALUES block binding ``names`` opening each group pattern."""
+def _edit(text: str, edits: list[tuple[Token, str]]) -> str:
+    return _splice(text, [(tok.start, tok.end, new) for tok, new in edits])
+
+
+def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each span ``start:end`` replaced by its new text."""
+    out, at = [], 0
+    for start, end, new in sorted(edits):
+        out += [text[at:start], new]
+        at = end
+    return "".join([*out, text[at:]])
+
+
+def _values(text: str, terms: Mapping[str, str], names: set[str], every: bool = False) -> str:
+    """``text`` with a one-row VALUES block binding ``names`` opening each group
+    pattern that names one of them (``every``: each group pattern), a MINUS's
+    under names of its own."""
     if not names:
         return text
-    if form == "CONSTRUCT":  # the short form's group takes no VALUES block
-        text = construct_where_in_full(text)
-    ordered = sorted(names)
-    row = " ".join(terms[k] for k in ordered)
-    block = f" VALUES ({' '.join('?' + k for k in ordered)}) {{ ({row}) }} "
-    for at in reversed(_query_groups(text, form)):
-        text = text[: at + 1] + block + text[at + 1 :]
-    return text
-
-
-# --- SPARQL text: prefixes and parameters as VALUES -----------------------------------
-
-_TOKEN_RE = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n]|\\.)*"
-              |'(?:[^'\\\n]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$]\w+)
-  | (?P<word>[A-Za-z_][\w\-]*(?::[\w\-.]*)?)
-  | (?P<open>\{)
-  | (?P<close>\})
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass
-class _Token:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def _tokens(text: str) -> list[_Token]:
-    out = []
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            out.append(_Token(kind, m.group(), m.start(), m.end()))
-    return out
-
-
-def _groups(text: str) -> list[tuple[int, set[str]]]:
-    """Each group graph pattern's inside start and the variables it mentions.
-
-    Braces that are not group patterns are skipped: ``VALUES`` data blocks,
-    ``CONSTRUCT`` templates (and the ``CONSTRUCT WHERE`` short form), update
-    templates, and the brace that wraps a sub-``SELECT`` (whose own ``WHERE``
-    group is counted). Comments, strings and IRIs are read past.
-    """
-    toks = _tokens(text)
-    stack: list[tuple[str, int, set[str]]] = []
-    groups: list[tuple[int, set[str]]] = []
-    pending: str | None = None
-    for i, tok in enumerate(toks):
-        if tok.kind == "word" and ":" not in tok.text:
-            kw = tok.text.upper()
-            if kw == "VALUES":
-                pending = "data"
-            elif kw in ("CONSTRUCT", "INSERT", "DELETE"):
-                pending = "template"
-        elif tok.kind == "var":
-            if stack:
-                stack[-1][2].add(tok.text[1:])
-        elif tok.kind == "open":
-            kind = pending or "group"
-            pending = None
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if kind == "group" and nxt is not None and nxt.text.upper() == "SELECT":
-                kind = "subquery"
-            stack.append((kind, tok.end, set()))
-        elif tok.kind == "close":
-            if not stack:
-                raise BadInput("SPARQL error: unbalanced braces (a '}' without its '{')")
-            kind, start, names = stack.pop()
-            if kind == "group":
-                groups.append((start, names))
-            if stack:
-                stack[-1][2].update(names)
-    if stack:
-        raise BadInput("SPARQL error: unbalanced braces (a '{' is never closed)")
-    return groups
-
-
-def _values_block(names: Sequence[str], bindings: Mapping[str, Any]) -> str:
-    terms = " ".join(bindings[n].n3() for n in names)
-    if len(names) == 1:
-        return f" VALUES ?{names[0]} {{ {terms} }} "
-    return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
-
-
-def bind_as_values(text: str, bindings: Mapping[str, Any]) -> str:
-    """Bind parameters the way kg binds them locally (pre-binding), in plain SPARQL.
-
-    Every group graph pattern that mentions a bound variable (``{ … }`` of a
-    WHERE clause, OPTIONAL, UNION branch, sub-SELECT, EXISTS, MINUS, GRAPH)
-    gets a ``VALUES`` block with the terms' N-Triples form right after its
-    opening brace. That keeps aggregates, sub-queries and filters inside
-    nested OPTIONALs seeing the value, as rdflib's ``initBindings`` do.
-
-    >>> from rdflib import Literal
-    >>> bind_as_values("SELECT ?x WHERE { ?x ?p ?lang }", {"lang": Literal("fr")})
-    'SELECT ?x WHERE { VALUES ?lang { "fr" }  ?x ?p ?lang }'
-    """
-    for name, term in bindings.items():
-        if not isinstance(term, URIRef | Literal):
-            raise UsageError(f"parameter {name!r} must be an IRI or a literal")
-    if not bindings:
-        return text
-    inserts = []
-    for start, names in _groups(text):
-        used = [n for n in bindings if n in names]
-        if used:
-            inserts.append((start, _values_block(used, bindings)))
-    for start, block in sorted(inserts, reverse=True):
-        text = text[:start] + block + text[start:]
-    return text
-
-
-def with_prefixes(text: str) -> str:
-    """Declare kg's prefixes (which local queries get from rdflib's ``initNs``)
-    that the query uses without declaring them itself.
-
-    >>> with_prefixes("ASK { ?s a kg:Person }").splitlines()[0]
-    'PREFIX kg: <https://w3id.org/kg-nj/ontology#>'
-    """
-    declared = {
-        m.group(1) for m in re.finditer(r"(?i)\bPREFIX\s+([\w\-.]*):", _strip_for_scan(text))
+    toks = tokens(text)
+    gs = groups(toks)
+    scopes = _minus_scopes(gs)
+    taken = {n for t in toks for n in names_in(t)}
+    own = {
+        (k, n): _fresh(f"kg_minus{k}_{n}", taken) for k in scopes if k is not None for n in names
     }
-    lines = [
-        f"PREFIX {p}: <{ns}>"
-        for p, ns in PREFIXES.items()
-        if p not in declared and re.search(rf"(?<![\w\-.]){re.escape(p)}:", text)
-    ]
-    return "\n".join([*lines, text]) if lines else text
+    edits = []
+    for tok in toks:
+        hit = names_in(tok) & names
+        k = _scope_of(tok.start, gs) if hit else None
+        if k is not None:
+            new = tok.text
+            for n in hit:
+                new = re.sub(rf"([?$]){re.escape(n)}(?!\w)", rf"\g<1>{own[k, n]}", new)
+            edits.append((tok, new))
+    text = _edit(text, edits)
+    inserts = []
+    for group, k in zip(groups(tokens(text)), scopes, strict=True):
+        local = {n: n if k is None else own[k, n] for n in names}
+        used = sorted(n for n in names if every or local[n] in group.names)
+        if used:
+            block = _block([local[n] for n in used], [terms[n] for n in used])
+            inserts.append((group.start, group.start, block))
+    return _splice(text, inserts)
 
 
-def _strip_for_scan(text: str) -> str:
-    return " ".join(t.text for t in _tokens(text) if t.kind != "string")
+def _minus_scopes(gs: list[Group]) -> list[int | None]:
+    """For each group, the innermost MINUS it is in (itself, if it is one), or None."""
+    return [_scope_of(g.start, gs) for g in gs]
 
 
-def prepare_query(text: str, bindings: Mapping[str, Any] | None = None) -> str:
-    """The query as a remote store gets it: kg prefixes declared, parameters
-    bound as ``VALUES`` (see :func:`bind_as_values`)."""
-    if bindings and query_form(text) == "CONSTRUCT":
-        text = construct_where_in_full(text)  # the short form's group takes no VALUES block
-    return with_prefixes(bind_as_values(text, bindings or {}))
+def _scope_of(at: int, gs: list[Group]) -> int | None:
+    """The index in ``gs`` of the innermost MINUS group the offset ``at`` is in."""
+    inside = [k for k, m in enumerate(gs) if m.minus and m.start <= at <= m.end]
+    return inside[-1] if inside else None
+
+
+def _block(names: list[str], terms: list[str]) -> str:
+    row = " ".join(terms)
+    if len(names) == 1:
+        return f" VALUES ?{names[0]} {{ {row} }} "
+    return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name

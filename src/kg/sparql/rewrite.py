@@ -4,21 +4,12 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kg.errors import BadInput
-from kg.sparql.lexer import _TOKEN
+from kg.sparql import lexer
+from kg.sparql.lexer import tokens
 from kg.terms.namespaces import PREFIXES
-
-_FORM_RE = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-
-
-def _strip_comments_and_strings(text: str) -> str:
-    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', '""', text)
-    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', '""', text)
-    text = re.sub(r"<[^>\s]*>", "<>", text)
-    return re.sub(r"#[^\n]*", "", text)
 
 
 def query_form(text: str) -> str:
@@ -27,13 +18,12 @@ def query_form(text: str) -> str:
     >>> query_form("# SELECT in a comment\\nASK { ?s ?p ?o }")
     'ASK'
     """
-    m = _FORM_RE.search(_strip_comments_and_strings(text))
-    if not m:
-        raise BadInput("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
-    return m.group(1).upper()
+    return lexer.query_form(tokens(text))
 
 
-def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
+def star_in_full(
+    text: str, in_scope: Iterable[str], bindings: Mapping[str, Any] | None = None
+) -> str:
     """A ``SELECT *`` query with its ``*`` written out as the variables it stands
     for, in the order the query first writes them; any other query as it is.
 
@@ -41,54 +31,35 @@ def star_in_full(text: str, bindings: dict[str, Any] | None = None) -> str:
     it covers: rdflib orders by Python's string hashing (a different order on
     each run), adds a variable a FILTER only reads, and leaves out one bound by
     a trailing ``VALUES``; Oxigraph and the stores each have their own order.
-    Written out, every engine and store returns the same columns. The
-    variables are those SPARQL puts in scope, as Oxigraph's parser reads them,
-    and each parameter the query writes: a parameter binds its variable for
-    the whole query, as a ``VALUES`` block opening it would.
+    Written out, every engine and store returns the same columns. ``in_scope``
+    are the variables SPARQL puts in scope, as Oxigraph's parser reads them
+    (:func:`kg.sparql.door.prepare` asks it); each parameter the query writes
+    is a column too: a parameter binds its variable for the whole query.
 
-    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(?o != ?x) }")
+    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(?o != ?x) }", ["o", "p", "s"])
     'SELECT ?s ?p ?o { ?s ?p ?o FILTER(?o != ?x) }'
-    >>> from rdflib import Literal
-    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(LANG(?o) = ?lang) }", {"lang": Literal("fr")})
+    >>> star_in_full("SELECT * { ?s ?p ?o FILTER(LANG(?o) = ?lang) }", ["s", "p", "o"], {"lang": 1})
     'SELECT ?s ?p ?o ?lang { ?s ?p ?o FILTER(LANG(?o) = ?lang) }'
     """
-    tokens = (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment"))
-    for m in tokens:
-        if m.lastgroup == "word" and m.group().upper() == "SELECT":
-            select_at = m.start()
-            break
-    else:
+    toks = tokens(text)
+    at = next((i for i, t in enumerate(toks) if t.word == "SELECT"), None)
+    if at is None:
         return text
-    star = next(tokens, None)
-    if star is not None and star.group().upper() in ("DISTINCT", "REDUCED"):
-        star = next(tokens, None)
-    if star is None or star.group() != "*":
+    at += 1
+    if at < len(toks) and toks[at].word in ("DISTINCT", "REDUCED"):
+        at += 1
+    if at >= len(toks) or toks[at].text != "*":
         return text
-    if re.search("service", text, re.IGNORECASE):
-        return text  # never run a SERVICE an extra time, however it is written
+    star, scope, bound = toks[at], set(in_scope), bindings or {}
     written: dict[str, None] = {}
-    for m in tokens:
-        if m.lastgroup == "var":
-            written.setdefault(m.group()[1:], None)
-    import pyoxigraph
-
-    # Oxigraph has no parse-only call, and evaluates sorts, VALUES and the like
-    # when asked: as a sub-query under FILTER(false) (folded to nothing) it
-    # only names the variables (15 s -> 3 ms for 3,000 x 3,000 sorted VALUES).
-    body = text[select_at:]
-    try:
-        prefixes = {k: str(v) for k, v in PREFIXES.items()}
-        probe = f"{text[:select_at]}SELECT * WHERE {{ {{ {body}\n}} FILTER(false) }}"
-        solutions: Any = pyoxigraph.Store().query(probe, prefixes=prefixes)
-        in_scope = {v.value for v in solutions.variables}
-    except Exception:  # not valid for Oxigraph: the engine reports it as it is
-        return text
-    bound = bindings or {}
-    columns = [v for v in written if v in in_scope or v in bound]
-    columns += sorted(in_scope - set(columns))  # names not written plainly (`\u` escapes)
+    for tok in toks[at + 1 :]:
+        if tok.kind == "var":
+            written.setdefault(tok.text[1:], None)
+    columns = [v for v in written if v in scope or v in bound]
+    columns += sorted(scope - set(columns))  # any Oxigraph reads that the tokens do not show
     if not columns:
         return text
-    return f"{text[: star.start()]}{' '.join('?' + v for v in columns)}{text[star.end() :]}"
+    return f"{text[: star.start]}{' '.join('?' + v for v in columns)}{text[star.end :]}"
 
 
 def construct_where_in_full(text: str) -> str:
@@ -102,21 +73,31 @@ def construct_where_in_full(text: str) -> str:
     >>> construct_where_in_full('CONSTRUCT WHERE { ?s ?p "}" } LIMIT 1')
     'CONSTRUCT { ?s ?p "}" } WHERE { ?s ?p "}" } LIMIT 1'
     """
-    tokens = _TOKEN.finditer(text)
-    words: list[str] = []
-    start = depth = where = 0
-    for m in tokens:
-        kind, tok = m.lastgroup, m.group()
-        if kind in ("ws", "comment"):
-            continue
-        if depth:
-            depth += {"{": 1, "}": -1}.get(tok, 0)
-            if not depth:
-                group = text[start : m.end()]
-                return f"{text[:where]}{group} WHERE {group}{text[m.end() :]}"
-        elif tok == "{" and words[-2:] == ["CONSTRUCT", "WHERE"]:
-            start, depth = m.start(), 1
-        else:
-            words.append(tok.upper())
-            where = m.start()
+    toks = tokens(text)
+    for i in range(len(toks) - 2):
+        if [t.word for t in toks[i : i + 3]] == ["CONSTRUCT", "WHERE", "{"]:
+            where, depth = toks[i + 1], 0
+            for tok in toks[i + 2 :]:
+                depth += {"{": 1, "}": -1}.get(tok.text, 0)
+                if depth == 0:
+                    group = text[toks[i + 2].start : tok.end]
+                    return f"{text[: where.start]}{group} WHERE {group}{text[tok.end :]}"
     return text
+
+
+def with_prefixes(text: str) -> str:
+    """Declare kg's prefixes (which local queries get from the engine) that the
+    query uses without declaring them itself, for a store that knows none.
+
+    >>> with_prefixes("ASK { ?s a kg:Person }").splitlines()[0]
+    'PREFIX kg: <https://w3id.org/kg-nj/ontology#>'
+    """
+    toks = tokens(text)
+    declared = {
+        toks[i + 1].text.split(":")[0]
+        for i, t in enumerate(toks[:-1])
+        if t.word == "PREFIX" and toks[i + 1].kind == "pname"
+    }
+    used = {t.text.split(":")[0] for t in toks if t.kind == "pname"}
+    lines = [f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items() if p in used - declared]
+    return "\n".join([*lines, text]) if lines else text

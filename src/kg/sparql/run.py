@@ -7,17 +7,14 @@ limit, with its rows capped (:mod:`kg.sandbox`).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef
 
 from kg.errors import BadInput
 from kg.sandbox.worker import capped, run_limited
-from kg.sparql.bind import _BIND_VALUES, _bind_by_values, _substitute
-from kg.sparql.guard import check_sparql
+from kg.sparql.door import NATIVE, REFERENCE, Prepared, prepare, sparql_error
 from kg.sparql.results import QueryResult
-from kg.sparql.rewrite import query_form, star_in_full
 from kg.terms.convert import rdf11_term
 from kg.terms.namespaces import PREFIXES, bind_prefixes
 
@@ -26,8 +23,8 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     """Run SPARQL over ``graph`` with the given parameter bindings.
 
     ``graph`` is an rdflib Graph (the reference engine, rdflib's SPARQL) or a
-    :class:`kg.store.native.NativeGraph` (Oxigraph); parameters are bound by the
-    engine either way (``initBindings`` / Oxigraph's substitutions).
+    :class:`kg.store.native.NativeGraph` (Oxigraph); either runs the text the
+    front door prepared (:func:`kg.sparql.door.prepare`), parameters bound in it.
 
     >>> from kg.builder.graph import build_graph
     >>> r = run_query(build_graph(), "ASK { ?s a <https://w3id.org/kg-nj/ontology#Person> }")
@@ -38,31 +35,28 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     before execution, and the query runs offline in a worker that is stopped
     at the time limit, with its rows capped (:func:`kg.sandbox.limits.limits` changes both).
     """
-    check_sparql(text)
-    return run_limited(_execute, graph, text, bindings)  # type: ignore[no-any-return]
+    query = prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE)
+    return run_limited(_run, graph, query)  # type: ignore[no-any-return]
 
 
-def _execute(graph: Graph, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
+def _execute(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
     """Run the query in this process, without limits (:func:`run_query` adds them)."""
-    form = query_form(text)
+    return _run(graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE))
+
+
+def _run(graph: Any, query: Prepared) -> QueryResult:
     if not isinstance(graph, Graph):  # a kg.store.native.NativeGraph: Oxigraph
-        return _run_native(graph, form, star_in_full(text, bindings), bindings)
-    init: Any = {Variable(k): v for k, v in (bindings or {}).items()}
+        return _run_native(graph, query)
     try:
-        result = graph.query(star_in_full(text, bindings), initBindings=init, initNs=PREFIXES)
+        result = graph.query(query.text, initNs=PREFIXES)
     except Exception as exc:  # pyparsing / rdflib raise many types for bad SPARQL
         _no_named_graphs(exc)
-        raise _sparql_error(exc) from None
+        raise sparql_error(exc) from None
     try:
-        return _collect(result, form)
+        return _collect(result, query.form)
     except Exception as exc:  # rdflib evaluates a SELECT lazily: some errors come only now
         _no_named_graphs(exc)
         raise
-
-
-def _sparql_error(exc: Exception) -> BadInput:
-    """The engine's own message, its first line, bounded."""
-    return BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}")
 
 
 def _no_named_graphs(exc: Exception) -> None:
@@ -96,55 +90,12 @@ def _collect(result: Any, form: str) -> QueryResult:
     return QueryResult(form, vars=names, rows=rows)
 
 
-def _run_native(native: Any, form: str, text: str, bindings: dict[str, Any] | None) -> QueryResult:
-    as_given = None  # the query before terms were written into it, if they were
-    terms: dict[str, str] = {}
-    if bindings:
-        # Bind as rdflib's initBindings does (the variables hold their values
-        # everywhere in the query), each value written by Oxigraph as an RDF
-        # term — never text a user typed. The term is written in the variable's
-        # place: Oxigraph then plans with a constant (a VALUES block joined
-        # afterwards made it walk paths such as `kg:subEventOf*` from every
-        # node, 400 times slower at 1M triples). Where a term may not stand, a
-        # one-row VALUES block opening each group pattern binds the variable.
-        #
-        # A query whose header says `#+ bind: values` gets the VALUES block
-        # for every parameter instead: for some label-heavy queries with large
-        # results Oxigraph 0.5 then hash-joins the OPTIONAL look-ups (measured
-        # at 1M triples: timeline 1.1 s against 2.1 s, events-by-theme 1.2 s
-        # against 1.7 s); each query's header says why it chose.
-        terms = {k: str(native.conv.to_ox(v)) for k, v in bindings.items()}
-        if _BIND_VALUES.search(text):
-            text = _bind_by_values(text, form, terms, set(terms))
-        else:
-            written, left = _substitute(text, terms)
-            if written != text:
-                as_given = text
-            text = _bind_by_values(written, form, terms, left)
+def _run_native(native: Any, query: Prepared) -> QueryResult:
     try:
-        result = native.select(text)
+        result = native.select(query.text)
     except SyntaxError as exc:
-        error = _sparql_error(exc)
-        if as_given is None:
-            raise error from None
-        # A literal written where SPARQL takes none (`?s "fr" ?o`, `GRAPH "fr"`)
-        # is a syntax error, where rdflib's initBindings just finds no match.
-        # Rather than follow the grammar to know where a literal may go, run
-        # the query again with every parameter bound by VALUES, valid wherever
-        # the variable stands. If that fails too, the query itself is wrong:
-        # the error reported is Oxigraph's for the text as the user wrote it
-        # (checked on an empty store), whose lines and columns are the user's;
-        # the retry's text has VALUES blocks spliced in, and the first one has
-        # a term written in, where the error may seem to be.
-        try:
-            result = native.select(_bind_by_values(as_given, form, terms, set(terms)))
-        except (SyntaxError, BadInput):
-            try:
-                replace(native, store=native.conv.ox.Store()).select(as_given)
-            except SyntaxError as own:
-                raise _sparql_error(own) from None
-            raise error from None
-    conv = native.conv
+        raise sparql_error(exc) from None
+    conv, form = native.conv, query.form
     if form == "ASK":
         return QueryResult(form, boolean=bool(result))
     if form in ("CONSTRUCT", "DESCRIBE"):

@@ -42,14 +42,14 @@ class NativeGraph:
         ox = self.conv.ox
         return [ox.DefaultGraph() if g is BASE else self.conv.iri(g) for g in self.graphs]
 
-    def select(self, text: str, bindings: dict[str, Any] | None = None) -> Any:
-        ox = self.conv.ox
-        subs = {ox.Variable(k): self.conv.to_ox(v) for k, v in (bindings or {}).items()}
+    def select(self, text: str) -> Any:
+        """Run ``text`` (any query form) on the graphs that make the default
+        graph, kg's prefixes declared. The text is run as it is: a query from
+        outside kg comes through :func:`kg.sparql.door.prepare` first."""
         return self.store.query(
             text,
             prefixes={k: str(v) for k, v in PREFIXES.items()},
             default_graph=self.default_graph(),
-            substitutions=subs or None,
         )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from kg.sparql.guard import check_sparql
 from kg.terms.iris import intern
 from kg.validate.shacl_compile import _TYPE, CompiledShapes, Result, Shape, SparqlCheck, Unsupported
 
@@ -219,6 +220,10 @@ class Validator:
         if got is None:
             got = {}
             text = self.shapes.prefixes + select.replace("$this", "?this")
+            # Oxigraph runs it from Rust, past the audit hook that keeps kg
+            # offline, and a shapes graph may come from a library's caller:
+            # the guard every query passes refuses SERVICE, FROM and updates.
+            check_sparql(text)
             for this, value in self.sparql_rows(text):
                 # Interned as the focus nodes are, so .get(focus) hits on identity.
                 got.setdefault(intern(this), []).append(value)

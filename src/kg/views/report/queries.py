@@ -40,27 +40,31 @@ def build_query_pages(
     pages = []
     for name in sorted(queries):
         q = queries[name]
-        page = QueryPage(name, q.title, q.description, q.text, list(q.params), q.form)
-        try:
+        try:  # through kg's front door first: a refused text is not read further
             res = run_query(query_graph, q.text, bind_params(q, {}))
         except UsageError as exc:
+            page = QueryPage(name, q.title, q.description, q.text, list(q.params), q.form)
             page.error = f"Not run: {exc}"
             pages.append(page)
             continue
+        page = QueryPage(name, q.title, q.description, q.text, list(q.params), res.form)
         page.vars = res.vars
         page.boolean = res.boolean
         if res.graph is not None:
             page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
-        for row in res.rows:
-            cells: list[tuple[str, Ref | None, str | None]] = []
-            for t in row:
-                if t is None:
-                    cells.append(("", None, None))
-                elif isinstance(t, Literal):
-                    cells.append((str(t), None, t.language))
-                else:
-                    ref = view.ref(t)
-                    cells.append((compact(t), ref if (ref.id or ref.term) else None, None))
-            page.rows.append(cells)
+        page.rows = [_cells(view, row) for row in res.rows]
         pages.append(page)
     return pages
+
+
+def _cells(view: GraphView, row: tuple[Any, ...]) -> list[tuple[str, Ref | None, str | None]]:
+    cells: list[tuple[str, Ref | None, str | None]] = []
+    for t in row:
+        if t is None:
+            cells.append(("", None, None))
+        elif isinstance(t, Literal):
+            cells.append((str(t), None, t.language))
+        else:
+            ref = view.ref(t)
+            cells.append((compact(t), ref if (ref.id or ref.term) else None, None))
+    return cells
