@@ -13,7 +13,8 @@ The ways in, and what each calls:
 * ``kg report``'s query pages: kg.views.report.queries.build_query_pages ->
   run_query;
 * the shapes' SPARQL constraints (native SHACL engine): check_sparql;
-* ``kg serve``'s HTTP endpoint: see SERVE below.
+* ``kg serve``'s HTTP endpoint: kg.serve.front -> check_sparql (worded
+  without kg query's options), before any engine sees the query.
 """
 
 from __future__ import annotations
@@ -121,10 +122,32 @@ WAYS_IN: dict[str, Callable[..., str]] = {
     "the shapes' SPARQL constraints": _shapes,
 }
 
-# SERVE: kg serve's HTTP endpoint (kg.serve) is being given its own front door,
-# which calls kg.sparql.guard.check_sparql before the Oxigraph server sees a
-# query. Its way in belongs in WAYS_IN: a function that sends the text to a
-# running `kg serve` on 127.0.0.1 and returns the error message it answers with.
+
+@pytest.fixture(scope="module")
+def served():
+    """A running kg serve on 127.0.0.1 (its front door: kg.serve.front)."""
+    from kg.serve.endpoint import serve
+
+    with serve(records=Path(__file__).parent / "fixtures" / "mini", port=0) as endpoint:
+        yield endpoint
+
+
+def _endpoint_wording(message: str) -> str:
+    """The guard words a refusal for an endpoint without kg query's options."""
+    for hint in (" (see --allow-service)", " (use --graph FILE to query a file)"):
+        message = message.replace(hint, "")
+    return message.replace("kg query only reads", "this endpoint only reads")
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_kg_serve_refuses_with_the_same_guard(case, fault, served):
+    import requests
+
+    store = fault(reply(200, ANSWER, "application/sparql-results+json"))
+    text, message = (s.replace("{base}", store.base) for s in HOSTILE[case])
+    r = requests.get(served.query_url, params={"query": text}, timeout=30)
+    assert (r.status_code, r.text) == (400, _endpoint_wording(message))
+    assert store.requests == []
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))

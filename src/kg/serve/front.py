@@ -178,7 +178,7 @@ def _query(
             400, "give the query once: a 'query' parameter or an application/sparql-query body"
         )
     try:
-        check_sparql(texts[0], settings.limits)
+        check_sparql(texts[0], settings.limits, options=False)
     except BadInput as exc:
         raise Refusal(400, str(exc)) from None
     form = [("query", texts[0]), *((k, v) for k, v in params if k in DATASET_PARAMS)]

@@ -45,11 +45,13 @@ _UPDATE_WORDS = {
 _SERVICE_IN_IRI = re.compile(r"\).*\bSERVICE\b", re.IGNORECASE | re.DOTALL)
 
 
-def check_sparql(text: str, lim: Limits | None = None) -> None:
+def check_sparql(text: str, lim: Limits | None = None, *, options: bool = True) -> None:
     """Refuse SPARQL that would reach outside the graph, change it, or nest too deeply.
 
     Runs on the query text before any engine does, with the same reading of
     ``\\uXXXX`` escapes, comments, strings and IRIs as SPARQL's grammar.
+    ``options`` says whether the messages may point at ``kg query``'s options
+    (``--allow-service``, ``--graph``): not for a query ``kg serve`` received.
 
     >>> try:
     ...     check_sparql("SELECT * { SERVICE <http://x.test/> {} }")
@@ -74,7 +76,7 @@ def check_sparql(text: str, lim: Limits | None = None) -> None:
                     "and what follows its ')' as a SERVICE call; write '<' with a space after it"
                 )
             if tok.kind == "word":
-                _check_word(toks, i, lim)
+                _check_word(toks, i, lim, options)
 
 
 def _depth(depth: int, tok: Token, limit: int) -> int:
@@ -91,23 +93,22 @@ def _depth(depth: int, tok: Token, limit: int) -> int:
     return depth
 
 
-def _check_word(toks: Tokens, i: int, lim: Limits) -> None:
+def _check_word(toks: Tokens, i: int, lim: Limits, options: bool) -> None:
     word = toks[i].word
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     if word in _UPDATE_WORDS:
-        raise BadInput(f"SPARQL update ({word}) is refused: kg query only reads the graph")
+        who = "kg query" if options else "this endpoint"
+        raise BadInput(f"SPARQL update ({word}) is refused: {who} only reads the graph")
     if word == "FROM":
         named = "FROM NAMED" if nxt.upper() == "NAMED" else "FROM"
         target = toks[i + 2].text if named == "FROM NAMED" and i + 2 < len(toks) else nxt
-        raise BadInput(
-            f"{named} {target} is refused: kg queries only the graph it was given "
-            "(use --graph FILE to query a file)"
-        )
+        hint = " (use --graph FILE to query a file)" if options else ""
+        raise BadInput(f"{named} {target} is refused: kg queries only the graph it was given{hint}")
     if word == "SERVICE":
-        _check_service(toks, i + 1, lim)
+        _check_service(toks, i + 1, lim, options)
 
 
-def _check_service(toks: Tokens, j: int, lim: Limits) -> None:
+def _check_service(toks: Tokens, j: int, lim: Limits, options: bool) -> None:
     if j < len(toks) and toks[j].word == "SILENT":
         j += 1
     target = toks[j] if j < len(toks) else Token("other", "", 0, 0)
@@ -119,7 +120,7 @@ def _check_service(toks: Tokens, j: int, lim: Limits) -> None:
     if host and host.lower() in lim.allow_service:
         return
     if lim.allow_service and target.kind != "iri":
-        hint = "write the endpoint as a full <http://…> IRI"
+        hint = " (write the endpoint as a full <http://…> IRI)"
     else:
-        hint = "see --allow-service"
-    raise BadInput(f"SERVICE {target.text} is refused: kg queries only its own graph ({hint})")
+        hint = " (see --allow-service)" if options else ""
+    raise BadInput(f"SERVICE {target.text} is refused: kg queries only its own graph{hint}")
