@@ -37,10 +37,14 @@ def infer(data: Graph, ontology: Graph | None = None, engine: str = "reference")
 
     Raises :class:`NotConforming` when the closure shows an inconsistency.
 
-    >>> from kg.builder.graph import build_graph
+    >>> from rdflib import Graph
+    >>> from kg.terms.iris import record_iri
     >>> from kg.terms.namespaces import KG
-    >>> inferred = infer(build_graph())
-    >>> any(inferred.triples((None, KG.holdsRole, None)))
+    >>> role, abe = record_iri("role-abe-pm"), record_iri("shinzo-abe")
+    >>> data = Graph()
+    >>> data += [(role, KG.holder, abe)]
+    >>> inferred = infer(data)
+    >>> (abe, KG.holdsRole, role) in inferred
     True
     """
     if check_engine(engine) == "native":

@@ -12,8 +12,12 @@ The site needs no network to be viewed: no scripts, no web fonts, one local
 style sheet, SVG inline. The same graph always gives the same bytes (every
 list is sorted; layouts use fixed seeds; coordinates are rounded).
 
->>> from kg.builder.graph import build_graph
->>> files = build_site(build_graph(), validation=None)
+>>> from rdflib import Graph, Literal, RDF, RDFS
+>>> from kg.terms.iris import record_iri
+>>> from kg.terms.namespaces import KG
+>>> graph, abe = Graph(), record_iri("shinzo-abe")
+>>> graph += [(abe, RDF.type, KG.Person), (abe, RDFS.label, Literal("Shinzo Abe", lang="en"))]
+>>> files = build_site(graph, validation=None)
 >>> "index.html" in files and "entity/shinzo-abe.html" in files
 True
 """
