@@ -22,7 +22,7 @@ demo: venv
 
 ## Set up, then lint, type-check and run the whole test suite.
 test: venv lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: venv
 	$(BIN)/ruff check src tests bench
