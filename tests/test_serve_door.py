@@ -400,7 +400,8 @@ def test_every_engine_may_grow_by_kg_querys_memory_limit_only(monkeypatch):
         for pid in pids:
             limit = _address_space_limit(pid)
             assert limit is not None
-            assert 0 < limit - _address_space(pid) <= 512 * 1024**2
+            # Set to its size then plus the limit; the size moves a little since.
+            assert abs(limit - _address_space(pid) - 512 * 1024**2) < 64 * 1024**2
         r, _took = _timed(
             endpoint, "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?f"
         )
