@@ -147,7 +147,7 @@ def browser(chromium):
             dt.close()
 
 
-def test_every_page_loads_without_console_errors(site, browser):
+def test_every_page_loads_without_console_errors(browser, site):
     target = browser.send("Target.createTarget", url="about:blank")["targetId"]
     session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     for domain in ("Page", "Runtime", "Log", "Network"):
@@ -179,7 +179,7 @@ def test_every_page_loads_without_console_errors(site, browser):
     assert not failures, json.dumps(failures, indent=1)[:4000]
 
 
-def test_screenshots(site, chromium):
+def test_screenshots(chromium, site):
     """Screenshots of the index, the timeline and an entity page (test artefacts)."""
     ARTIFACTS.mkdir(exist_ok=True)
     shots = {
