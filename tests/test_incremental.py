@@ -342,6 +342,8 @@ def test_removing_a_file_falls_back(work: tuple[Path, Path], tmp_path: Path) -> 
 def test_ontology_change_falls_back(
     work: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from patching import patch_everywhere
+
     import kg.resources
 
     records, out = work
@@ -352,7 +354,7 @@ def test_ontology_change_falls_back(
         encoding="utf-8",
     )
     original = kg.resources.ontology_files
-    monkeypatch.setattr(kg.resources, "ontology_files", lambda: [*original(), extra])
+    patch_everywhere(monkeypatch, kg.resources, "ontology_files", lambda: [*original(), extra])
     got = build(records, out, reason=True)
     assert got.mode == "full"
     assert "ontology" in got.fallback

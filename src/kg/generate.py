@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import UsageError
+from kg.rdfio.atomic import Staged
+from kg.rdfio.folders import output_folder
 
 RECORDS_PER_FILE = 2000
 
@@ -406,8 +408,6 @@ def generate_records(out_dir: Path, events: int, seed: int = 0, violations: int 
         raise UsageError("--events must be at least 1")
     if violations < 0:
         raise UsageError("--violations must not be negative")
-    from kg.rdfio.atomic import Staged
-    from kg.rdfio.folders import output_folder
 
     gen = _Gen(events, seed)
     injected = gen.build(violations)

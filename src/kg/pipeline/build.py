@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.builder.graph import BuiltGraph, records_to_graph
+from kg.builder.ontology import ontology_triples
 from kg.engines import check_engine
 from kg.errors import NotConforming
+from kg.pipeline.incremental.rebuild import build_incremental
+from kg.pipeline.incremental.state import SCRATCH, STATE_DIR, Fallback, save_state, snapshot
 from kg.pipeline.open import load
 from kg.pipeline.outputs import (
     GRAPH_FILE,
@@ -25,8 +28,14 @@ from kg.pipeline.outputs import (
 )
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
+from kg.rdfio.write import serialize, turtle_bytes
+from kg.reason.engines import infer
+from kg.reason.native import infer_triples
 from kg.records.load import load_records
 from kg.resources import records_dir
+from kg.store.native import BASE
+from kg.store.persist import STORE_DIR, STORE_TMP, StoreWriter
+from kg.terms.convert import TermConverter
 from kg.terms.namespaces import INFERRED_GRAPH
 from kg.validate.engines import validate_graph
 
@@ -70,8 +79,6 @@ def build(
     there (:func:`kg.rdfio.folders.sweep_leftovers`).
     """
     check_engine(engine)
-    from kg.pipeline.incremental.state import SCRATCH, STATE_DIR
-    from kg.store.persist import STORE_DIR, STORE_TMP
 
     # Either engine's outputs, so that a reference build also clears what a
     # killed native one left.
@@ -97,8 +104,6 @@ def _build_with_state(
     full: bool,
 ) -> BuildResult:
     # --- incremental rebuilds (kg.incremental) ---
-    from kg.pipeline.incremental.rebuild import build_incremental
-    from kg.pipeline.incremental.state import Fallback, save_state, snapshot
 
     root = records or records_dir()
     fallback = "--full"
@@ -134,10 +139,7 @@ def _build_reference(
             raise NotConforming(report.render("text").rstrip())
     inferred = None
     if reason:
-        from kg.reason.engines import infer
-
         inferred = infer(built.graph)
-    from kg.rdfio.write import serialize
 
     outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
@@ -154,10 +156,6 @@ def _build_reference(
 def _build_native(
     records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
 ) -> BuildResult:
-    from kg.rdfio.write import turtle_bytes
-    from kg.store.persist import StoreWriter
-    from kg.terms.convert import TermConverter
-
     laps = Laps()
     with gc_paused():
         recs = load_records(records or records_dir())
@@ -199,10 +197,6 @@ def _check_and_reason(
 ) -> tuple[Report | None, list | None, bytes]:
     """Load the store (in the background), validate, reason: the report, the
     inferred triples (None without ``reason``) and their Turtle."""
-    from kg.builder.ontology import ontology_triples
-    from kg.rdfio.write import turtle_bytes
-    from kg.reason.native import infer_triples
-    from kg.store.native import BASE
 
     writer.load_turtle(data, BASE)
     writer.load_triples(ontology_triples(), BASE, conv)
@@ -238,7 +232,6 @@ def _put_native_outputs(
 ) -> list[Path]:
     """Stage kg.ttl, kg-inferred.ttl (or its removal) and the store, and put
     them in place together; an error inside discards the staged files."""
-    from kg.store.persist import STORE_DIR
 
     written = [out_dir / GRAPH_FILE]
     with Staged() as staged:

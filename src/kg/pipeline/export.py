@@ -16,6 +16,8 @@ from kg.pipeline.open import load, read_graph, read_triples
 from kg.pipeline.outputs import gc_paused
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
+from kg.rdfio.write import check_xml_predicates, rdf_bytes, serialize
+from kg.reason.engines import infer, infer_data
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -57,8 +59,6 @@ def export_dataset(
         if t not in placed:
             rest.add(t)
     if reason:
-        from kg.reason.engines import infer
-
         gi = ds.graph(INFERRED_GRAPH)
         for t in infer(asserted, engine=engine):
             gi.add(t)
@@ -109,7 +109,6 @@ def export_bytes(
     process to process). Data with blank nodes, whose labels are new at each
     parse, is written by rdflib's serialisers (Turtle inlines them).
     """
-    from kg.rdfio.write import rdf_bytes, serialize
 
     if fmt not in RDF_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(RDF_FORMATS)}")
@@ -140,8 +139,6 @@ def export_bytes(
         for s, p, o, _g in ds.quads((None, None, None, None)):
             target.add((s, p, o))
     if fmt == "xml":
-        from kg.rdfio.write import check_xml_predicates
-
         check_xml_predicates(target.predicates(unique=True))
     return serialize(target, fmt)
 
@@ -172,8 +169,6 @@ def _native_quads(
         return None
     inferred: list[tuple] = []
     if reason:
-        from kg.reason.engines import infer_data
-
         inferred = infer_data(triples)
         if _has_bnode(inferred):
             return None

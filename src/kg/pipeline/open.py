@@ -10,14 +10,18 @@ from typing import Any
 from rdflib import Graph
 
 from kg.builder.graph import BuiltGraph, records_to_graph
-from kg.builder.ontology import load_ontology
+from kg.builder.ontology import load_ontology, ontology_triples
 from kg.engines import check_engine
 from kg.errors import UsageError
 from kg.pipeline.outputs import GRAPH_FILE, gc_paused
-from kg.rdfio.read import parse_rdf
+from kg.rdfio.read import parse_rdf, quiet_literals, read_input, refuse_ill_typed
+from kg.reason.engines import infer, infer_data
 from kg.records.load import load_records
 from kg.resources import records_dir
-from kg.terms.convert import rdf11_term
+from kg.store.native import memory_graph
+from kg.store.persist import open_persisted, read_stamp
+from kg.terms.convert import TermConverter, rdf11_term
+from kg.terms.iris import intern
 from kg.terms.namespaces import bind_prefixes
 
 
@@ -69,8 +73,6 @@ def open_graph(
     else:
         g = read_graph(graph_file)
     if reason:
-        from kg.reason.engines import infer
-
         for t in infer(g, engine=engine):
             g.add(t)
     if with_ontology:
@@ -91,9 +93,6 @@ def open_native(
     opened (instantly) when it matches the file; otherwise the graph is loaded
     into an in-memory store. The ontology is included, as in :func:`open_graph`.
     """
-    from kg.builder.ontology import ontology_triples
-    from kg.store.native import memory_graph
-    from kg.store.persist import open_persisted
 
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
@@ -107,8 +106,6 @@ def open_native(
         triples = load(records).triples
     inferred: Any = ()
     if reason:
-        from kg.reason.engines import infer_data
-
         inferred = infer_data(triples)
     return memory_graph(triples, inferred, ontology_triples())
 
@@ -125,17 +122,12 @@ def read_triples(path: Path) -> Any:
     """
     import hashlib
 
-    from kg.rdfio.read import quiet_literals, read_input, refuse_ill_typed
-    from kg.store.persist import read_stamp
-    from kg.terms.convert import TermConverter
-
     stamp = read_stamp(path) if path.name == GRAPH_FILE else None
     if stamp is None:
         return read_graph(path)
     data = read_input(path)
     if stamp.get("size") != len(data) or stamp.get("sha256") != hashlib.sha256(data).hexdigest():
         return read_graph(path)
-    from kg.terms.iris import intern
 
     conv = TermConverter()
     ox, f = conv.ox, conv.from_ox

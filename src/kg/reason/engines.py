@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF
 
-from kg.builder.ontology import load_ontology
+from kg.builder.ontology import load_ontology, ontology_triples
 from kg.engines import check_engine
 from kg.errors import NotConforming
 from kg.reason.native import infer_triples
@@ -117,6 +117,5 @@ def infer_data(data: Iterable[tuple]) -> list[tuple]:
         return list(infer(g, engine="reference"))
     if not extra:
         return infer_triples(data)
-    from kg.builder.ontology import ontology_triples
 
     return infer_triples(data, (*ontology_triples(), *extra))

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF
 
+from kg.builder.ontology import ontology_triples
 from kg.errors import NotConforming
 from kg.reason.rules import RuleSchema, ontology_schema
 from kg.terms.namespaces import ID
@@ -41,7 +42,6 @@ def infer_triples(data: Iterable[tuple], ontology: Iterable[tuple] | None = None
     >>> any(p == KG.holdsRole for _s, p, _o in inferred)
     True
     """
-    from kg.builder.ontology import ontology_triples
 
     if ontology is None:
         onto, schema = ontology_triples(), ontology_schema()

@@ -17,6 +17,7 @@ from functools import cache, cached_property
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.builder.ontology import ontology_triples
 from kg.terms.namespaces import ID
 
 # subject -> objects, for one kind of axiom
@@ -95,7 +96,6 @@ class RuleSchema:
 @cache
 def ontology_schema() -> RuleSchema:
     """The :class:`RuleSchema` of the bundled ontology (read once per process)."""
-    from kg.builder.ontology import ontology_triples
 
     return RuleSchema(ontology_triples())
 

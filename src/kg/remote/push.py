@@ -16,8 +16,9 @@ from rdflib import BNode
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
+from kg.pipeline.export import export_bytes
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
-from kg.rdfio.read import plain_strings
+from kg.rdfio.read import parse_rdf, plain_strings
 from kg.remote.endpoints import _absolute_iri, _required_endpoint, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
 from kg.remote.protocol import RESULTS_JSON, count_triples, update
@@ -117,7 +118,6 @@ def prepare_payloads(
         else:
             # N-Triples made natively (kg's reasoner, Oxigraph's serialiser): at 1M
             # triples seconds, where an rdflib graph took minutes.
-            from kg.pipeline.export import export_bytes
 
             nt = export_bytes(
                 UPLOAD.name, source, records, reason=reason, with_ontology=with_ontology
@@ -131,7 +131,6 @@ def _dataset_payloads(source: Path, graph: str | None, folder: Path) -> list[Pay
     """One payload in ``folder`` per non-empty graph of the dataset file
     ``source``, its default graph for ``graph``. The dataset is let go of
     when this returns, before anything is uploaded."""
-    from kg.rdfio.read import parse_rdf
 
     payloads: list[Payload] = []
     for g in list(parse_rdf(source).graphs()):

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import BadInput
+from kg.resources import data_dir
 
 # --- the audit hook --------------------------------------------------------------
 
@@ -76,8 +77,6 @@ def _code_roots() -> tuple[str, ...]:
     here = Path(__file__).resolve().parents[1]  # the kg package
     roots.add(str(here))
     with contextlib.suppress(Exception):
-        from kg.resources import data_dir
-
         for name in ("ontology", "shapes", "queries"):
             roots.add(str(data_dir(name)))
     return tuple(sorted(os.path.normpath(r) + os.sep for r in roots if r))

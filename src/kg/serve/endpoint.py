@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kg.errors import RemoteError, UsageError
+from kg.pipeline.export import export_bytes
 from kg.sandbox.limits import current_limits
 from kg.serve.engines import HOST, EnginePool, oxigraph_binary
 from kg.serve.front import FrontServer, Settings
@@ -148,7 +149,6 @@ def _load(
     binary: str, folder: Path, graph_file: Path | None, records: Path | None, reason: bool
 ) -> tuple[int, Path]:
     """Bulk-load the graph into ``folder/db``; return its triple count and path."""
-    from kg.pipeline.export import export_bytes
 
     # N-Triples made natively (Oxigraph's serialiser, kg's reasoner): at 1M
     # triples seconds, where an rdflib graph took minutes.

@@ -14,6 +14,7 @@ from rdflib import Dataset, Graph, Literal, Variable
 
 from kg.errors import UsageError
 from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
+from kg.rdfio.write import serialize
 from kg.sparql.results import QueryResult
 from kg.terms.namespaces import compact
 
@@ -155,8 +156,6 @@ def render(res: QueryResult, fmt: str = "table") -> str:
     or, for CONSTRUCT/DESCRIBE, as any RDF format kg writes (``xml``: RDF/XML;
     ``table``: Turtle)."""
     if res.graph is not None:
-        from kg.rdfio.write import serialize
-
         rdf_fmt = "turtle" if fmt == "table" else fmt
         if rdf_fmt not in RDF_FORMATS:
             raise UsageError(

@@ -16,9 +16,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg.builder.graph import SourceIndex
-from kg.builder.ontology import load_ontology
+from kg.builder.ontology import load_ontology, ontology_triples
 from kg.engines import check_engine
 from kg.errors import Location, UsageError
+from kg.store.native import memory_graph
+from kg.terms import keep_lexical_forms
 from kg.terms.namespaces import bind_prefixes, compact
 from kg.validate.report import (
     _SEVERITY_OF,
@@ -27,8 +29,11 @@ from kg.validate.report import (
     Report,
     _first_message,
     _message,
+    results_graph,
     sort_findings,
 )
+from kg.validate.shacl_compile import CompiledShapes, Unsupported
+from kg.validate.shacl_engine import DataIndex, Validator
 from kg.validate.shapes import compiled_shapes, load_shapes
 
 
@@ -59,8 +64,6 @@ def validate_graph(
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITIES)}")
     check_engine(engine)
     if engine == "native":
-        from kg.validate.shacl_compile import Unsupported
-
         try:
             return _validate_native(data, index, fail_on, shapes, ontology, store)
         except Unsupported:
@@ -97,7 +100,6 @@ def _pyshacl_results(
     finally:
         # pySHACL's monkey patch sets rdflib.NORMALIZE_LITERALS back to True
         # when it is done; kg keeps lexical forms (see kg.terms).
-        from kg.terms import keep_lexical_forms
 
         keep_lexical_forms()
     return results  # type: ignore[no-any-return]
@@ -133,11 +135,6 @@ def _validate_native(
     ontology: Graph | None,
     store: Any,
 ) -> Report:
-    from kg.builder.ontology import ontology_triples
-    from kg.validate.report import results_graph
-    from kg.validate.shacl_compile import CompiledShapes
-    from kg.validate.shacl_engine import DataIndex, Validator
-
     shapes_graph = shapes if shapes is not None else load_shapes()
     compiled = compiled_shapes() if shapes is None else CompiledShapes(shapes_graph)
     onto = ontology_triples() if ontology is None else tuple(ontology)
@@ -147,8 +144,6 @@ def _validate_native(
 
     def rows(select: str) -> list[tuple]:
         if state["store"] is None:
-            from kg.store.native import memory_graph
-
             state["store"] = memory_graph(triples, ontology=onto)
         native = state["store"]
         if hasattr(native, "result"):  # a Future: the store is being loaded in a thread

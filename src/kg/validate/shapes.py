@@ -11,6 +11,7 @@ from rdflib import Graph
 
 from kg.resources import shapes_files
 from kg.terms.namespaces import bind_prefixes
+from kg.validate.shacl_compile import CompiledShapes
 
 if TYPE_CHECKING:
     from kg.validate.shacl_compile import CompiledShapes
@@ -39,6 +40,5 @@ def compiled_shapes() -> CompiledShapes:
     Raises :class:`kg.validate.shacl_compile.Unsupported` when they use a
     constraint the native engine lacks (pySHACL then validates).
     """
-    from kg.validate.shacl_compile import CompiledShapes
 
     return CompiledShapes(load_shapes())

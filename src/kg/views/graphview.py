@@ -14,6 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from kg.builder.ontology import load_ontology
 from kg.errors import UsageError
 from kg.records.display import Display, Phrase, load_display
 from kg.terms.checks import is_record_id
@@ -93,8 +94,6 @@ class GraphView:
     def __init__(
         self, graph: Graph, ontology: Graph | None = None, display: Display | None = None
     ) -> None:
-        from kg.builder.ontology import load_ontology
-
         self.g = graph
         self.ont = ontology if ontology is not None else load_ontology()
         self.display = display if display is not None else load_display()

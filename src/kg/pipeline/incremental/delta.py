@@ -10,6 +10,7 @@ from rdflib.namespace import RDF
 
 from kg.pipeline.incremental.revalidate import asserted
 from kg.pipeline.incremental.state import ID_PREFIX, MAX_AFFECTED, Fallback
+from kg.reason.native import infer_triples
 from kg.reason.rules import ontology_schema
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import INFERRED_GRAPH
@@ -39,7 +40,6 @@ def reason_delta(store: Any, conv: TermConverter, delta: set[tuple]) -> Inferred
     delta mentions, and the nodes chained to them, are computed again from
     the asserted triples mentioning those nodes.
     """
-    from kg.reason.native import infer_triples
 
     nodes = _chained(store, conv, _mentioned(delta))
     new = {t for t in infer_triples(_mentioning(store, conv, nodes)) if t[0] in nodes}

@@ -40,6 +40,8 @@ from kg.pipeline.incremental.state import (
     split_index,
     write_json,
 )
+from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE, BuildResult
+from kg.rdfio.atomic import Staged
 from kg.reason.rules import ontology_schema
 from kg.records.load import check_references, raise_problems, read_records_file
 from kg.records.model import Record, Records
@@ -107,8 +109,6 @@ class _WorkStore:
     to replace the store once everything succeeded."""
 
     def __init__(self, out_dir: Path, conv: TermConverter) -> None:
-        from kg.pipeline.outputs import GRAPH_FILE
-
         self.conv = conv
         self.folder = out_dir / STORE_WORK
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -210,8 +210,6 @@ def _changed_files(snap: Snapshot, old_files: dict[str, dict]) -> list[tuple[str
 
 
 def _rebuild(job: _Job) -> BuildResult:
-    from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE, BuildResult
-
     catalogue = Catalogue.load(job.state / CATALOGUE)
     schema = load_schema()
     old_recs, new_recs = _changed_records(job, catalogue, schema)
@@ -358,7 +356,6 @@ def _revalidated(job: _Job, made: _Made, conv: TermConverter) -> Report:
 def _splice_turtle(out_dir: Path, made: _Made, conv: TermConverter) -> None:
     """The new bytes of kg.ttl and, if it changed, kg-inferred.ttl: the changed
     subjects' blocks spliced in."""
-    from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE
 
     delta, inferred = made.delta, made.inferred
     blocks = subject_blocks(delta.new.triples, delta.subjects, conv)
@@ -380,8 +377,6 @@ def _commit(job: _Job, made: _Made) -> dict[str, Any]:
     renamed first, so that a crash part-way through leaves a kg.ttl the old
     state does not describe, and the next build is a full one.
     """
-    from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE
-    from kg.rdfio.atomic import Staged
 
     out_dir = job.out_dir
     with Staged() as staged:

@@ -11,6 +11,7 @@ from rdflib import URIRef
 from rdflib.namespace import SH
 
 from kg.builder.graph import SourceIndex, field_names
+from kg.builder.ontology import ontology_triples
 from kg.errors import Location
 from kg.pipeline.incremental.state import (
     FINDINGS,
@@ -22,9 +23,17 @@ from kg.pipeline.incremental.state import (
     load_index,
     read_json,
 )
+from kg.pipeline.open import read_triples
+from kg.pipeline.outputs import GRAPH_FILE
 from kg.records.schema import load_schema
 from kg.store.native import BASE, NativeGraph
 from kg.terms.convert import TermConverter, oxigraph
+from kg.terms.namespaces import compact
+from kg.validate.engines import native_finding, validate_graph
+from kg.validate.report import Finding, Report, sort_findings
+from kg.validate.shacl_compile import Unsupported
+from kg.validate.shacl_engine import DataIndex, Validator
+from kg.validate.shapes import compiled_shapes
 
 if TYPE_CHECKING:
     from kg.validate.report import Finding, Report
@@ -40,7 +49,6 @@ def _shape_reach(compiled: Any) -> tuple[int, set[str]]:
     A focus node's core findings depend only on the triples whose subjects lie
     within that many hops of it.
     """
-    from kg.terms.namespaces import compact
 
     components: set[str] = set()
 
@@ -120,7 +128,6 @@ class Locator:
 def ontology_quads() -> frozenset:
     """The ontology's triples as quads of a store's default graph, where kg build
     puts them beside the records' triples."""
-    from kg.builder.ontology import ontology_triples
 
     return frozenset(TermConverter().quads(ontology_triples(), BASE))
 
@@ -175,12 +182,6 @@ def revalidate(
     """The report of the updated ``store``: the findings of the focus nodes a
     change can reach computed again, the others kept from the state (moved to
     their record's new line when their file changed)."""
-    from kg.builder.ontology import ontology_triples
-    from kg.validate.engines import native_finding
-    from kg.validate.report import Report, sort_findings
-    from kg.validate.shacl_compile import Unsupported
-    from kg.validate.shacl_engine import DataIndex, Validator
-    from kg.validate.shapes import compiled_shapes
 
     try:
         compiled = compiled_shapes()
@@ -216,7 +217,6 @@ def _rows_from(store: Any, conv: TermConverter) -> Callable[[str], list[tuple]]:
 
 def _kept(old_docs: list[list], rechecked: set[str], locator: Locator) -> list[Finding]:
     """The findings of the last build about focus nodes not checked again."""
-    from kg.validate.report import Finding
 
     kept = []
     for sev, fc, path_c, value, comp, shape_c, msg, loc, focus_iri, path_iri in old_docs:
@@ -234,8 +234,5 @@ def _kept(old_docs: list[list], rechecked: set[str], locator: Locator) -> list[F
 def _report_graph(out_dir: Path) -> Any:
     """The SHACL report graph, by validating the written graph in full (only made
     when asked for; an incremental build keeps the findings, not the graph)."""
-    from kg.pipeline.open import read_triples
-    from kg.pipeline.outputs import GRAPH_FILE
-    from kg.validate.engines import validate_graph
 
     return validate_graph(read_triples(out_dir / GRAPH_FILE), engine="native").graph()

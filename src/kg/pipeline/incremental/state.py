@@ -19,11 +19,13 @@ from rdflib import URIRef
 
 from kg.builder.graph import SourceIndex, source_language
 from kg.errors import Location
+from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE
 from kg.reason.rules import ontology_schema
 from kg.records.load import display_name, record_files
 from kg.records.model import Record
+from kg.resources import ontology_files, record_types_file, shapes_files
 from kg.store.persist import STAMP, STORE_DIR
-from kg.terms.namespaces import ID
+from kg.terms.namespaces import ID, expand
 
 if TYPE_CHECKING:
     from kg.pipeline.outputs import BuildResult
@@ -121,7 +123,6 @@ def fingerprint(root: Path, *, reason: bool, validate: bool) -> dict[str, Any]:
     import yaml
 
     import kg
-    from kg.resources import ontology_files, record_types_file, shapes_files
 
     h = hashlib.sha256()
     package = Path(kg.__file__).parent
@@ -157,7 +158,6 @@ def output_stamps(
     ``staged`` maps an output's name (or the store's stamp) to where it waits
     to be put in place: a rename keeps a file's size and modification time.
     """
-    from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE
 
     at = {GRAPH_FILE: out_dir / GRAPH_FILE, STAMP: out_dir / STORE_DIR / STAMP}
     if reason:
@@ -372,8 +372,6 @@ def findings_docs(report: Report) -> list[list]:
 
 
 def _uncompact(text: str) -> URIRef | None:
-    from kg.terms.namespaces import expand
-
     if text.startswith("<") and text.endswith(">"):
         return URIRef(text[1:-1])
     if text.startswith('"') or ":" not in text:

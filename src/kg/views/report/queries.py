@@ -8,6 +8,9 @@ from typing import Any
 from rdflib import Graph, Literal
 
 from kg.errors import UsageError
+from kg.rdfio.write import serialize
+from kg.sparql.canned import bind_params
+from kg.sparql.run import run_query
 from kg.terms.namespaces import compact
 from kg.views.graphview import GraphView
 from kg.views.model import Ref
@@ -33,10 +36,6 @@ class QueryPage:
 def build_query_pages(
     view: GraphView, query_graph: Graph, queries: dict[str, Any]
 ) -> list[QueryPage]:
-    from kg.rdfio.write import serialize
-    from kg.sparql.canned import bind_params
-    from kg.sparql.run import run_query
-
     pages = []
     for name in sorted(queries):
         q = queries[name]

@@ -36,11 +36,16 @@ from typing import Any
 from rdflib import Graph
 
 from kg import __version__
+from kg.builder.ontology import load_ontology
 from kg.errors import UsageError, write_error
+from kg.pipeline.open import as_graph, load, read_triples
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
+from kg.reason.engines import infer
 from kg.records.display import Display
+from kg.sparql.canned import catalog
 from kg.terms.namespaces import PREFIXES
+from kg.validate.engines import validate_graph
 from kg.validate.report import Report
 from kg.views.describe import describe
 from kg.views.graphview import GraphView
@@ -108,7 +113,6 @@ def build_site(
     (``None`` leaves the page saying validation was not run); ``display``
     the kinds, colours and phrasing (default: ``ontology/record-display.yaml``).
     """
-    from kg.sparql.canned import catalog
 
     view = GraphView(graph, ontology, display)
     if query_graph is None:
@@ -285,9 +289,6 @@ def generate(
 ) -> SiteResult:
     """Build the graph (records, bundled by default, or an RDF file), validate it,
     render the site and write it to ``out_dir``."""
-    from kg.builder.ontology import load_ontology
-    from kg.pipeline.open import as_graph, load, read_triples
-    from kg.validate.engines import validate_graph
 
     start = time.perf_counter()
     if graph_file is not None and records is not None:
@@ -304,8 +305,6 @@ def generate(
     for t in data:
         query_graph.add(t)
     if reason:
-        from kg.reason.engines import infer
-
         for t in infer(data, engine="native"):
             query_graph.add(t)
     for t in ontology:
