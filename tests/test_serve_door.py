@@ -419,3 +419,43 @@ def test_every_engine_may_grow_by_kg_querys_memory_limit_only(monkeypatch):
             time.sleep(0.1)
         else:
             pytest.fail(f"no capped replacement engine: {endpoint.pool.pids()} (was {pids})")
+
+
+# --- the formats an answer comes in -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,accept,media",
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", None, "application/sparql-results+json"),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "*/*", "application/sparql-results+json"),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "text/csv", "text/csv"),
+        ("ASK { ?s ?p ?o }", "application/sparql-results+xml", "application/sparql-results+xml"),
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", None, "text/turtle"),
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "application/ld+json", "application/ld+json"),
+        (
+            "DESCRIBE <https://w3id.org/kg-nj/id/alice>",
+            "application/n-triples",
+            "application/n-triples",
+        ),
+    ],
+)
+def test_the_answer_comes_in_a_format_of_kgs_registry(ep, text, accept, media):
+    headers = {"Accept": accept} if accept else {}
+    r = requests.get(ep.query_url, params={"query": text}, headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].split(";")[0] == media
+
+
+def test_a_format_kg_does_not_offer_is_406(ep):
+    r = requests.get(
+        ep.query_url,
+        params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"},
+        headers={"Accept": "image/png"},
+        timeout=30,
+    )
+    assert r.status_code == 406
+    assert r.text == (
+        "this query's answer comes as one of: application/sparql-results+json, "
+        "application/sparql-results+xml, text/csv, text/tab-separated-values; not image/png"
+    )

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from kg.errors import BadInput
-from kg.rdfio.atomic import atomic_write
-from kg.rdfio.formats import RDF_FORMATS, format_from_path
+from kg.rdfio.formats import RDF_FORMATS
 from kg.terms.checks import iri_problem, language_tag_problem
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import PREFIXES
@@ -33,14 +31,6 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
     if fmt == "jsonld":
         return graph.serialize(format=rdflib_fmt, encoding="utf-8", sort_keys=True, indent=2)
     return graph.serialize(format=rdflib_fmt, encoding="utf-8")
-
-
-def write_rdf(graph: Graph | Dataset, path: Path, fmt: str | None = None) -> str:
-    """Serialise ``graph`` to ``path`` atomically; return the format used."""
-    fmt = fmt or format_from_path(path)
-    data = serialize(graph, fmt)
-    atomic_write(path, lambda fh: fh.write(data))
-    return fmt
 
 
 # Oxigraph's bulk loader into the disk store grows faster than the data when

@@ -55,9 +55,6 @@ class Limits:
         )
 
 
-DEFAULTS = Limits()
-
-
 _LIMITS: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("kg_limits", default=None)
 
 

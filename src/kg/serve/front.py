@@ -29,9 +29,11 @@ from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from kg.errors import BadInput, UsageError
+from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, negotiate
 from kg.sandbox.limits import Limits
 from kg.serve.engines import HOST, EnginePool
 from kg.sparql.guard import check_sparql
+from kg.sparql.rewrite import query_form
 
 QUERY_PATHS = frozenset({"/query", "/sparql"})
 
@@ -179,15 +181,29 @@ def _query(
         )
     try:
         check_sparql(texts[0], settings.limits, options=False)
+        media = _answer_type(texts[0], headers.get("Accept"))
     except BadInput as exc:
         raise Refusal(400, str(exc)) from None
     form = [("query", texts[0]), *((k, v) for k, v in params if k in DATASET_PARAMS)]
-    return Upstream(
-        "POST",
-        path,
-        urlencode(form).encode("ascii"),
-        {**_engine_headers(headers, settings), "Content-Type": FORM},
-    )
+    engine_headers = {**_engine_headers(headers, settings), "Accept": media, "Content-Type": FORM}
+    return Upstream("POST", path, urlencode(form).encode("ascii"), engine_headers)
+
+
+# The formats an answer comes in, from kg's format registry, the first the default:
+# the same as ``kg query --format`` offers (its own ``table`` aside).
+_RESULTS_OFFERED = tuple(RESULT_FORMATS[n] for n in ("json", "xml", "csv", "tsv"))
+_GRAPHS_OFFERED = tuple(RDF_FORMATS[n] for n in ("turtle", "nt", "xml", "jsonld", "trig", "nquads"))
+
+
+def _answer_type(text: str, accept: str | None) -> str:
+    """The media type to answer ``text`` in, as ``Accept`` asks among the formats
+    kg offers for the query's form (HTTP 406 if none)."""
+    offers = _RESULTS_OFFERED if query_form(text) in ("SELECT", "ASK") else _GRAPHS_OFFERED
+    chosen = negotiate(accept, offers)
+    if chosen is None:
+        types = ", ".join(f.media_type for f in offers)
+        raise Refusal(406, f"this query's answer comes as one of: {types}; not {accept}")
+    return chosen[1]
 
 
 def _params(method: str, qs: str, headers: Headers, body: bytes) -> list[tuple[str, str]]:

@@ -39,11 +39,6 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     return run_limited(_run, graph, query)  # type: ignore[no-any-return]
 
 
-def _execute(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> QueryResult:
-    """Run the query in this process, without limits (:func:`run_query` adds them)."""
-    return _run(graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE))
-
-
 def _run(graph: Any, query: Prepared) -> QueryResult:
     if not isinstance(graph, Graph):  # a kg.store.native.NativeGraph: Oxigraph
         return _run_native(graph, query)
