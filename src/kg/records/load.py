@@ -54,7 +54,6 @@ def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Reco
     rec = Record(id=rid, type=rtype, file=file, line=node.line)
     specs = schema.types[rtype].fields
     common_q = specs["qualifier"]
-    note_spec = specs["note"]
     for key, vnode in m.items():
         rec.field_lines[key] = vnode.line
         floc = Location(file, vnode.line, rid, key)
@@ -71,7 +70,7 @@ def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Reco
                 floc,
             )
         else:
-            rec.fields[key] = _field_values(specs[key], vnode, floc, problems, common_q, note_spec)
+            rec.fields[key] = _field_values(specs[key], vnode, floc, problems, common_q)
     if "corrections" in m:
         rec.corrections = _corrections(m["corrections"], rec, schema, problems)
     return rec

@@ -195,7 +195,6 @@ def _field_values(
     loc: Location,
     problems: _Problems,
     qualifier_spec: FieldSpec,
-    note_spec: FieldSpec,
 ) -> list[Value]:
     raw = node.value
     if spec.many:

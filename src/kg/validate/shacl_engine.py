@@ -186,7 +186,7 @@ class Validator:
         for f in focus_nodes:
             vals = self.value_nodes(shape, f)
             for param, arg in shape.constraints:
-                for value in self._constraint(shape, param, arg, f, vals):
+                for value in self._constraint(shape, param, arg, vals):
                     comp = _CORE[param][1]
                     if not shape.is_property and value is None:
                         value = f
@@ -230,7 +230,7 @@ class Validator:
             self._sparql_cache[select] = got
         return got
 
-    def _constraint(self, shape: Shape, param: Any, arg: Any, f: Any, vals: list) -> list:
+    def _constraint(self, shape: Shape, param: Any, arg: Any, vals: list) -> list:
         """Values failing one constraint; ``None`` stands for a result without a value."""
         # One dict look-up instead of a chain of term comparisons: this runs
         # for every focus node and constraint (millions of times at 1M triples).

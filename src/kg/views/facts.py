@@ -168,7 +168,7 @@ class FactBuilder:
     # templates
 
     def sentence(
-        self, template: str, s: Node, p: URIRef, o: Node
+        self, template: str, s: Node, o: Node
     ) -> tuple[list[Segment], list[int], list[str], bool]:
         """Fill a template; returns segments, extra citations, extra qualifiers and
         whether the subject was named."""
@@ -260,7 +260,7 @@ class FactBuilder:
             template = (ph.inverse or ph.sentence) if inverse else ph.sentence
         if template is None:
             template = "{s} — " + view.label(p) + " — {o}"
-        segs, c2, q2, names_subject = self.sentence(template, s, p, o)
+        segs, c2, q2, names_subject = self.sentence(template, s, o)
         cites += [c for c in c2 if c not in cites]
         return Fact(
             segments=segs,

@@ -209,7 +209,7 @@ class Ego:
     more: int
 
 
-def build_ego(view: GraphView, d: Description, limit: int = 24, width: int = 1180) -> Ego | None:
+def build_ego(d: Description, limit: int = 24, width: int = 1180) -> Ego | None:
     """The record and the records linked to it, around an ellipse."""
     if not d.neighbours:
         return None

@@ -132,7 +132,7 @@ def build_site(
     )
     _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
     for d in descriptions.values():
-        ego = build_ego(view, d)
+        ego = build_ego(d)
         site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
     site.style_sheet(view.display)
     return site.done()
