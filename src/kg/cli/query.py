@@ -118,38 +118,18 @@ def query(
 
         kg query timeline --endpoint http://127.0.0.1:7878/query
     """
-    from kg.sparql.canned import bind_params, catalog, get_query
+    from kg.sandbox.limits import limits
+    from kg.sparql.canned import catalog
+    from kg.sparql.guard import check_sparql
     from kg.sparql.render import default_format, render
-    from kg.sparql.run import run_query
 
     if list_:
         _emit(_render_catalog(catalog()), output)
         return
-    given = sum(x is not None for x in (name, sparql, query_file))
-    if given != 1:
-        raise UsageError("give a canned query NAME, or -e SPARQL, or --file F.rq (exactly one)")
-    bindings: dict[str, Any] = {}
-    if name is not None:
-        canned = get_query(name)
-        if show:
-            _emit(canned.text, output)
-            return
-        text = canned.text
-        bindings = bind_params(canned, _parse_params(params))
-    else:
-        if params:
-            raise UsageError("-p parameters go with canned queries; write values into your SPARQL")
-        if query_file is not None:
-            try:
-                text = query_file.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise UsageError(f"no such query file: {query_file}") from None
-        else:
-            text = sparql or ""
-    from kg.sandbox.limits import limits
-    from kg.sandbox.offline import offline
-    from kg.sparql.guard import check_sparql
-
+    text, bindings = _text_and_bindings(name, sparql, query_file, params, show)
+    if show and name is not None:  # --show prints a canned query's SPARQL
+        _emit(text, output)
+        return
     with limits(timeout=conn.timeout, max_rows=max_rows, allow_service=allow_service):
         # The front door's guard, before a graph is opened for nothing: a refused
         # query costs no build. run_query and remote_query pass it again, in
@@ -160,23 +140,65 @@ def query(
                 raise UsageError(
                     "--endpoint queries the store: drop --graph, --records and --reason"
                 )
-            from urllib.parse import urlsplit
-
-            from kg.remote.protocol import remote_query
-
-            with offline(allow_hosts=[urlsplit(endpoint).hostname or ""]):
-                result = remote_query(
-                    endpoint, text, bindings, default_graph_uris=default_graph_uris, conn=conn
-                )
+            result = _remote(endpoint, text, bindings, default_graph_uris, conn)
         else:
-            from kg.pipeline.open import open_graph, open_native
-
-            if engine == "native":
-                graph: Any = open_native(graph_file, records, reason=reason)
-            else:
-                graph = open_graph(graph_file, records, reason=reason, engine=engine)
-            result = run_query(graph, text, bindings)
+            result = _local(text, bindings, graph_file, records, reason, engine)
     _emit(render(result, fmt or default_format(result, output)), output)
+
+
+def _text_and_bindings(
+    name: str | None,
+    sparql: str | None,
+    query_file: Path | None,
+    params: tuple[str, ...],
+    show: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The query's text and its parameters as RDF terms (none for ad-hoc SPARQL)."""
+    from kg.sparql.canned import bind_params, get_query
+
+    if sum(x is not None for x in (name, sparql, query_file)) != 1:
+        raise UsageError("give a canned query NAME, or -e SPARQL, or --file F.rq (exactly one)")
+    if name is not None:
+        canned = get_query(name)
+        return canned.text, {} if show else bind_params(canned, _parse_params(params))
+    if params:
+        raise UsageError("-p parameters go with canned queries; write values into your SPARQL")
+    if query_file is None:
+        return sparql or "", {}
+    try:
+        return query_file.read_text(encoding="utf-8"), {}
+    except FileNotFoundError:
+        raise UsageError(f"no such query file: {query_file}") from None
+
+
+def _remote(
+    endpoint: str, text: str, bindings: dict[str, Any], graphs: tuple[str, ...], conn: Any
+) -> Any:
+    from urllib.parse import urlsplit
+
+    from kg.remote.protocol import remote_query
+    from kg.sandbox.offline import offline
+
+    with offline(allow_hosts=[urlsplit(endpoint).hostname or ""]):
+        return remote_query(endpoint, text, bindings, default_graph_uris=graphs, conn=conn)
+
+
+def _local(
+    text: str,
+    bindings: dict[str, Any],
+    graph_file: Path | None,
+    records: Path | None,
+    reason: bool,
+    engine: str,
+) -> Any:
+    from kg.pipeline.open import open_graph, open_native
+    from kg.sparql.run import run_query
+
+    if engine == "native":
+        graph: Any = open_native(graph_file, records, reason=reason)
+    else:
+        graph = open_graph(graph_file, records, reason=reason, engine=engine)
+    return run_query(graph, text, bindings)
 
 
 def _render_catalog(queries: dict[str, Any]) -> str:

@@ -22,58 +22,69 @@ from kg.terms.checks import is_record_id
 
 
 def _record(node: _Node, file: str, schema: Schema, problems: _Problems) -> Record | None:
-    loc = Location(file, node.line)
+    """One record, its problems added to ``problems``; None without a usable id and type."""
     if not isinstance(node.value, dict):
-        problems.add("each record must be a mapping with 'id' and 'type'", loc)
+        problems.add(
+            "each record must be a mapping with 'id' and 'type'", Location(file, node.line)
+        )
         return None
     m: dict[str, _Node] = node.value
-    rid = None
-    if "id" not in m:
-        problems.add("record has no 'id'", loc)
-    else:
-        rid = _scalar(m["id"], "'id'", Location(file, m["id"].line), problems)
-        if rid is not None and not is_record_id(rid):
-            problems.add(
-                f"id {rid!r} must be lower-case letters, digits and hyphens",
-                Location(file, m["id"].line, rid, "id"),
-            )
-            rid = None
-    rtype = None
-    if "type" not in m:
-        problems.add("record has no 'type'", Location(file, node.line, rid))
-    else:
-        rtype = _scalar(m["type"], "'type'", Location(file, m["type"].line, rid, "type"), problems)
-        if rtype is not None and rtype not in schema.types:
-            problems.add(
-                f"unknown type {rtype!r}; known types: {', '.join(sorted(schema.types))}",
-                Location(file, m["type"].line, rid, "type"),
-            )
-            rtype = None
+    rid = _record_id(m, file, node.line, problems)
+    rtype = _record_type(m, file, node.line, rid, schema, problems)
     if rid is None or rtype is None:
         return None
     rec = Record(id=rid, type=rtype, file=file, line=node.line)
-    specs = schema.types[rtype].fields
-    common_q = specs["qualifier"]
     for key, vnode in m.items():
         rec.field_lines[key] = vnode.line
-        floc = Location(file, vnode.line, rid, key)
-        if key in ("id", "type"):
-            continue
-        if key == "sources":
-            rec.sources = _citations(vnode, floc, problems)
-        elif key == "corrections":
-            continue  # after all fields, so they can name any field
-        elif key not in specs:
-            problems.add(
-                f"unknown field for type {rtype!r}; allowed: "
-                + ", ".join(sorted([*specs, *STRUCTURAL[2:]])),
-                floc,
-            )
-        else:
-            rec.fields[key] = _field_values(specs[key], vnode, floc, problems, common_q)
-    if "corrections" in m:
+        _read_field(rec, key, vnode, schema, problems)
+    if "corrections" in m:  # after all fields, so they can name any field
         rec.corrections = _corrections(m["corrections"], rec, schema, problems)
     return rec
+
+
+def _record_id(m: dict[str, _Node], file: str, line: int, problems: _Problems) -> str | None:
+    if "id" not in m:
+        problems.add("record has no 'id'", Location(file, line))
+        return None
+    rid = _scalar(m["id"], "'id'", Location(file, m["id"].line), problems)
+    if rid is not None and not is_record_id(rid):
+        problems.add(
+            f"id {rid!r} must be lower-case letters, digits and hyphens",
+            Location(file, m["id"].line, rid, "id"),
+        )
+        return None
+    return rid
+
+
+def _record_type(
+    m: dict[str, _Node], file: str, line: int, rid: str | None, schema: Schema, problems: _Problems
+) -> str | None:
+    if "type" not in m:
+        problems.add("record has no 'type'", Location(file, line, rid))
+        return None
+    where = Location(file, m["type"].line, rid, "type")
+    rtype = _scalar(m["type"], "'type'", where, problems)
+    if rtype is not None and rtype not in schema.types:
+        problems.add(
+            f"unknown type {rtype!r}; known types: {', '.join(sorted(schema.types))}", where
+        )
+        return None
+    return rtype
+
+
+def _read_field(rec: Record, key: str, vnode: _Node, schema: Schema, problems: _Problems) -> None:
+    """One key of a record: its citations, or a field's values checked against its kind."""
+    if key in ("id", "type", "corrections"):
+        return
+    specs = schema.types[rec.type].fields
+    floc = Location(rec.file, vnode.line, rec.id, key)
+    if key == "sources":
+        rec.sources = _citations(vnode, floc, problems)
+    elif key not in specs:
+        allowed = ", ".join(sorted([*specs, *STRUCTURAL[2:]]))
+        problems.add(f"unknown field for type {rec.type!r}; allowed: {allowed}", floc)
+    else:
+        rec.fields[key] = _field_values(specs[key], vnode, floc, problems, specs["qualifier"])
 
 
 # --- the collection --------------------------------------------------------------

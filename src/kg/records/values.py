@@ -134,48 +134,48 @@ def _citations(node: _Node, loc: Location, problems: _Problems) -> list[Citation
     if items is None:
         problems.add("'sources' must be a list of {source: ..., quote: ...}", loc)
         return []
-    out = []
-    for item in items:
-        iloc = Location(loc.file, item.line, loc.record, loc.field)
-        if not isinstance(item.value, dict):
-            problems.add("each source must be a mapping {source: <id>, quote: ...}", iloc)
-            continue
-        unknown = set(item.value) - CITATION_KEYS
-        if unknown:
-            problems.add(
-                f"unknown key(s) {sorted(unknown)} in a citation; allowed: {sorted(CITATION_KEYS)}",
-                iloc,
-            )
-        if "source" not in item.value:
-            problems.add("a citation needs 'source' (the id of a source record)", iloc)
-            continue
-        vals: dict[str, str | None] = {}
-        for key in CITATION_KEYS & set(item.value):
-            vals[key] = _scalar(item.value[key], f"citation {key!r}", iloc, problems)
-        src = vals.get("source")
-        if src is None:
-            continue
-        if not is_record_id(src):
-            problems.add(f"citation source {src!r} is not a record id", iloc)
-            continue
-        via = vals.get("via")
-        if via is not None and not is_record_id(via):
-            problems.add(f"citation via {via!r} is not a record id", iloc)
-            via = None
-        lang = vals.get("lang")
-        if lang is not None and not is_language_tag(lang):
-            problems.add(f"citation lang {lang!r} is not a language tag", iloc)
-        out.append(
-            Citation(
-                source=src,
-                line=item.line,
-                quote=vals.get("quote"),
-                lang=lang,
-                locator=vals.get("locator"),
-                via=via,
-            )
+    found = (
+        _citation(item, Location(loc.file, item.line, loc.record, loc.field), problems)
+        for item in items
+    )
+    return [c for c in found if c is not None]
+
+
+def _citation(item: _Node, iloc: Location, problems: _Problems) -> Citation | None:
+    """One citation, checked; None when it names no usable source."""
+    if not isinstance(item.value, dict):
+        problems.add("each source must be a mapping {source: <id>, quote: ...}", iloc)
+        return None
+    unknown = set(item.value) - CITATION_KEYS
+    if unknown:
+        problems.add(
+            f"unknown key(s) {sorted(unknown)} in a citation; allowed: {sorted(CITATION_KEYS)}",
+            iloc,
         )
-    return out
+    if "source" not in item.value:
+        problems.add("a citation needs 'source' (the id of a source record)", iloc)
+        return None
+    # In the order written, so that problems on one line always come in one order.
+    vals: dict[str, str | None] = {
+        key: _scalar(value, f"citation {key!r}", iloc, problems)
+        for key, value in item.value.items()
+        if key in CITATION_KEYS
+    }
+    src = vals.get("source")
+    if src is None:
+        return None
+    if not is_record_id(src):
+        problems.add(f"citation source {src!r} is not a record id", iloc)
+        return None
+    via = vals.get("via")
+    if via is not None and not is_record_id(via):
+        problems.add(f"citation via {via!r} is not a record id", iloc)
+        via = None
+    lang = vals.get("lang")
+    if lang is not None and not is_language_tag(lang):
+        problems.add(f"citation lang {lang!r} is not a language tag", iloc)
+    quote, locator = vals.get("quote"), vals.get("locator")
+    return Citation(source=src, line=item.line, quote=quote, lang=lang, locator=locator, via=via)
 
 
 def _enum_keys(node: _Node, spec: FieldSpec, loc: Location, problems: _Problems) -> list[str]:

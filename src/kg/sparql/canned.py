@@ -92,52 +92,57 @@ class CannedQuery:
 def parse_query_file(path: Path) -> CannedQuery:
     """Read one ``.rq`` file and its ``#+`` YAML header."""
     text = path.read_text(encoding="utf-8")
+    meta = _header(text, path)
+    if not is_query_name(path.stem):
+        raise BadInput(f"{path}: query file names must be lower-case words with hyphens")
+    for key in ("title", "description"):
+        if not isinstance(meta.get(key), str):
+            raise BadInput(f"{path}: header needs '#+ {key}: ...'")
+    params = tuple(_param(name, spec, path) for name, spec in (meta.get("params") or {}).items())
+    return CannedQuery(
+        name=path.stem,
+        title=meta["title"],
+        description=meta["description"].strip(),
+        text=text,
+        path=path,
+        params=params,
+    )
+
+
+def _header(text: str, path: Path) -> dict[str, Any]:
+    """The YAML of a query file's ``#+`` lines."""
     header = "\n".join(
         line[3:] if line.startswith("#+ ") else line[2:]
         for line in text.splitlines()
         if line.startswith("#+")
     )
     try:
-        meta: dict[str, Any] = yaml.load(header, Loader=_HeaderLoader) or {}
+        return yaml.load(header, Loader=_HeaderLoader) or {}
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: malformed '#+' header: {exc}") from None
-    name = path.stem
-    if not is_query_name(name):
-        raise BadInput(f"{path}: query file names must be lower-case words with hyphens")
-    for key in ("title", "description"):
-        if not isinstance(meta.get(key), str):
-            raise BadInput(f"{path}: header needs '#+ {key}: ...'")
-    params = []
-    for pname, spec in (meta.get("params") or {}).items():
-        if not isinstance(pname, str) or not _VAR_RE.fullmatch(pname):
-            raise BadInput(f"{path}: parameter {pname!r} must be a SPARQL variable name")
-        if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
-            raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
-        unknown = sorted(str(k) for k in spec if k not in _PARAM_KEYS)
-        if unknown:
-            raise BadInput(
-                f"{path}: parameter {pname!r} has unknown keys {unknown} "
-                "(a value with a comma needs quotes)"
-            )
-        if not isinstance(spec.get("optional", False), bool):
-            raise BadInput(f"{path}: parameter {pname!r}: optional must be true or false")
-        default = spec.get("default")
-        params.append(
-            Param(
-                name=pname,
-                type=spec["type"],
-                description=str(spec.get("description", "")),
-                default=None if default is None else str(default),
-                optional=bool(spec.get("optional", False)),
-            )
+
+
+def _param(pname: Any, spec: Any, path: Path) -> Param:
+    """One parameter of a query file's header, checked."""
+    if not isinstance(pname, str) or not _VAR_RE.fullmatch(pname):
+        raise BadInput(f"{path}: parameter {pname!r} must be a SPARQL variable name")
+    if not isinstance(spec, dict) or spec.get("type") not in PARAM_TYPES:
+        raise BadInput(f"{path}: parameter {pname!r} needs a type from {PARAM_TYPES}")
+    unknown = sorted(str(k) for k in spec if k not in _PARAM_KEYS)
+    if unknown:
+        raise BadInput(
+            f"{path}: parameter {pname!r} has unknown keys {unknown} "
+            "(a value with a comma needs quotes)"
         )
-    return CannedQuery(
-        name=name,
-        title=meta["title"],
-        description=meta["description"].strip(),
-        text=text,
-        path=path,
-        params=tuple(params),
+    if not isinstance(spec.get("optional", False), bool):
+        raise BadInput(f"{path}: parameter {pname!r}: optional must be true or false")
+    default = spec.get("default")
+    return Param(
+        name=pname,
+        type=spec["type"],
+        description=str(spec.get("description", "")),
+        default=None if default is None else str(default),
+        optional=bool(spec.get("optional", False)),
     )
 
 
