@@ -3,6 +3,7 @@ console example in the README is run and its output compared exactly."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,27 @@ def test_readme_example_output(line, expected, code, tmp_path):
     the code it shows (0 unless an `$ echo $?` line follows it)."""
     (tmp_path / "docs").symlink_to(ROOT / "docs")
     assert run(line, tmp_path) == (expected.rstrip("\n"), code)
+
+
+def test_the_architecture_map_lists_every_module_and_no_other():
+    """docs/architecture.md's tree is the package as it is: each package with
+    each of its modules (subpackages shown as `name/`)."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    src = ROOT / "src" / "kg"
+    listed: dict[str, set[str]] = {}
+    for row in re.findall(r"^\| `(kg\.[a-z_]+)` \|[^|]*\| (.*) \|$", doc, re.M):
+        listed[row[0]] = set(re.findall(r"`([a-z_]+/?)`", row[1]))
+    actual: dict[str, set[str]] = {}
+    for path in sorted(src.iterdir()):
+        if path.is_dir() and (path / "__init__.py").exists():
+            actual[f"kg.{path.name}"] = {
+                p.stem for p in path.glob("*.py") if p.stem != "__init__"
+            } | {f"{p.name}/" for p in path.iterdir() if (p / "__init__.py").exists()}
+        elif path.suffix == ".py" and path.stem not in (
+            "__init__",
+            "__main__",
+            "errors",
+            "resources",
+        ):
+            actual[f"kg.{path.stem}"] = set()
+    assert listed == actual
