@@ -5,7 +5,6 @@ applied to the store, revalidated, re-reasoned and spliced into the outputs.
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +39,7 @@ from kg.pipeline.incremental.state import (
     split_index,
     write_json,
 )
-from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE, BuildResult
+from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE, BuildResult, Laps
 from kg.rdfio.atomic import Staged
 from kg.reason.rules import ontology_schema
 from kg.records.load import check_references, raise_problems, read_records_file
@@ -56,17 +55,6 @@ if TYPE_CHECKING:
     from kg.validate.report import Report
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self.clock = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
-        self.clock = now
-
-
 @dataclass
 class _Job:
     """One incremental build: what it was asked, and the state it starts from."""
@@ -80,7 +68,7 @@ class _Job:
     snap: Snapshot
     changed: list[tuple[str, Path, bytes]]  # (display name, path, bytes) of changed files
     tmp: Path  # the new state, being written
-    timer: _Timer = field(default_factory=_Timer)
+    timer: Laps = field(default_factory=Laps)
 
     @property
     def state(self) -> Path:
@@ -162,7 +150,7 @@ def build_incremental(
     :class:`BadRecords` or :class:`NotConforming` exactly as a full build
     would, with nothing written.
     """
-    timer = _Timer()
+    timer = Laps()
     manifest = _usable_manifest(root, out_dir, reason=reason, validate=validate)
     snap = snapshot(root)
     changed = _changed_files(snap, manifest["files"])
