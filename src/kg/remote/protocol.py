@@ -20,7 +20,7 @@ from kg.errors import RemoteError
 from kg.rdfio.formats import RESULT_FORMATS, accept_header, format_for_media
 from kg.rdfio.read import plain_strings
 from kg.remote.http import Client, Connection, _check_url, redact
-from kg.sparql.door import REMOTE, prepare
+from kg.sparql.door import REMOTE, prepare_limited
 from kg.sparql.results import QueryResult, parse_results_json
 from kg.terms.namespaces import bind_prefixes
 
@@ -100,7 +100,7 @@ def remote_query(
     True
     """
     _check_url(endpoint, "--endpoint")
-    query = prepare(text, bindings, REMOTE)
+    query = prepare_limited(text, bindings, REMOTE)
     params = [("query", query.text), *(("default-graph-uri", g) for g in default_graph_uris)]
     accept = RESULTS_JSON if query.form in ("SELECT", "ASK") else RDF_ACCEPT
     own = client is None

@@ -13,9 +13,12 @@ and returns the text to run:
    one text but for rdflib, which has no use for a ``#+ bind: values`` hint;
 4. for a remote store, kg's prefixes are declared in the text.
 
-Oxigraph's reading runs in this process, not in the query worker: it never
-evaluates the query (its WHERE group is folded to nothing), and the guard has
-bounded the text's size and nesting first.
+Oxigraph's reading is a parse on an empty store with the query's WHERE group
+folded to nothing, so nothing is evaluated; it runs in the query worker
+(:func:`kg.sparql.run.run_query`, :func:`prepare_limited`), where a text that
+overflows the parser's stack or makes it work takes down the worker, within
+the time and memory limits, and never kg. The guard bounds size and nesting
+first.
 
 The ways in: ``kg query`` (native, reference and ``--endpoint``),
 :func:`kg.run_query` (:mod:`kg.sparql.run`), :func:`kg.remote.protocol.remote_query`
@@ -32,9 +35,10 @@ from functools import cache
 from typing import Any
 
 from kg.errors import BadInput
+from kg.sandbox.worker import run_limited
 from kg.sparql.bind import bind, terms_of
 from kg.sparql.guard import check_sparql
-from kg.sparql.lexer import groups, readings, tokens
+from kg.sparql.lexer import Token, Tokens, groups, readings, tokens
 from kg.sparql.rewrite import query_form, star_in_full, with_prefixes
 from kg.terms.namespaces import PREFIXES
 
@@ -74,10 +78,27 @@ def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = 
         text = star_in_full(text, [v.value for v in read.variables], bindings)
     if bindings:
         valid = _never if service else _valid
-        text = bind(text, terms_of(bindings), valid, hints=target != REFERENCE)
+        terms = terms_of(bindings)
+        if target == REFERENCE:
+            terms = {k: _rdflib_safe(v) for k, v in terms.items()}
+        text = bind(text, terms, valid, hints=target != REFERENCE)
     if target == REMOTE:
         text = with_prefixes(text)
     return Prepared(text, form)
+
+
+def prepare_limited(
+    text: str, bindings: Mapping[str, Any] | None = None, target: str = NATIVE
+) -> Prepared:
+    """:func:`prepare` in the query worker (offline, time, memory; see above)."""
+    return run_limited(prepare, text, bindings, target)  # type: ignore[no-any-return]
+
+
+def _rdflib_safe(term: str) -> str:
+    """A literal's text with each backslash as the escape ``\\U0000005C``:
+    rdflib decodes ``\\u`` escapes anywhere before it parses, so the value
+    ``a\\u0022b`` written as ``"a\\\\u0022b"`` would read ``a"b``."""
+    return term.replace("\\", "\\U0000005C") if term.startswith('"') else term
 
 
 def sparql_error(exc: BaseException) -> BadInput:
@@ -118,13 +139,46 @@ def _read(text: str) -> Any:
 
 def _folded(text: str) -> str:
     try:
-        where = next((g for g in groups(tokens(text)) if g.top), None)
+        where = _where_braces(tokens(text))
     except BadInput:  # unbalanced braces: Oxigraph's message says where
         return text
     if where is None:  # DESCRIBE <iri>: nothing to fold
         return text
-    inside = text[where.start : where.end]
-    return f"{text[: where.start]} {{ {inside} }} FILTER(false) {text[where.end :]}"
+    start, end = where
+    return f"{text[:start]} {{ {text[start:end]} }} FILTER(false) {text[end:]}"
+
+
+def _where_braces(toks: Tokens) -> tuple[int, int] | None:
+    """Where the inside of the query's own WHERE group starts and ends in the
+    text, whatever it holds (a sub-query too): the first brace at the top that
+    opens no VALUES data and no CONSTRUCT template."""
+    top = next((g for g in groups(toks) if g.top), None)
+    if top is not None:
+        return top.start, top.end
+    depth, skip = 0, ""
+    for i, tok in enumerate(toks):
+        if depth == 0 and tok.word in ("VALUES", "CONSTRUCT"):
+            skip = tok.word
+        elif depth == 0 and tok.word == "WHERE":
+            skip = ""
+        if tok.text == "{":
+            if depth == 0 and not skip:
+                return tok.end, _closing(toks, i).start
+            depth += 1
+        elif tok.text == "}":
+            depth -= 1
+            if depth == 0 and skip:
+                skip = ""
+    return None
+
+
+def _closing(toks: Tokens, i: int) -> Token:
+    depth = 0
+    for tok in toks[i:]:
+        depth += {"{": 1, "}": -1}.get(tok.text, 0)
+        if depth == 0:
+            return tok
+    raise BadInput("SPARQL error: unbalanced braces (a '{' is never closed)")
 
 
 def _valid(text: str) -> bool:

@@ -42,7 +42,35 @@ _UPDATE_WORDS = {
 # it), and the `)` and SERVICE must both be in the IRI's text, or the guard
 # would see them as tokens. A real IRI almost never has one; brackets inside an
 # IRI also count toward the depth limit, for an engine that parses them.
-_SERVICE_IN_IRI = re.compile(r"\).*\bSERVICE\b", re.IGNORECASE | re.DOTALL)
+# No word boundaries: Oxigraph's parser reads a keyword as the start of any
+# longer word (see _run_together).
+_SERVICE_IN_IRI = re.compile(r"\).*SERVICE", re.IGNORECASE | re.DOTALL)
+
+
+# Oxigraph's parser (rust-peg) matches a keyword without asking what follows
+# it: `SERVICESILENT <x>` is SERVICE SILENT to it, `?o trueSERVICE<x> {}` the
+# literal true then a SERVICE call, where SPARQL's lexer (and rdflib's) read
+# one word. No SPARQL keyword or function name holds one of these, so a word
+# that holds one without being it is refused.
+_GUARDED = ("SERVICE", "FROM", *sorted(_UPDATE_WORDS))
+
+
+# Oxigraph's prefixed names take at most one unescaped dot in their local part:
+# `e:a.b.SERVICE <x> {}` is `e:a.b`, a `.` and a SERVICE call to it, one
+# name to SPARQL's grammar. Such a name is refused (`\.` writes the dot).
+_DOTS = re.compile(r"(?<!\\)\.")
+
+
+# Stores' own functions that reach outside the graph: Virtuoso's built-ins
+# (`bif:http_get`, `bif:sys_stat`) and SQL procedures, under prefixes
+# Virtuoso declares itself.
+_STORE_SCHEMES = ("bif", "sql")
+
+
+# Beyond this many terms outside VALUES data, a query's expression or pattern
+# trees get deep enough to overflow an engine's stack (Oxigraph segfaulted on
+# 8,000 `||`, `+` or UNION in a row); canned queries hold a few hundred.
+MAX_TERMS = 5000
 
 
 def check_sparql(text: str, lim: Limits | None = None, *, options: bool = True) -> None:
@@ -67,25 +95,88 @@ def check_sparql(text: str, lim: Limits | None = None, *, options: bool = True) 
             "(KG_MAX_INPUT_BYTES raises it)"
         )
     for toks in readings(text):
+        _check_size(toks, lim.max_depth)
         depth = 0
         for i, tok in enumerate(toks):
-            depth = _depth(depth, tok, lim.max_depth)
-            if tok.kind == "iri" and _SERVICE_IN_IRI.search(tok.text):
-                raise BadInput(
-                    f"{tok.text[:80]} is refused: an engine may read its '<' as a comparison "
-                    "and what follows its ')' as a SERVICE call; write '<' with a space after it"
-                )
-            if tok.kind == "word":
+            depth = _depth(depth, toks, i, lim.max_depth)
+            if tok.kind == "iri":
+                _check_iri(tok)
+            elif tok.kind == "pname":
+                _check_pname(tok)
+            elif tok.kind == "word":
                 _check_word(toks, i, lim, options)
 
 
-def _depth(depth: int, tok: Token, limit: int) -> int:
-    """The nesting after ``tok``; past the limit, refused."""
+def _check_size(toks: Tokens, max_depth: int) -> None:
+    data = _in_values_data(toks)
+    terms = len(toks) - data
+    if max_depth and terms > MAX_TERMS:
+        raise BadInput(
+            f"query of {terms} terms outside its VALUES data is larger than kg runs "
+            f"({MAX_TERMS}); split it, or give long lists as VALUES"
+        )
+
+
+def _in_values_data(toks: Tokens) -> int:
+    """How many tokens stand inside VALUES data blocks (plain data, no nesting)."""
+    count, depth, inside = 0, 0, False
+    for i, tok in enumerate(toks):
+        if tok.text == "{" and i and _opens_values(toks, i):
+            inside, depth = True, 0
+        if inside:
+            count += 1
+            depth += {"{": 1, "}": -1}.get(tok.text, 0)
+            if depth == 0 and tok.text == "}":
+                inside = False
+    return count
+
+
+def _opens_values(toks: Tokens, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and toks[j].kind in ("var", "open", "close") and toks[j].text != "{":
+        j -= 1  # VALUES ?x { or VALUES (?x ?y) {
+    return j >= 0 and toks[j].word == "VALUES"
+
+
+def _check_iri(tok: Token) -> None:
+    if _SERVICE_IN_IRI.search(tok.text):
+        raise BadInput(
+            f"{tok.text[:80]} is refused: an engine may read its '<' as a comparison "
+            "and what follows its ')' as a SERVICE call; write '<' with a space after it"
+        )
+    if tok.text[1:].split(":", 1)[0].lower() in _STORE_SCHEMES:
+        raise BadInput(
+            f"{tok.text[:80]} is refused: a store's own function may reach outside the graph"
+        )
+
+
+def _check_pname(tok: Token) -> None:
+    prefix, _, local = tok.text.partition(":")
+    if prefix.lower() in _STORE_SCHEMES:
+        raise BadInput(
+            f"{tok.text[:80]} is refused: a store's own function may reach outside the graph"
+        )
+    if len(_DOTS.findall(local)) > 1 or len(_DOTS.findall(prefix)) > 1:
+        raise BadInput(
+            f"{tok.text[:80]} is refused: engines split a prefixed name with two dots "
+            "differently; write its dots as '\\.' or the full <IRI>"
+        )
+
+
+def _depth(depth: int, toks: Tokens, i: int, limit: int) -> int:
+    """The nesting after ``toks[i]``; past the limit, refused. A run of unary
+    operators (`!!!!x`, `- - x`) and `<<` quoted triples nest as brackets do
+    in an engine's parser."""
+    tok = toks[i]
     inside = tok.text.count("(") + tok.text.count("[") if tok.kind == "iri" else 0
-    if tok.kind == "open":
+    if tok.kind == "open" or (tok.text == "<" and i + 1 < len(toks) and toks[i + 1].text == "<"):
         depth += 1
-    elif tok.kind == "close":
+    elif tok.kind == "close" or (tok.text == ">" and i and toks[i - 1].text == ">"):
         depth = max(0, depth - 1)
+    elif (
+        tok.text in "!+-" and tok.text and i + 1 < len(toks) and toks[i + 1].text in ("!", "+", "-")
+    ):
+        inside = _unary_run(toks, i)
     if limit and depth + inside > limit:
         raise BadInput(
             f"query nested more than {limit} levels deep (KG_MAX_DEPTH raises the limit)"
@@ -93,9 +184,22 @@ def _depth(depth: int, tok: Token, limit: int) -> int:
     return depth
 
 
+def _unary_run(toks: Tokens, i: int) -> int:
+    j = i
+    while j < len(toks) and toks[j].text in ("!", "+", "-"):
+        j += 1
+    return j - i
+
+
 def _check_word(toks: Tokens, i: int, lim: Limits, options: bool) -> None:
     word = toks[i].word
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+    hidden = next((w for w in _GUARDED if w in word and w != word), None)
+    if hidden is not None:
+        raise BadInput(
+            f"{toks[i].text[:80]} is refused: an engine reads {hidden} at its start or "
+            f"inside it; write {hidden} as a word of its own"
+        )
     if word in _UPDATE_WORDS:
         who = "kg query" if options else "this endpoint"
         raise BadInput(f"SPARQL update ({word}) is refused: {who} only reads the graph")

@@ -26,6 +26,12 @@ from kg.errors import BadInput
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
+# rdflib's own reading (rdflib.plugins.sparql.parser.expandUnicodeEscapes):
+# `\u` or `\U` alike, then 8 hex digits if there are, else 4. It decodes
+# `\u00000022` as a quote where SPARQL 1.1 reads a `\u0000` and "0022".
+_RDFLIB_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECASE)
+
+
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
 
@@ -101,11 +107,28 @@ def unescape(text: str) -> str:
     return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+def rdflib_unescape(text: str) -> str:
+    """``text`` with its escapes decoded as rdflib decodes them before parsing.
+
+    >>> rdflib_unescape("\\\\u00000022") == '"'
+    True
+    """
+
+    def code_point(m: re.Match[str]) -> str:
+        value = int(m.group(1), 16)
+        if value > 0x10FFFF:
+            raise BadInput(f"SPARQL error: \\u{m.group(1)} is not a Unicode code point")
+        return chr(value)
+
+    return _RDFLIB_ESCAPE.sub(code_point, text)
+
+
 def readings(text: str) -> list[Tokens]:
-    """The tokens of each way an engine may read ``text``: as Oxigraph does,
-    and, when it has escapes, with them decoded first as rdflib does."""
-    decoded = unescape(text)
-    return [tokens(decoded), tokens(text)] if decoded != text else [tokens(text)]
+    """The tokens of each way an engine may read ``text``: as Oxigraph does
+    (escapes only inside IRIs and strings), and, when it has escapes, with
+    them decoded first as SPARQL 1.1 says and as rdflib does."""
+    texts = dict.fromkeys((text, unescape(text), rdflib_unescape(text)))
+    return [tokens(t) for t in texts]
 
 
 def names_in(token: Token) -> set[str]:

@@ -35,8 +35,14 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
     before execution, and the query runs offline in a worker that is stopped
     at the time limit, with its rows capped (:func:`kg.sandbox.limits.limits` changes both).
     """
-    query = prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE)
-    return run_limited(_run, graph, query)  # type: ignore[no-any-return]
+    # Prepared in the worker too: Oxigraph's parser runs there, where a text
+    # that overflows its stack or makes it evaluate takes down the worker,
+    # within the time and memory limits, never kg.
+    return run_limited(_prepare_and_run, graph, text, bindings)  # type: ignore[no-any-return]
+
+
+def _prepare_and_run(graph: Any, text: str, bindings: dict[str, Any] | None) -> QueryResult:
+    return _run(graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE))
 
 
 def _run(graph: Any, query: Prepared) -> QueryResult:
