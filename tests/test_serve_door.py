@@ -118,6 +118,12 @@ def test_doctests():
         "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
         "SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
         "SELECT * WHERE {{ ?s ?p ?o FILTER(?s <?o)SERVICE<http://127.0.0.1:{port}/#> {{}} }}",
+        # Oxigraph reads a keyword at the start of a longer word: SERVICE SILENT.
+        "SELECT * WHERE {{ SERVICESILENT <http://127.0.0.1:{port}/> {{ }} }}",
+        # A page's form POST sending the graph out, one label per request.
+        "SELECT * {{ ?s rdfs:label ?o BIND(IRI(CONCAT(\"http://127.0.0.1:{port}/leak?\","
+        "ENCODE_FOR_URI(STR(?o)))) AS ?u) LATERAL {{ SERVICESILENT ?u {{ }} }} }} LIMIT 3",
+        "SELECT * WHERE {{ ?s ?p trueSERVICE<http://127.0.0.1:{port}/> {{ }} }}",
     ],
 )
 def test_service_is_refused_before_any_engine(ep, listener, how, path, template):
