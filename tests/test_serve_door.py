@@ -121,7 +121,7 @@ def test_doctests():
         # Oxigraph reads a keyword at the start of a longer word: SERVICE SILENT.
         "SELECT * WHERE {{ SERVICESILENT <http://127.0.0.1:{port}/> {{ }} }}",
         # A page's form POST sending the graph out, one label per request.
-        "SELECT * {{ ?s rdfs:label ?o BIND(IRI(CONCAT(\"http://127.0.0.1:{port}/leak?\","
+        'SELECT * {{ ?s rdfs:label ?o BIND(IRI(CONCAT("http://127.0.0.1:{port}/leak?",'
         "ENCODE_FOR_URI(STR(?o)))) AS ?u) LATERAL {{ SERVICESILENT ?u {{ }} }} }} LIMIT 3",
         "SELECT * WHERE {{ ?s ?p trueSERVICE<http://127.0.0.1:{port}/> {{ }} }}",
     ],
@@ -406,8 +406,10 @@ def test_every_engine_may_grow_by_kg_querys_memory_limit_only(monkeypatch):
         for pid in pids:
             limit = _address_space_limit(pid)
             assert limit is not None
-            # Set to its size then plus the limit; the size moves a little since.
-            assert abs(limit - _address_space(pid) - 512 * 1024**2) < 64 * 1024**2
+            # Set to its size then plus the limit. The size moves since: each new
+            # thread's malloc arena reserves 64 MiB (seen once under load), so
+            # allow four arenas; a missing or doubled limit is still far outside.
+            assert abs(limit - _address_space(pid) - 512 * 1024**2) < 4 * 64 * 1024**2
         r, _took = _timed(
             endpoint, "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?f"
         )
