@@ -872,3 +872,121 @@ def test_a_gateway_timeout_is_not_retried(fault, runner):
         == f"Error: query failed: POST {s.base}/q: HTTP 504 Gateway Timeout: query stopped\n"
     )
     assert len(times) == 1
+
+
+# --- redirects: followed within the store's origin, never to another ----------------
+
+COUNT_ONE = (
+    b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal",'
+    b'"datatype":"http://www.w3.org/2001/XMLSchema#integer","value":"1"}}]}}'
+)
+
+
+def _small_store(h) -> None:  # type: ignore[no-untyped-def]
+    """A store holding one triple: ASK and COUNT queries, uploads and updates."""
+    if h.command == "GET" and "ASK" in h.path:
+        reply(200, b'{"head":{},"boolean":true}', "application/sparql-results+json")(h)
+    elif h.command == "GET":
+        reply(200, COUNT_ONE, "application/sparql-results+json")(h)
+    else:
+        reply(204)(h)
+
+
+def _redirecting(test, to: str, status: int = 307) -> Handler:
+    """The small store, but a request for which ``test(h)`` holds is sent to
+    ``to`` + its path (and query string)."""
+
+    def handle(h) -> None:  # type: ignore[no-untyped-def]
+        if test(h):
+            reply(status, headers={"Location": to + h.path})(h)
+        else:
+            _small_store(h)
+
+    return handle
+
+
+REDIRECTED = {  # what kg calls the request, its method and path, and how to tell it
+    "preflight": ("query", "GET", "/query", lambda h: "ASK" in h.path),
+    "upload": ("upload", "PUT", "/store", lambda h: h.command == "PUT"),
+    "count": ("query", "GET", "/query", lambda h: "COUNT" in h.path),
+    "update": ("update", "POST", "/update", lambda h: h.command == "POST"),
+}
+
+
+@pytest.mark.parametrize("auth", ["basic", "digest"])
+@pytest.mark.parametrize("step", sorted(REDIRECTED))
+def test_a_push_follows_no_redirect_to_another_origin(step, auth, fault, tmp_path, runner):
+    """A 307 from the store would send the upload, the count or the update to a
+    host the user never named (digest credentials too: the other host's 401
+    challenge is answered). kg sends nothing there, and says where the store
+    wanted it to go, without the credentials or query string it wrote."""
+    elsewhere = fault(
+        reply(401, headers={"WWW-Authenticate": 'Digest realm="x", nonce="1", qop="auth"'})
+    )
+    what, method, path, test = REDIRECTED[step]
+    s = fault(_redirecting(test, f"http://u:pw@127.0.0.1:{elsewhere.port}"))
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    env = {"KG_USER": "dba", "KG_PASSWORD": "hunter2"}
+    args = [
+        "push",
+        str(f),
+        "--endpoint",
+        s.base + "/store",
+        "--auth",
+        auth,
+        "--retries",
+        "0",
+        "--no-ontology",
+    ]
+    r = run_cli(runner, *args, env=env)
+    assert r.exit_code == 3, r.output
+    assert r.output.startswith(
+        f"Error: {what} failed: {method} {s.base}{path}: HTTP 307 Temporary Redirect to "
+        f"http://127.0.0.1:{elsewhere.port}{path}, another origin: kg sent nothing there "
+        "(it follows redirects only within one scheme, host and port; give that URL if it "
+        "is the store)"
+    )
+    assert "hunter2" not in r.output and "pw" not in r.output
+    assert elsewhere.requests == []
+
+
+def test_a_query_follows_no_redirect_to_another_scheme(fault, runner):
+    """Same host and port, another scheme: another origin."""
+    s = fault(reply(308, headers={"Location": "https://127.0.0.1:1/query?query=x"}))
+    r = run_cli(runner, *query_args(s.base + "/query"))
+    assert r.exit_code == 3
+    assert r.output == (
+        f"Error: query failed: GET {s.base}/query: HTTP 308 Permanent Redirect to "
+        "https://127.0.0.1:1/query, another origin: kg sent nothing there (it follows "
+        "redirects only within one scheme, host and port; give that URL if it is the store)\n"
+    )
+
+
+def test_redirects_within_the_store_are_followed(fault, tmp_path, runner):
+    """A store that moved under /v2 (a relative Location) still takes a whole
+    push: the body of the upload and of the update sent again on a 307, the
+    credentials kept within the origin."""
+
+    def moved(h) -> None:  # type: ignore[no-untyped-def]
+        if h.path.startswith("/v2/"):
+            _small_store(h)
+        else:
+            reply(307, headers={"Location": "/v2" + h.path})(h)
+
+    s = fault(moved)
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    env = {"KG_USER": "dba", "KG_PASSWORD": "hunter2"}
+    r = run_cli(runner, "push", str(f), "--endpoint", s.base + "/store", "--no-ontology", env=env)
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Pushed 1 triples to the default graph (replaced atomically")
+    sent = [(m, p.split("?")[0], b) for m, p, _, b in s.requests]
+    assert [(m, p) for m, p, _ in sent] == [
+        (m, p)
+        for m, p in [("GET", "/query"), ("PUT", "/store"), ("GET", "/query"),
+                     ("POST", "/update"), ("GET", "/query")]
+        for p in (p, "/v2" + p)
+    ]  # fmt: skip
+    assert sent[3][2] == f.read_bytes() and sent[7][2].startswith(b"update=MOVE")
+    assert all(h["Authorization"].startswith("Basic ") for _, _, h, _ in s.requests)
