@@ -56,6 +56,11 @@ class NoAnswer(RemoteError):
     connection): the store may or may not have applied it."""
 
 
+class Refused(RemoteError):
+    """The store answered that it will not do the request (HTTP 4xx other than
+    400: credentials, rights, no such endpoint): asking again will not help."""
+
+
 @dataclass(frozen=True)
 class Connection:
     """How to reach a store: credentials, timeout and retry policy.
@@ -365,9 +370,9 @@ def _http_error(
             hint += "; the store asks for digest authentication (--auth digest)"
         elif challenge.lower().startswith("basic") and conn.auth != "basic":
             hint += "; the store asks for basic authentication (--auth basic)"
-        return RemoteError(f"{what} failed: {where}: {status}: {hint}")
+        return Refused(f"{what} failed: {where}: {status}: {hint}")
     if code == 403:
-        return RemoteError(
+        return Refused(
             f"{what} failed: {where}: {status}: the store forbids this request "
             f"(read-only store, or an account without the right){tail}"
         )
@@ -376,5 +381,6 @@ def _http_error(
     if code == 400:
         return BadInput(f"{what} refused by the store: {where}: {status}{tail}")
     if code == 404:
-        return RemoteError(f"{what} failed: {where}: {status}: no such endpoint or graph{tail}")
-    return RemoteError(f"{what} failed: {where}: {status}{tail}")
+        return Refused(f"{what} failed: {where}: {status}: no such endpoint or graph{tail}")
+    error = Refused if code < 500 else RemoteError
+    return error(f"{what} failed: {where}: {status}{tail}")
