@@ -309,6 +309,7 @@ class FaultServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 outer.requests.append((self.command, self.path, dict(self.headers), body))
+                self.body = body
                 handler(self)
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
@@ -374,6 +375,20 @@ def slow(seconds: float, then: Handler) -> Handler:
         time.sleep(seconds)
         with contextlib.suppress(OSError):
             then(h)
+
+    return handle
+
+
+def forward(base: str) -> Handler:
+    """A handler passing the request on to the server at ``base`` (a real
+    store) and relaying its answer: a proxy, to put a fault in front of it."""
+
+    def handle(h: http.server.BaseHTTPRequestHandler) -> None:
+        sent = {k: v for k, v in h.headers.items() if k.lower() in ("accept", "content-type")}
+        resp = requests.request(
+            h.command, base + h.path, data=getattr(h, "body", b""), headers=sent, timeout=60
+        )
+        reply(resp.status_code, resp.content, resp.headers.get("Content-Type", "text/plain"))(h)
 
     return handle
 
@@ -452,6 +467,7 @@ __all__ = [
     "OxigraphServer",
     "VirtuosoServer",
     "cut",
+    "forward",
     "free_port",
     "kg_subprocess",
     "reply",

@@ -16,17 +16,25 @@ from __future__ import annotations
 import doctest
 import itertools
 import json
+import re
+import shlex
+import shutil
+import subprocess
+import threading
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
-from servers import Handler, cut, free_port, reply, slow
+from servers import Handler, cut, forward, free_port, reply, slow
 
 import kg.remote.endpoints
 import kg.remote.http
 import kg.remote.protocol
 import kg.remote.push
+import kg.remote.staging
 from kg.errors import BadInput, RemoteError, UsageError
 from kg.pipeline.open import open_graph
 from kg.remote.endpoints import derive_endpoint
@@ -129,7 +137,13 @@ def runner():
 
 
 def test_doctests():
-    modules = (kg.remote.http, kg.remote.endpoints, kg.remote.protocol, kg.remote.push)
+    modules = (
+        kg.remote.http,
+        kg.remote.endpoints,
+        kg.remote.protocol,
+        kg.remote.push,
+        kg.remote.staging,
+    )
     results = [doctest.testmod(m) for m in modules]
     assert [r.failed for r in results] == [0] * len(modules)
     assert sum(r.attempted for r in results) > 0
@@ -486,7 +500,10 @@ def test_construct_where_with_a_parameter_remotely(value, pushed, oxigraph, loca
     assert len(local) == (0 if isinstance(value, Literal) else len(set(local)))
 
 
-def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runner):
+def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runner, monkeypatch):
+    """And the staging graph it could not drop (no time to try again) is named,
+    with the command that drops it: curl asks for the password of a user."""
+    monkeypatch.setattr(kg.remote.staging, "CLEANUP_PATIENCE", 0.0)
     g = "https://w3id.org/kg-nj/graph/atomic-test"
     a, b = tmp_path / "a.nt", tmp_path / "b.nt"
     a.write_text("<http://e/s> <http://e/p> <http://e/a> .\n")
@@ -496,13 +513,24 @@ def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runn
     base = ["push", "--endpoint", oxigraph.store, "--graph", g, "--no-ontology"]
     assert run_cli(runner, *base, str(a)).exit_code == 0
     broken = fault(reply(500, b"update engine on fire"))
-    r = run_cli(runner, *base, str(b), "--update-endpoint", broken.base + "/update")
+    env = {"KG_USER": "ann o'hara", "KG_PASSWORD": "hunter2"}
+    r = run_cli(
+        runner, *base, str(b), "--update-endpoint", broken.base + "/update", "--auth", "digest",
+        env=env,
+    )  # fmt: skip
     assert r.exit_code == 3
-    assert r.output.startswith(
+    staging = re.search(r"<(https://w3id.org/kg-nj/graph/staging/[0-9a-f]{32})>", r.output)[1]
+    assert r.output == (
         f"Error: update failed: POST {broken.base}/update: HTTP 500 Internal Server Error: "
-        "update engine on fire; the target graph was not changed (staging graph "
+        f"update engine on fire; the target graph was not changed; but the staging graph "
+        f"<{staging}> may remain (kg could not drop it). Drop it with this SPARQL Update on "
+        f"{broken.base}/update:\n  DROP SILENT GRAPH <{staging}>\nfor example:\n"
+        f"  curl --digest --user 'ann o'\"'\"'hara' --data-urlencode "
+        f"'update=DROP SILENT GRAPH <{staging}>' {broken.base}/update\n"
     )
     assert count_triples(oxigraph.query, g) == 1
+    assert count_triples(oxigraph.query, staging) == 2
+    kg.remote.protocol.update(oxigraph.update, f"DROP SILENT GRAPH <{staging}>")
 
 
 def test_count_mismatch_is_an_error(fault, tmp_path, runner):
@@ -662,15 +690,24 @@ def test_backoff_doubles_and_a_form_post_query_is_retried(fault, runner):
         assert expected - 0.05 <= wait < expected + 0.45
 
 
-def test_a_sparql_update_is_never_retried(fault, tmp_path, runner):
+def test_a_sparql_update_is_never_retried_but_a_failed_push_drops_its_staging_graph(
+    fault, tmp_path, runner
+):
     """The move of an atomic push is one SPARQL Update (a POST): a 503, even
-    with Retry-After, is not retried; nor is the drop of the staging graph."""
+    with Retry-After, is not retried. The drop of the staging graph that
+    follows (DROP SILENT GRAPH: the same effect however often it runs) is
+    sent again after 1 s, and the store, available again, drops it."""
+    posts = []
 
     def handle(h) -> None:  # type: ignore[no-untyped-def]
         if h.command == "PUT":
             reply(204)(h)
-        else:
+            return
+        posts.append(time.monotonic())
+        if len(posts) < 3:
             reply(503, b"busy", headers={"Retry-After": "1"})(h)
+        else:
+            reply(204)(h)
 
     s = fault(handle)
     f = tmp_path / "one.nt"
@@ -679,14 +716,118 @@ def test_a_sparql_update_is_never_retried(fault, tmp_path, runner):
         runner, "push", str(f), "--endpoint", s.base + "/store", "--no-verify", "--retries", "2"
     )
     assert r.exit_code == 3
-    assert r.output.startswith(
-        f"Error: update failed: POST {s.base}/update: HTTP 503 Service Unavailable: busy"
+    assert r.output == (
+        f"Error: update failed: POST {s.base}/update: HTTP 503 Service Unavailable: busy; "
+        "the target graph was not changed\n"
     )
-    assert [(m, p.split("?")[0]) for m, p, *_ in s.requests] == [
-        ("PUT", "/store"),
-        ("POST", "/update"),  # the MOVE
-        ("POST", "/update"),  # the DROP of the staging graph
+    (_, put, *_), *updates = s.requests
+    staging = parse_qs(urlsplit(put).query)["graph"][0]
+    assert [(m, p, parse_qs(b.decode())["update"]) for m, p, _, b in updates] == [
+        ("POST", "/update", [f"MOVE <{staging}> TO DEFAULT"]),
+        ("POST", "/update", [f"DROP SILENT GRAPH <{staging}>"]),
+        ("POST", "/update", [f"DROP SILENT GRAPH <{staging}>"]),
     ]
+    assert 0.95 <= posts[2] - posts[1] < 1.5
+
+
+def _late_put(store: str, late: float, threads: list[threading.Thread]) -> Handler:
+    """A proxy to the store at ``store``, but for an upload: the store gets it
+    ``late`` seconds after it came, and the client an answer a second later
+    still (a store busy loading, answering past the client's timeout)."""
+
+    def handle(h) -> None:  # type: ignore[no-untyped-def]
+        if h.command != "PUT":
+            forward(store)(h)
+            return
+        body, headers = h.body, {"Content-Type": h.headers["Content-Type"]}
+        send = threading.Timer(late, requests.put, (store + h.path, body), {"headers": headers})
+        threads.append(send)
+        send.start()
+        slow(late + 1, reply(204))(h)
+
+    return handle
+
+
+def test_a_push_that_times_out_drops_its_staging_graph_once_the_store_has_loaded_it(
+    oxigraph, fault, tmp_path, runner, monkeypatch
+):
+    """The store got the whole upload but answered past kg's timeout, and
+    loaded it later still (Oxigraph's bulk load of 1M triples landed 15 s to
+    2.5 min after a 2 s --timeout). A DROP sent at once came first and left
+    the whole staging graph behind, without a word: kg now waits for the
+    store to show the upload, then drops it."""
+    monkeypatch.setattr(kg.remote.staging, "CLEANUP_PATIENCE", 20.0)
+    sends: list[threading.Thread] = []
+    s = fault(_late_put(oxigraph.base, 1.5, sends))
+    f = tmp_path / "two.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n<http://e/s> <http://e/p> "2" .\n')
+    g = "https://w3id.org/kg-nj/graph/late-test"
+    r = run_cli(
+        runner, "push", str(f), "--endpoint", s.base + "/store", "--graph", g, "--no-ontology",
+        "--timeout", "0.5",
+    )  # fmt: skip
+    for send in sends:
+        send.join()
+    assert r.exit_code == 3
+    assert r.output == (
+        "kg push: the store did not answer the upload; waiting up to 20 s for it to finish, "
+        "to drop the staging graph (Ctrl-C stops waiting)\n"
+        f"Error: upload failed: the store did not answer PUT {s.base}/store within 0.5 s "
+        "(--timeout); the target graph was not changed\n"
+    )
+    (staging,) = [parse_qs(urlsplit(p).query)["graph"][0] for m, p, *_ in s.requests if m == "PUT"]
+    time.sleep(0.5)
+    assert count_triples(oxigraph.query, staging) == 0
+    assert count_triples(oxigraph.query, g) == 0
+
+
+def test_a_staging_graph_kg_cannot_drop_is_named_with_the_command_that_does(
+    oxigraph, fault, tmp_path, runner
+):
+    """The update endpoint refuses (403) the move, then the drop: kg prints the
+    SPARQL Update that drops the staging graph, and where to send it; the
+    curl command it prints, run as printed once the endpoint takes updates
+    again, drops it."""
+    refusing = [True]
+
+    def update(h) -> None:  # type: ignore[no-untyped-def]
+        if refusing[0]:
+            reply(403, b"read-only account")(h)
+        else:
+            forward(oxigraph.base)(h)
+
+    u = fault(update)
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    g = "https://w3id.org/kg-nj/graph/left-test"
+    r = run_cli(
+        runner, "push", str(f), "--endpoint", oxigraph.store, "--graph", g, "--no-ontology",
+        "--update-endpoint", u.base + "/update",
+    )  # fmt: skip
+    assert r.exit_code == 3
+    staging = re.search(r"<(https://w3id.org/kg-nj/graph/staging/[0-9a-f]{32})>", r.output)[1]
+    drop = f"DROP SILENT GRAPH <{staging}>"
+    assert r.output == (
+        f"Error: update failed: POST {u.base}/update: HTTP 403 Forbidden: the store forbids "
+        "this request (read-only store, or an account without the right): read-only account; "
+        f"the target graph was not changed; but the staging graph <{staging}> may remain "
+        f"(kg could not drop it). Drop it with this SPARQL Update on {u.base}/update:\n"
+        f"  {drop}\n"
+        "for example:\n"
+        f"  curl --data-urlencode 'update={drop}' {u.base}/update\n"
+    )
+    assert [parse_qs(b.decode())["update"] for *_, b in u.requests] == [
+        [f"MOVE <{staging}> TO <{g}>"],
+        [drop],  # refused: not sent again
+    ]
+    assert count_triples(oxigraph.query, staging) == 1
+    refusing[0] = False
+    command = shlex.split(r.output.splitlines()[-1])
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    subprocess.run([*command, "--silent", "--fail"], check=True, timeout=30)
+    assert count_triples(oxigraph.query, staging) == 0
+    assert count_triples(oxigraph.query, g) == 0
 
 
 def test_slow_store_past_the_timeout(fault, runner):
@@ -872,3 +1013,121 @@ def test_a_gateway_timeout_is_not_retried(fault, runner):
         == f"Error: query failed: POST {s.base}/q: HTTP 504 Gateway Timeout: query stopped\n"
     )
     assert len(times) == 1
+
+
+# --- redirects: followed within the store's origin, never to another ----------------
+
+COUNT_ONE = (
+    b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal",'
+    b'"datatype":"http://www.w3.org/2001/XMLSchema#integer","value":"1"}}]}}'
+)
+
+
+def _small_store(h) -> None:  # type: ignore[no-untyped-def]
+    """A store holding one triple: ASK and COUNT queries, uploads and updates."""
+    if h.command == "GET" and "ASK" in h.path:
+        reply(200, b'{"head":{},"boolean":true}', "application/sparql-results+json")(h)
+    elif h.command == "GET":
+        reply(200, COUNT_ONE, "application/sparql-results+json")(h)
+    else:
+        reply(204)(h)
+
+
+def _redirecting(test, to: str, status: int = 307) -> Handler:
+    """The small store, but a request for which ``test(h)`` holds is sent to
+    ``to`` + its path (and query string)."""
+
+    def handle(h) -> None:  # type: ignore[no-untyped-def]
+        if test(h):
+            reply(status, headers={"Location": to + h.path})(h)
+        else:
+            _small_store(h)
+
+    return handle
+
+
+REDIRECTED = {  # what kg calls the request, its method and path, and how to tell it
+    "preflight": ("query", "GET", "/query", lambda h: "ASK" in h.path),
+    "upload": ("upload", "PUT", "/store", lambda h: h.command == "PUT"),
+    "count": ("query", "GET", "/query", lambda h: "COUNT" in h.path),
+    "update": ("update", "POST", "/update", lambda h: h.command == "POST"),
+}
+
+
+@pytest.mark.parametrize("auth", ["basic", "digest"])
+@pytest.mark.parametrize("step", sorted(REDIRECTED))
+def test_a_push_follows_no_redirect_to_another_origin(step, auth, fault, tmp_path, runner):
+    """A 307 from the store would send the upload, the count or the update to a
+    host the user never named (digest credentials too: the other host's 401
+    challenge is answered). kg sends nothing there, and says where the store
+    wanted it to go, without the credentials or query string it wrote."""
+    elsewhere = fault(
+        reply(401, headers={"WWW-Authenticate": 'Digest realm="x", nonce="1", qop="auth"'})
+    )
+    what, method, path, test = REDIRECTED[step]
+    s = fault(_redirecting(test, f"http://u:pw@127.0.0.1:{elsewhere.port}"))
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    env = {"KG_USER": "dba", "KG_PASSWORD": "hunter2"}
+    args = [
+        "push",
+        str(f),
+        "--endpoint",
+        s.base + "/store",
+        "--auth",
+        auth,
+        "--retries",
+        "0",
+        "--no-ontology",
+    ]
+    r = run_cli(runner, *args, env=env)
+    assert r.exit_code == 3, r.output
+    assert r.output.startswith(
+        f"Error: {what} failed: {method} {s.base}{path}: HTTP 307 Temporary Redirect to "
+        f"http://127.0.0.1:{elsewhere.port}{path}, another origin: kg sent nothing there "
+        "(it follows redirects only within one scheme, host and port; give that URL if it "
+        "is the store)"
+    )
+    assert "hunter2" not in r.output and "pw" not in r.output
+    assert elsewhere.requests == []
+
+
+def test_a_query_follows_no_redirect_to_another_scheme(fault, runner):
+    """Same host and port, another scheme: another origin."""
+    s = fault(reply(308, headers={"Location": "https://127.0.0.1:1/query?query=x"}))
+    r = run_cli(runner, *query_args(s.base + "/query"))
+    assert r.exit_code == 3
+    assert r.output == (
+        f"Error: query failed: GET {s.base}/query: HTTP 308 Permanent Redirect to "
+        "https://127.0.0.1:1/query, another origin: kg sent nothing there (it follows "
+        "redirects only within one scheme, host and port; give that URL if it is the store)\n"
+    )
+
+
+def test_redirects_within_the_store_are_followed(fault, tmp_path, runner):
+    """A store that moved under /v2 (a relative Location) still takes a whole
+    push: the body of the upload and of the update sent again on a 307, the
+    credentials kept within the origin."""
+
+    def moved(h) -> None:  # type: ignore[no-untyped-def]
+        if h.path.startswith("/v2/"):
+            _small_store(h)
+        else:
+            reply(307, headers={"Location": "/v2" + h.path})(h)
+
+    s = fault(moved)
+    f = tmp_path / "one.nt"
+    f.write_text('<http://e/s> <http://e/p> "1" .\n')
+    env = {"KG_USER": "dba", "KG_PASSWORD": "hunter2"}
+    r = run_cli(runner, "push", str(f), "--endpoint", s.base + "/store", "--no-ontology", env=env)
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Pushed 1 triples to the default graph (replaced atomically")
+    sent = [(m, p.split("?")[0], b) for m, p, _, b in s.requests]
+    assert [(m, p) for m, p, _ in sent] == [
+        (m, p)
+        for m, p in [("GET", "/query"), ("PUT", "/store"), ("GET", "/query"),
+                     ("POST", "/update"), ("GET", "/query")]
+        for p in (p, "/v2" + p)
+    ]  # fmt: skip
+    assert sent[3][2] == f.read_bytes() and sent[7][2].startswith(b"update=MOVE")
+    assert all(h["Authorization"].startswith("Basic ") for _, _, h, _ in s.requests)

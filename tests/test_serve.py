@@ -22,8 +22,10 @@ import requests
 from servers import OxigraphServer, free_port, kg_subprocess
 
 import kg.serve.endpoint
+import kg.serve.scratch
 from kg.pipeline.open import open_graph
 from kg.serve.endpoint import serve
+from kg.serve.scratch import LOCK_NAME, sweep
 from kg.sparql.canned import bind_params, catalog
 from kg.sparql.render import render
 from kg.sparql.run import run_query
@@ -33,8 +35,9 @@ KG = "https://w3id.org/kg-nj/ontology#"
 RESULTS_JSON = {"Accept": "application/sparql-results+json"}
 
 
-def test_doctests():
-    result = doctest.testmod(kg.serve.endpoint)
+@pytest.mark.parametrize("module", [kg.serve.endpoint, kg.serve.scratch])
+def test_doctests(module):
+    result = doctest.testmod(module)
     assert (result.failed, result.attempted > 0) == (0, True)
 
 
@@ -202,6 +205,62 @@ def test_kill_9_of_kg_serve_leaves_no_engine_answering(tmp_path):
         time.sleep(0.1)
     assert not [p for p in engines.values() if _answers(p)]
     assert not _answers(port)
+
+
+def _serving(port: int, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """``kg serve`` on the mini records as a process, once it answers."""
+    proc = kg_subprocess("serve", "--port", str(port), "--records", str(MINI), env=env)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("Serving "), proc.stderr and proc.stderr.read()
+    return proc
+
+
+def _tree(folder: Path) -> list[str]:
+    """Everything in ``folder``, as paths relative to it, links not followed."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _stop(proc) -> None:  # type: ignore[no-untyped-def]
+    if proc.poll() is None:
+        proc.kill()
+    proc.communicate(timeout=30)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_next_kg_serve_sweeps_the_folder_a_killed_one_left_and_nothing_else(tmp_path):
+    """A kill -9 leaves kg serve's folder (the database copy) in TMPDIR; the
+    next start removes it: only folders whose server is dead, never a running
+    one's, and nothing else (a folder being made, with its lock file still
+    empty; another program's; a link; a file)."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    killed = _serving(free_port(), env)
+    (left,) = tmp_path.glob("kg-serve-*")
+    assert (left / LOCK_NAME).read_text() == f"{killed.pid}\n"
+    killed.kill()
+    _stop(killed)
+    assert (left / "db").is_dir()  # what a kill -9 leaves
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / LOCK_NAME).write_text("1\n")
+    (tmp_path / "kg-serve-link").symlink_to(elsewhere)
+    (tmp_path / "kg-serve-being-made").mkdir()
+    (tmp_path / "kg-serve-being-made" / LOCK_NAME).touch()
+    (tmp_path / "kg-serve-no-lock").mkdir()
+    (tmp_path / "kg-serve-file").write_text("1\n")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / LOCK_NAME).write_text("1\n")
+    before = _tree(tmp_path)
+    live = _serving(free_port(), env)
+    try:
+        (own,) = {p for p in tmp_path.glob("kg-serve-*") if p.name not in before}
+        assert not left.exists()
+        assert [p for p in _tree(tmp_path) if not p.startswith(own.name)] == [
+            p for p in before if not p.startswith(left.name)
+        ]
+        assert sweep(tmp_path) == []  # a running server's folder is never touched
+        assert (own / "db").is_dir()
+    finally:
+        _stop(live)
 
 
 # --- every canned query: locally, on the Oxigraph server, through kg serve -----------

@@ -145,6 +145,7 @@ def push(
         query_endpoint=query_endpoint,
         update_endpoint=update_endpoint,
         conn=conn,
+        notify=lambda message: click.echo(f"kg push: {message}", err=True),
     )
     for line in result.summary():
         click.echo(line)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any, Self
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -40,6 +40,11 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
 
 
+#: Redirects followed within the store's origin before giving up (requests
+#: allows 30): a trailing-slash or http-to-same-port move takes one.
+MAX_REDIRECTS = 5
+
+
 MAX_BACKOFF = 8.0
 
 
@@ -49,6 +54,11 @@ MAX_BACKOFF = 8.0
 class NoAnswer(RemoteError):
     """The request went out but no answer came back (timeout, dropped
     connection): the store may or may not have applied it."""
+
+
+class Refused(RemoteError):
+    """The store answered that it will not do the request (HTTP 4xx other than
+    400: credentials, rights, no such endpoint): asking again will not help."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,21 @@ def redact(url: str) -> str:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's origin: scheme, host and port (the scheme's default port if none
+    is written).
+
+    >>> origin("HTTP://Example.org/sparql") == origin("http://example.org:80/x")
+    True
+    >>> origin("https://example.org/") == origin("http://example.org:443/")
+    False
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
 
 
 def _check_url(url: str, what: str) -> str:
@@ -177,6 +202,26 @@ class _Retry(Retry):
         return super().get_backoff_time()
 
 
+class _OneOriginSession(requests.Session):
+    """requests' session, following redirects only within the origin (scheme,
+    host, port) of the request that was redirected.
+
+    A redirect elsewhere is not followed: its 3xx answer is returned as it is,
+    and :meth:`Client.request` refuses it. So neither the request's body (an
+    upload, an update) nor its credentials ever reach a host the user did not
+    name: requests drops an ``Authorization`` header when the host changes,
+    but digest authentication answers the new host's challenge, and the body
+    of a 307 or 308 goes along. Within the origin requests' own rules apply
+    (the method and body kept on 307 and 308, a GET after 301, 302 or 303).
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None or origin(urljoin(resp.url, target)) != origin(resp.url):
+            return None
+        return target
+
+
 class Client:
     """One store's HTTP session: timeouts always, bounded retries, error mapping.
 
@@ -187,7 +232,8 @@ class Client:
     A ``Retry-After`` is waited for, up to ``timeout`` seconds; otherwise each
     retry waits twice as long as the one before (``backoff`` seconds first,
     at most 8 s). A read timeout is not retried, so a slow store costs one
-    timeout.
+    timeout. Redirects are followed only within the origin they come from
+    (:class:`_OneOriginSession`); one to another origin is an error.
     """
 
     def __init__(self, conn: Connection | None = None) -> None:
@@ -207,7 +253,8 @@ class Client:
         self.once = self._session(HTTPAdapter())  # requests' default: no retry
 
     def _session(self, adapter: HTTPAdapter) -> requests.Session:
-        session = requests.Session()
+        session = _OneOriginSession()
+        session.max_redirects = MAX_REDIRECTS
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "kg (SPARQL 1.1 client)"
@@ -248,6 +295,8 @@ class Client:
             raise self._failure(exc, what, where, idempotent) from None
         if resp.status_code >= 400:
             raise _http_error(resp, what, where, self.conn)
+        if resp.status_code >= 300:
+            raise _redirect_error(resp, what, where)
         return resp
 
     def _failure(
@@ -263,6 +312,10 @@ class Client:
             failure, unsure = f"could not connect within {min(10.0, self.conn.timeout):g} s", False
         elif isinstance(exc, requests.exceptions.ConnectionError):
             failure, unsure = _connection_failure(exc)
+        elif isinstance(exc, requests.exceptions.TooManyRedirects):
+            return RemoteError(
+                f"{what} failed: {where}: redirected more than {MAX_REDIRECTS} times"
+            )
         else:
             return RemoteError(f"{what} failed: {where}: {type(exc).__name__}")
         attempts = 1 + (self.conn.retries if idempotent else 0)
@@ -285,6 +338,21 @@ def _connection_failure(exc: BaseException) -> tuple[str, bool]:
     return "cannot connect", True
 
 
+def _redirect_error(resp: requests.Response, what: str, where: str) -> RemoteError:
+    """The error for a redirect kg did not follow: it names where the store
+    wanted the request to go, without credentials or query string."""
+    status = f"HTTP {resp.status_code} {resp.reason}".rstrip()
+    resp.close()
+    location = resp.headers.get("Location")
+    if not location:
+        return RemoteError(f"{what} failed: {where}: {status} without a Location")
+    return RemoteError(
+        f"{what} failed: {where}: {status} to {redact(urljoin(resp.url, location))}, "
+        "another origin: kg sent nothing there (it follows redirects only within one "
+        "scheme, host and port; give that URL if it is the store)"
+    )
+
+
 def _http_error(
     resp: requests.Response, what: str, where: str, conn: Connection
 ) -> RemoteError | BadInput:
@@ -302,9 +370,9 @@ def _http_error(
             hint += "; the store asks for digest authentication (--auth digest)"
         elif challenge.lower().startswith("basic") and conn.auth != "basic":
             hint += "; the store asks for basic authentication (--auth basic)"
-        return RemoteError(f"{what} failed: {where}: {status}: {hint}")
+        return Refused(f"{what} failed: {where}: {status}: {hint}")
     if code == 403:
-        return RemoteError(
+        return Refused(
             f"{what} failed: {where}: {status}: the store forbids this request "
             f"(read-only store, or an account without the right){tail}"
         )
@@ -313,5 +381,6 @@ def _http_error(
     if code == 400:
         return BadInput(f"{what} refused by the store: {where}: {status}{tail}")
     if code == 404:
-        return RemoteError(f"{what} failed: {where}: {status}: no such endpoint or graph{tail}")
-    return RemoteError(f"{what} failed: {where}: {status}{tail}")
+        return Refused(f"{what} failed: {where}: {status}: no such endpoint or graph{tail}")
+    error = Refused if code < 500 else RemoteError
+    return error(f"{what} failed: {where}: {status}{tail}")

@@ -8,7 +8,7 @@ import contextlib
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +21,8 @@ from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import parse_rdf, plain_strings
 from kg.remote.endpoints import _absolute_iri, _required_endpoint, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
-from kg.remote.protocol import RESULTS_JSON, count_triples, update
-from kg.terms.namespaces import GRAPH
-
-#: Where staging graphs are minted: a fresh IRI per push, never reused.
-STAGING = GRAPH["staging/"]
-
+from kg.remote.protocol import RESULTS_JSON
+from kg.remote.staging import STAGING, Staged, Store, moves, staging_failed
 
 #: The format of every upload: N-Triples, which every store reads and streams.
 UPLOAD = RDF_FORMATS["nt"]
@@ -150,26 +146,6 @@ def _dataset_payloads(source: Path, graph: str | None, folder: Path) -> list[Pay
     return payloads
 
 
-@dataclass
-class _Store:
-    """Where one push goes, and how: shared by its steps."""
-
-    client: Client
-    url: str  # the Graph Store endpoint
-    replace: bool
-    verify: bool
-    query_endpoint: str | None
-    update_endpoint: str | None
-
-    def count(self, graph: str | None) -> int:
-        assert self.query_endpoint is not None
-        return count_triples(self.query_endpoint, graph, client=self.client)
-
-    def update(self, text: str) -> None:
-        assert self.update_endpoint is not None
-        update(self.update_endpoint, text, client=self.client)
-
-
 def push(
     store_url: str,
     source: Path | None = None,
@@ -184,6 +160,7 @@ def push(
     query_endpoint: str | None = None,
     update_endpoint: str | None = None,
     conn: Connection | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> PushResult:
     """Upload the graph (or an RDF file) to a store's Graph Store endpoint.
 
@@ -195,7 +172,10 @@ def push(
     place, so a failed push leaves the targets as they were. Without it the
     target is written directly. With ``verify`` the triple count of each
     target is read back with a SPARQL ``COUNT`` and a mismatch is an error.
-    See docs/triple-stores.md for what each store guarantees.
+    A failed atomic push drops its staging graphs (waiting, within reason,
+    for an upload the store did not answer: it may still be loading it), and
+    says how to drop any it cannot; ``notify`` hears what kg waits for. See
+    docs/triple-stores.md for what each store guarantees.
 
     >>> push("http://127.0.0.1:7878/store")  # doctest: +SKIP
     PushResult(store='http://127.0.0.1:7878/store', mode='replace', atomic=True, ...)
@@ -204,7 +184,9 @@ def push(
         store_url, graph, verify, atomic, query_endpoint, update_endpoint
     )
     with Client(conn) as client:
-        store = _Store(client, store_url, replace, verify, query_endpoint, update_endpoint)
+        store = Store(client, store_url, replace, verify, query_endpoint, update_endpoint)
+        if notify is not None:
+            store.notify = notify
         # Fail fast, before building the graph, if the store cannot be queried.
         server = _preflight(client, query_endpoint) if query_endpoint else ""
         t0 = time.perf_counter()
@@ -278,73 +260,44 @@ def _upload(client: Client, url: str, payload: Payload, method: str) -> int:
     return size
 
 
-def _push_staged(store: _Store, payloads: list[Payload], result: PushResult, bulk: str) -> None:
+def _push_staged(store: Store, payloads: list[Payload], result: PushResult, bulk: str) -> None:
     """Each payload into a staging graph of its own, counted; then one update
-    moves them all into place. On failure no staging graph is left."""
-    staged: dict[int, str] = {}  # payload index -> its staging graph, as each is made
+    moves them all into place. On failure the staging graphs are dropped
+    (:func:`kg.remote.staging.staging_failed`)."""
+    staged: dict[int, Staged] = {}  # payload index -> its staging graph, as each is made
     moving = False
     try:
         _stage(store, payloads, result, bulk, staged)
-        ops = _moves(payloads, staged, store.replace)
+        ops = moves([p.target for p in payloads], staged, store.replace)
         if ops:
             moving = True
             store.update(" ;\n".join(ops))
     except KgError as exc:
-        raise _staging_failed(store, staged, exc, moving) from None
+        raise staging_failed(store, staged, exc, moving) from None
     _verify(store, payloads, result, before=None)
 
 
 def _stage(
-    store: _Store, payloads: list[Payload], result: PushResult, bulk: str, staged: dict[int, str]
+    store: Store, payloads: list[Payload], result: PushResult, bulk: str, staged: dict[int, Staged]
 ) -> None:
     for i, p in enumerate(payloads):
         if p.triples == 0:
             continue
-        staged[i] = staging = f"{STAGING}{uuid.uuid4().hex}"
-        url = graph_store_url(store.url, staging) + bulk
-        result.bytes_sent += _upload(store.client, url, p, "PUT")
-        if store.verify and (n := store.count(staging)) != p.triples:
+        staged[i] = staging = Staged(f"{STAGING}{uuid.uuid4().hex}", p.triples)
+        url = graph_store_url(store.url, staging.iri) + bulk
+        try:
+            result.bytes_sent += _upload(store.client, url, p, "PUT")
+        except KgError as exc:
+            staging.settled = not isinstance(exc, NoAnswer)  # else it may still be loading
+            raise
+        staging.settled = True
+        if store.verify and (n := store.count(staging.iri)) != p.triples:
             raise RemoteError(
                 f"the store holds {n} triples in the staging graph after an upload of {p.triples}"
             )
 
 
-def _moves(payloads: list[Payload], staged: dict[int, str], replace: bool) -> list[str]:
-    """The update operations that put the staging graphs in place."""
-    ops = []
-    for i, p in enumerate(payloads):
-        target = f"<{p.target}>" if p.target else "DEFAULT"
-        if i in staged and replace:
-            ops.append(f"MOVE <{staged[i]}> TO {target}")
-        elif i in staged:
-            ops.append(f"ADD <{staged[i]}> TO {target} ;\nDROP GRAPH <{staged[i]}>")
-        elif replace:  # nothing to upload: the target ends up empty
-            ops.append(f"DROP SILENT GRAPH {target}" if p.target else "CLEAR DEFAULT")
-    return ops
-
-
-def _staging_failed(store: _Store, staged: dict[int, str], exc: KgError, moving: bool) -> KgError:
-    """``exc``, once the staging graphs are dropped, saying what became of the
-    targets."""
-    left = []
-    for staging in staged.values():  # leave no staging graph behind
-        try:
-            store.update(f"DROP SILENT GRAPH <{staging}>")
-        except KgError:
-            left.append(f"<{staging}>")
-    if moving and isinstance(exc, NoAnswer):
-        note = (
-            "; the store did not confirm the move, so the target holds either its old or "
-            "its new content: check it before pushing again"
-        )
-    else:
-        note = "; the target graph was not changed"
-    if left:
-        note += f" (staging graph {', '.join(left)} could not be dropped)"
-    return type(exc)(f"{exc}{note}")
-
-
-def _push_direct(store: _Store, payloads: list[Payload], result: PushResult) -> None:
+def _push_direct(store: Store, payloads: list[Payload], result: PushResult) -> None:
     before: dict[str | None, int] = {}
     if store.verify and not store.replace:
         before = {p.target: store.count(p.target) for p in payloads}
@@ -355,7 +308,7 @@ def _push_direct(store: _Store, payloads: list[Payload], result: PushResult) -> 
 
 
 def _verify(
-    store: _Store,
+    store: Store,
     payloads: list[Payload],
     result: PushResult,
     before: dict[str | None, int] | None,

@@ -18,9 +18,7 @@ temporary database.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +28,7 @@ from kg.pipeline.export import export_bytes
 from kg.sandbox.limits import current_limits
 from kg.serve.engines import HOST, EnginePool, oxigraph_binary
 from kg.serve.front import FrontServer, Settings
+from kg.serve.scratch import ServeFolder, sweep
 
 DEFAULT_PORT = 7878
 
@@ -50,10 +49,15 @@ class LocalEndpoint:
 
     port: int
     triples: int
-    folder: Path
+    scratch: ServeFolder
     timeout: float
     front: FrontServer | None = field(default=None, repr=False)
     pool: EnginePool | None = field(default=None, repr=False)
+
+    @property
+    def folder(self) -> Path:
+        """The temporary folder holding the database, removed on :meth:`stop`."""
+        return self.scratch.path
 
     @property
     def url(self) -> str:
@@ -90,7 +94,7 @@ class LocalEndpoint:
             front.close()
         if pool is not None:
             pool.stop()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.scratch.remove()
 
     def __enter__(self) -> LocalEndpoint:
         return self
@@ -128,8 +132,10 @@ def serve(
         raise UsageError(f"--timeout must be 0 (no limit) or more seconds, got {timeout:g}")
     binary = oxigraph_binary()
     front = FrontServer(port)  # a port in use fails here, before any work
-    folder = Path(tempfile.mkdtemp(prefix="kg-serve-"))
-    endpoint = LocalEndpoint(front.port, 0, folder, timeout, front)
+    sweep()  # the folders of servers killed before they could remove them
+    scratch = ServeFolder()
+    folder = scratch.path
+    endpoint = LocalEndpoint(front.port, 0, scratch, timeout, front)
     try:
         endpoint.triples, db = _load(binary, folder, graph_file, records, reason)
         endpoint.pool = EnginePool(
