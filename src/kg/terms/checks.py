@@ -31,6 +31,11 @@ What each rule decides:
   U+2029) are allowed: they are not controls but line breaks, as harmless as
   a line feed in a terminal, a page or an RDF file; no name (id, tag, IRI
   authority) can hold them.
+
+What kg prints for a person to read (a table of results, a description, a
+validation report, an error message) may still quote text from elsewhere: an
+RDF file, a store's answer, a file name. :func:`visible` writes the control
+characters in it as escapes a terminal shows and does not act on.
 """
 
 from __future__ import annotations
@@ -236,3 +241,35 @@ def control_character(text: str) -> str | None:
     """
     i = find_control(text)
     return None if i < 0 else text[i]
+
+
+# Each C0 and C1 control character as Python writes it in a string: `\x1b`, `\r`, `\x9b`.
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+@lru_cache(maxsize=8)
+def _escapes(keep: str) -> tuple[re.Pattern[str], dict[int, str]]:
+    """What to look for, and what to write for each, when ``keep`` is kept."""
+    table = {c: e for c, e in _ESCAPES.items() if chr(c) not in keep}
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]"), table
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` for a terminal: each C0 and C1 control character (U+0000 to
+    U+001F, U+007F to U+009F) but those in ``keep`` written as an escape.
+
+    A terminal acts on these (ESC starts sequences that retitle the window,
+    clear the screen or move the cursor; a carriage return overwrites the
+    line): text quoted from a file or a store is shown, never obeyed. Every
+    renderer for people calls this at its output; machine formats (CSV, TSV,
+    JSON, XML, RDF) keep the exact text.
+
+    >>> print(visible("evil\\x1b]0;owned\\x07 \\x9b2J"))
+    evil\\x1b]0;owned\\x07 \\x9b2J
+    >>> visible("two\\nlines\\r", keep="\\n")
+    'two\\nlines\\\\r'
+    """
+    found, table = _escapes(keep)
+    if found.search(text) is None:  # nearly always: no copy (tables of 20k rows)
+        return text
+    return text.translate(table)
