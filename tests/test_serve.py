@@ -3,7 +3,7 @@ answering clients that are separate processes or plain HTTP (requests).
 
 Every canned query, with its parameters, gives the same rows locally, on an
 Oxigraph server the graph was pushed to, and through kg serve. The front
-door's guard, time limit and CORS are tested in test_serve_door.py.
+door's guard, time limit and CORS are tested in hostile/test_serve_door.py.
 """
 
 from __future__ import annotations

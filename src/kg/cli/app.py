@@ -36,7 +36,7 @@ class KgGroup(click.Group):
         except KgError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_shown(exc)}", err=True)
             ctx.exit(exc.exit_code)
         except RecursionError:
             if ctx.obj and ctx.obj.get("debug"):
@@ -58,3 +58,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def _shown(exc: KgError) -> str:
+    """The message for the terminal: control characters quoted from the input
+    shown as escapes, lines and tabs kept (a list of record problems spans lines)."""
+    from kg.terms.checks import visible
+
+    return visible(str(exc), keep="\n\t")

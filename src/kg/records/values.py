@@ -21,6 +21,7 @@ from kg.records.model import (
 from kg.records.schema import FieldSpec, Schema
 from kg.records.yamlread import _Node
 from kg.terms.checks import (
+    character_name,
     control_character,
     date_datatype,
     datetime_lexical,
@@ -42,7 +43,7 @@ def _scalar(node: _Node, what: str, loc: Location, problems: _Problems) -> str |
     # scalar is no raw control character in the file, but is one here.
     bad = control_character(node.value)
     if bad is not None:
-        problems.add(f"control character U+{ord(bad):04X} in {what}", loc)
+        problems.add(f"{character_name(bad)} in {what}", loc)
         return None
     if node.value.strip() == "":
         problems.add(f"{what} is blank", loc)

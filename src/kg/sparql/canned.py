@@ -25,6 +25,7 @@ from kg.errors import BadInput, UsageError
 from kg.resources import queries_dir
 from kg.sparql.rewrite import query_form
 from kg.terms.checks import (
+    character_name,
     control_character,
     date_datatype,
     is_absolute_iri,
@@ -176,7 +177,7 @@ def to_term(param: Param, raw: str) -> URIRef | Literal:
     """
     bad = control_character(raw)
     if bad is not None:
-        raise UsageError(f"parameter {param.name!r}: control character U+{ord(bad):04X} in {raw!r}")
+        raise UsageError(f"parameter {param.name!r}: {character_name(bad)} in {raw!r}")
     value = raw.strip()
     if param.type == "iri":
         if is_record_id(value):

@@ -11,7 +11,10 @@ and returns the text to run:
    names the variables in scope, written out (:func:`kg.sparql.rewrite.star_in_full`);
 3. the parameters are bound (:mod:`kg.sparql.bind`), one meaning everywhere,
    one text but for rdflib, which has no use for a ``#+ bind: values`` hint;
-4. for a remote store, kg's prefixes are declared in the text.
+4. a REGEX or REPLACE pattern written as a constant that Oxigraph cannot
+   run is marked so that every engine reads it as the error it is
+   (:func:`unrunnable_patterns`);
+5. for a remote store, kg's prefixes are declared in the text.
 
 Oxigraph's reading is a parse on an empty store with the query's WHERE group
 folded to nothing, so nothing is evaluated; it runs in the query worker
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from kg.errors import BadInput
@@ -82,6 +85,7 @@ def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = 
         if target == REFERENCE:
             terms = {k: _rdflib_safe(v) for k, v in terms.items()}
         text = bind(text, terms, valid, hints=target != REFERENCE)
+    text = unrunnable_patterns(text)
     if target == REMOTE:
         text = with_prefixes(text)
     return Prepared(text, form)
@@ -191,3 +195,80 @@ def _valid(text: str) -> bool:
 
 def _never(text: str) -> bool:
     return False
+
+
+# --- patterns an engine cannot run ------------------------------------------------------
+
+# SPARQL 1.1 (17.4.3.14, after XPath's fn:matches) makes a pattern that is not
+# a regular expression an error, and an error (17.3, 18.6) drops the row in a
+# FILTER (under `!` too) and leaves the variable of BIND or `(… AS ?v)` unbound.
+# Oxigraph does so for every pattern it refuses: not a regular expression (`(`),
+# past its size limit once repeats are expanded (`(a{1000}){1000}`), a back
+# reference, an unknown flag. rdflib hands the pattern to Python's re, which
+# answers false for the first and fails the whole query on the second. The door
+# types such a pattern with this datatype: a pattern that is not a plain string
+# is an error to every engine (rdflib and Oxigraph alike), and the text keeps it.
+UNRUNNABLE = "urn:kg:unrunnable-pattern"
+
+
+_FLAGS_AT = {"REGEX": 2, "REPLACE": 3}  # the argument that holds the flags
+
+
+def unrunnable_patterns(text: str) -> str:
+    """``text`` with each constant REGEX or REPLACE pattern Oxigraph cannot run
+    typed :data:`UNRUNNABLE`, so that every engine reads it as an error.
+
+    >>> unrunnable_patterns('ASK { FILTER(REGEX("a", "(")) }')
+    'ASK { FILTER(REGEX("a", "("^^<urn:kg:unrunnable-pattern>)) }'
+    >>> unrunnable_patterns('ASK { FILTER(REGEX("a", "a+", "i")) }')
+    'ASK { FILTER(REGEX("a", "a+", "i")) }'
+    """
+    toks = tokens(text)
+    ends = []
+    for i, tok in enumerate(toks[:-1]):
+        if tok.kind == "word" and tok.word in _FLAGS_AT and toks[i + 1].text == "(":
+            args = _arguments(toks, i + 2)
+            at = _FLAGS_AT[tok.word]
+            pattern = _constant(args, 1)
+            flags = _constant(args, at) if len(args) > at else None
+            if pattern is None or (flags is None and len(args) > at):
+                continue  # computed, not written: only the engine knows it
+            if not _runs(tok.word, pattern.text, flags.text if flags else None):
+                ends.append(pattern.end)
+    for end in reversed(ends):
+        text = f"{text[:end]}^^<{UNRUNNABLE}>{text[end:]}"
+    return text
+
+
+def _arguments(toks: Tokens, start: int) -> list[Tokens]:
+    """The arguments of the call whose ``(`` is just before ``toks[start]``."""
+    args: list[list[Token]] = [[]]
+    depth = 0
+    for tok in toks[start:]:
+        if tok.kind == "close" and depth == 0:
+            break
+        depth += {"open": 1, "close": -1}.get(tok.kind, 0)
+        if tok.text == "," and depth == 0:
+            args.append([])
+        else:
+            args[-1].append(tok)
+    return [tuple(a) for a in args]
+
+
+def _constant(args: list[Tokens], n: int) -> Token | None:
+    """Argument ``n`` when it is one string and nothing else."""
+    if n < len(args) and len(args[n]) == 1 and args[n][0].kind == "string":
+        return args[n][0]
+    return None
+
+
+@lru_cache(maxsize=256)
+def _runs(function: str, pattern: str, flags: str | None) -> bool:
+    """Whether Oxigraph runs ``pattern`` with ``flags`` (both as written in the query)."""
+    args = f'"", {pattern}' + (', ""' if function == "REPLACE" else "")
+    args += f", {flags}" if flags else ""
+    try:
+        solution = next(iter(_empty().query(f"SELECT ({function}({args}) AS ?v) {{}}")))
+    except Exception:  # not the probe's to judge: the engine that runs the query will say
+        return True
+    return solution[0] is not None

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from kg.errors import BadInput
 from kg.sandbox.limits import Limits, current_limits
 from kg.sparql.lexer import Token, Tokens, readings
+from kg.terms.checks import lone_surrogate
 
 _UPDATE_WORDS = {
     "INSERT",
@@ -93,6 +94,12 @@ def check_sparql(text: str, lim: Limits | None = None, *, options: bool = True) 
         raise BadInput(
             f"query of {size} bytes is larger than the input limit of {lim.max_input_bytes} "
             "(KG_MAX_INPUT_BYTES raises it)"
+        )
+    bad = lone_surrogate(text)
+    if bad is not None:  # no engine can read it (Oxigraph fails outside its parser)
+        raise BadInput(
+            f"query text holds U+{ord(bad):04X}, a lone surrogate, which is no character "
+            "(text read with the wrong encoding?)"
         )
     for toks in readings(text):
         _check_size(toks, lim.max_depth)

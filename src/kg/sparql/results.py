@@ -29,7 +29,9 @@ class QueryResult:
 # --- results -----------------------------------------------------------------------
 
 
-def _term(cell: Mapping[str, Any]) -> URIRef | Literal | BNode:
+def _term(cell: Any) -> URIRef | Literal | BNode:
+    if not isinstance(cell, Mapping):
+        raise RemoteError("malformed SPARQL JSON results: a binding is not an object")
     kind = cell.get("type")
     value = cell.get("value")
     if not isinstance(value, str):
@@ -75,9 +77,12 @@ def parse_results_json(data: bytes | str, form: str = "SELECT") -> QueryResult:
     results = doc.get("results")
     if not isinstance(head, dict) or not isinstance(results, dict):
         raise RemoteError("the store's answer is not SPARQL JSON results (no 'results')")
-    names = [str(v) for v in head.get("vars", [])]
+    names, bindings = head.get("vars", []), results.get("bindings", [])
+    if not isinstance(names, list) or not isinstance(bindings, list):
+        raise RemoteError("malformed SPARQL JSON results: 'vars' and 'bindings' must be lists")
+    names = [str(v) for v in names]
     rows = []
-    for binding in results.get("bindings", []):
+    for binding in bindings:
         if not isinstance(binding, dict):
             raise RemoteError("malformed SPARQL JSON results: a row is not an object")
         rows.append(tuple(_term(binding[n]) if n in binding else None for n in names))

@@ -30,7 +30,14 @@ What each rule decides:
   terminal acts on it. LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028,
   U+2029) are allowed: they are not controls but line breaks, as harmless as
   a line feed in a terminal, a page or an RDF file; no name (id, tag, IRI
-  authority) can hold them.
+  authority) can hold them. A lone surrogate (U+D800 to U+DFFF, half of a
+  UTF-16 pair) is no character at all: YAML's "\\ud800" escape writes one, and
+  no UTF-8 file, store or engine can hold it; it is refused with the controls.
+
+What kg prints for a person to read (a table of results, a description, a
+validation report, an error message) may still quote text from elsewhere: an
+RDF file, a store's answer, a file name. :func:`visible` writes the control
+characters in it as escapes a terminal shows and does not act on.
 """
 
 from __future__ import annotations
@@ -61,7 +68,10 @@ _SIGNED_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _LANGUAGE_SUBTAG = re.compile(r"[a-zA-Z]{2,3}(?:-|\Z)")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def is_record_id(text: str) -> bool:
@@ -229,10 +239,64 @@ def find_control(text: str) -> int:
 
 def control_character(text: str) -> str | None:
     """The first character literal text may not hold (a C0 or C1 control
-    character other than tab and line feed), or None.
+    character other than tab and line feed, or a lone surrogate), or None.
 
     >>> control_character("a\\u2028b"), control_character("\\x1b[2J")
     (None, '\\x1b')
     """
     i = find_control(text)
     return None if i < 0 else text[i]
+
+
+def character_name(ch: str) -> str:
+    """What a message calls a character :func:`control_character` refused.
+
+    >>> character_name("\\x1b"), character_name("\\ud800")
+    ('control character U+001B', 'lone surrogate U+D800 (no character)')
+    """
+    if _SURROGATE.match(ch):
+        return f"lone surrogate U+{ord(ch):04X} (no character)"
+    return f"control character U+{ord(ch):04X}"
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text`` (no character: text read with the
+    wrong encoding, or an escape that writes half a pair), or None.
+
+    >>> lone_surrogate("SELECT"), lone_surrogate("caf\\udce9")
+    (None, '\\udce9')
+    """
+    m = _SURROGATE.search(text)
+    return None if m is None else m.group()
+
+
+# Each C0 and C1 control character as Python writes it in a string: `\x1b`, `\r`, `\x9b`.
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+@lru_cache(maxsize=8)
+def _escapes(keep: str) -> tuple[re.Pattern[str], dict[int, str]]:
+    """What to look for, and what to write for each, when ``keep`` is kept."""
+    table = {c: e for c, e in _ESCAPES.items() if chr(c) not in keep}
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in table) + "]"), table
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` for a terminal: each C0 and C1 control character (U+0000 to
+    U+001F, U+007F to U+009F) but those in ``keep`` written as an escape.
+
+    A terminal acts on these (ESC starts sequences that retitle the window,
+    clear the screen or move the cursor; a carriage return overwrites the
+    line): text quoted from a file or a store is shown, never obeyed. Every
+    renderer for people calls this at its output; machine formats (CSV, TSV,
+    JSON, XML, RDF) keep the exact text.
+
+    >>> print(visible("evil\\x1b]0;owned\\x07 \\x9b2J"))
+    evil\\x1b]0;owned\\x07 \\x9b2J
+    >>> visible("two\\nlines\\r", keep="\\n")
+    'two\\nlines\\\\r'
+    """
+    found, table = _escapes(keep)
+    if found.search(text) is None:  # nearly always: no copy (tables of 20k rows)
+        return text
+    return text.translate(table)

@@ -14,6 +14,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kg.errors import Location, UsageError
+from kg.terms.checks import visible
 from kg.terms.namespaces import bind_prefixes
 from kg.validate.shacl_compile import Result
 
@@ -142,7 +143,8 @@ class Report:
                     f"({hidden} finding(s) below {show} not shown; --show info lists them)"
                 )
             lines.append(self.summary())
-            return "\n".join(lines) + "\n"
+            # A value, a file name or a message quoted from the input is shown, not obeyed.
+            return "\n".join(visible(line) for line in lines) + "\n"
         if fmt == "json":
             doc = {
                 "conforms": self.conforms,

@@ -6,6 +6,7 @@ import textwrap
 
 from rdflib import URIRef
 
+from kg.terms.checks import visible
 from kg.terms.namespaces import compact
 from kg.views.model import Description, Fact
 
@@ -40,14 +41,19 @@ def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
 
 
 def render_text(d: Description, width: int = 100) -> str:
-    """The description as plain text for a terminal (the same facts as the entity page)."""
+    """The description as plain text for a terminal (the same facts as the entity page).
+
+    Text from the graph is shown, not obeyed: a control character in it is
+    written as an escape (:func:`kg.terms.checks.visible`), a line feed too
+    when no wrapping turned it into a space.
+    """
     lines = _head(d, width)
     for title, facts in [("Facts", d.facts), ("Details", d.details)] + [
         (sec.title, sec.facts) for sec in d.related
     ]:
         lines += _fact_block(title, facts, width)
     lines += _corrections(d, width) + _supports(d, width) + _sources(d, width)
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in lines) + "\n"
 
 
 def _head(d: Description, width: int) -> list[str]:

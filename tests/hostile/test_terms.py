@@ -24,7 +24,7 @@ from kg.terms.iris import record_iri
 from kg.terms.namespaces import ID
 from kg.views.graphview import record_id
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).parent.parent / "fixtures" / "mini"
 
 
 SOURCE = """\

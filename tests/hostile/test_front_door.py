@@ -128,7 +128,7 @@ def served():
     """A running kg serve on 127.0.0.1 (its front door: kg.serve.front)."""
     from kg.serve.endpoint import serve
 
-    with serve(records=Path(__file__).parent / "fixtures" / "mini", port=0) as endpoint:
+    with serve(records=Path(__file__).parent.parent / "fixtures" / "mini", port=0) as endpoint:
         yield endpoint
 
 

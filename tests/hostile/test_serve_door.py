@@ -22,7 +22,7 @@ from kg.errors import BadInput
 from kg.serve.endpoint import LocalEndpoint, serve
 from kg.sparql.guard import check_sparql
 
-MINI = Path(__file__).parent / "fixtures" / "mini"
+MINI = Path(__file__).parent.parent / "fixtures" / "mini"
 RESULTS_JSON = {"Accept": "application/sparql-results+json"}
 FORM = "application/x-www-form-urlencoded"
 TIMEOUT = 2.0  # --timeout of the endpoint the time-limit tests use
