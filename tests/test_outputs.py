@@ -6,6 +6,9 @@ output is read back by the other parser before it replaces the old file."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,44 @@ def test_the_store_is_used_only_for_the_file_it_was_built_from(built):
     os.utime(graph, ns=(0, 0))
     assert open_persisted(graph) is not None
 
+
+# --- --debug keeps the exit code -----------------------------------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "error"),
+    [
+        (["build", str(EXAMPLES / "faulty.yaml"), "-o", "OUT"], 1, "NotConforming"),
+        (["query", "no-such-query"], 2, "UsageError"),
+        (["validate", str(EXAMPLES / "broken.yaml")], 2, "BadRecords"),
+        (["query", "timeline", "--endpoint", "URL", "--retries", "0"], 3, "RemoteError"),
+    ],
+)
+def test_debug_prints_the_traceback_and_keeps_the_exit_code(args, code, error, tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/query"
+    argv = [{"OUT": str(tmp_path / "out"), "URL": url}.get(a, a) for a in args]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "kg", *debug, *argv],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        for debug in ([], ["--debug"])
+    ]
+    plain, debug = runs
+    assert (plain.returncode, debug.returncode) == (code, code)
+    assert "Traceback" not in plain.stderr
+    assert debug.stderr.startswith("Traceback (most recent call last):\n")
+    assert f"kg.errors.{error}: " in debug.stderr
+    # The same message closes both.
+    assert plain.stderr.startswith("Error: ") and debug.stderr.endswith(plain.stderr)
