@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,139 @@ def test_debug_prints_the_traceback_and_keeps_the_exit_code(args, code, error, t
     assert f"kg.errors.{error}: " in debug.stderr
     # The same message closes both.
     assert plain.stderr.startswith("Error: ") and debug.stderr.endswith(plain.stderr)
+
+
+# --- -o - and targets that are not regular files -------------------------------------
+
+WRITERS = {
+    "query": ["query", "timeline", "--format", "csv"],
+    "validate": ["validate", "--format", "json"],
+    "export": ["export", "--format", "nt"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_dash_is_standard_output(command, invoke, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = WRITERS[command]
+    expected = invoke(*args)
+    assert expected.exit_code == 0 and expected.stdout_bytes
+    got = invoke(*args, "-o", "-")
+    assert (got.exit_code, got.stdout_bytes) == (0, expected.stdout_bytes)
+    assert os.listdir(tmp_path) == []
+    # A file named "-" is still there to be written: ./-
+    assert invoke(*args, "-o", "./-").exit_code == 0
+    assert (tmp_path / "-").read_bytes() == expected.stdout_bytes
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _socket(path: Path) -> Path:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()  # the socket file stays
+    return path
+
+
+def _link_to_fifo(path: Path) -> Path:
+    path.symlink_to(_fifo(path.with_name("real-fifo")))
+    return path
+
+
+def _link_to_device(path: Path) -> Path:
+    path.symlink_to(os.devnull)
+    return path
+
+
+SPECIAL = {
+    "fifo": (_fifo, "a named pipe (FIFO)"),
+    "socket": (_socket, "a socket"),
+    "link to a fifo": (_link_to_fifo, "a named pipe (FIFO) (a link to {real})"),
+    "link to a device": (_link_to_device, "a character device (a link to /dev/null)"),
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_target_that_is_not_a_regular_file_is_refused_before_any_work(
+    command, kind, invoke, tmp_path
+):
+    """Renaming a file over a FIFO or a link to /dev/stdout would leave its reader
+    with nothing: refused, exit 2, naming it, before the graph is even read (the
+    missing --graph is not what is reported), and left as it was."""
+    make, what = SPECIAL[kind]
+    target = make(tmp_path / "out.nt")
+    before = {p.name: (os.lstat(p).st_mode, os.path.realpath(p)) for p in tmp_path.iterdir()}
+    args = [*WRITERS[command], "-o", str(target)]
+    args += [str(tmp_path / "missing.ttl")] if command == "validate" else []
+    args += [] if command == "validate" else ["--graph", str(tmp_path / "missing.ttl")]
+    r = invoke(*args)
+    what = what.format(real=os.path.realpath(target))
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: cannot write {target}: it is {what}, not a regular file (kg renames a complete "
+        "new file into place, which a reader of it would never see); -o - writes to standard "
+        "output\n",
+    )
+    after = {p.name: (os.lstat(p).st_mode, os.path.realpath(p)) for p in tmp_path.iterdir()}
+    assert after == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_kg_build_refuses_a_fifo_among_its_outputs_before_any_work(invoke, mini, tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    _fifo(out / "kg-inferred.ttl")
+    r = invoke("build", str(mini), "-o", str(out))
+    assert r.exit_code == 2
+    assert r.output.startswith(f"Error: cannot write {out / 'kg-inferred.ttl'}: it is a named pipe")
+    assert os.listdir(out) == ["kg-inferred.ttl"]
+
+
+def test_the_library_refuses_them_too(tmp_path):
+    from kg.errors import OutputError
+    from kg.rdfio.atomic import Staged, atomic_write
+
+    fifo = _fifo(tmp_path / "f")
+    with pytest.raises(OutputError, match="it is a named pipe"):
+        atomic_write(fifo, lambda fh: fh.write(b"x"))
+    with pytest.raises(OutputError, match="it is a named pipe"), Staged() as staged:
+        staged.file(fifo, b"x")
+    assert sorted(os.listdir(tmp_path)) == ["f"]
+
+
+def test_a_link_to_a_regular_file_is_written_through(invoke, tmp_path):
+    """As a shell's ``>``: the file the link names gets the output (and keeps its
+    permissions); the link stays a link."""
+    real = tmp_path / "data" / "timeline.csv"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    r = invoke("query", "timeline", "-o", str(link))
+    assert r.exit_code == 0, r.output
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text(encoding="utf-8").startswith("start,end,event,")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(os.listdir(real.parent)) == ["timeline.csv"]
+    # A link to nothing yet: the file is made where it points.
+    dangling = tmp_path / "next.csv"
+    dangling.symlink_to(tmp_path / "data" / "next.csv")
+    assert invoke("query", "timeline", "-o", str(dangling)).exit_code == 0
+    assert (
+        dangling.is_symlink() and (tmp_path / "data" / "next.csv").read_bytes() == real.read_bytes()
+    )
+    # A loop of links: refused, as the shell's ">" does.
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    r = invoke("query", "timeline", "-o", str(loop))
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: cannot write {loop}: Too many levels of symbolic links\n",
+    )
+    assert loop.is_symlink()

@@ -112,6 +112,35 @@ def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-o/--output FILE, given to the command as a Path, or None for standard
+    output (no -o, or ``-o -``; ``./-`` is a file named "-"). A FILE that
+    exists and is not a regular file (a FIFO, a device, a socket, or a link
+    to one) is refused here, before any work
+    (:func:`kg.rdfio.atomic.refuse_special`)."""
+
+    def target(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+        from kg.errors import OutputError
+        from kg.rdfio.atomic import refuse_special
+
+        if value is None or value == "-":
+            return None
+        path = Path(value)
+        try:
+            refuse_special(path)
+        except OutputError as exc:
+            raise OutputError(f"{exc}; -o - writes to standard output") from None
+        return path
+
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        callback=target,
+        help=f"{what} -o - (or no -o): standard output.",
+    )
+
+
 def _emit(text: str | bytes, out: Path | None) -> None:
     from kg.rdfio.atomic import atomic_write
 

@@ -15,6 +15,7 @@ from kg.cli.options import (
     _parse_params,
     engine_option,
     graph_options,
+    output_option,
     remote_options,
 )
 from kg.errors import UsageError
@@ -46,12 +47,7 @@ from kg.errors import UsageError
     help=f"SELECT/ASK: {', '.join(RESULT_FORMAT_NAMES)} (SPARQL results); CONSTRUCT/DESCRIBE: "
     "an RDF format (xml: RDF/XML). Default: from -o's extension, else table (Turtle for a graph).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the results to a file instead of standard output.",
-)
+@output_option("Write the results to this file.")
 @graph_options
 @click.option(
     "--endpoint",

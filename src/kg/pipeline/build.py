@@ -26,7 +26,7 @@ from kg.pipeline.outputs import (
     Laps,
     gc_paused,
 )
-from kg.rdfio.atomic import Staged
+from kg.rdfio.atomic import Staged, refuse_special
 from kg.rdfio.folders import output_folder
 from kg.rdfio.write import serialize, turtle_bytes
 from kg.reason.engines import infer
@@ -79,6 +79,8 @@ def build(
     there (:func:`kg.rdfio.folders.sweep_leftovers`).
     """
     check_engine(engine)
+    for name in (GRAPH_FILE, INFERRED_FILE):  # a FIFO there: refused before any work
+        refuse_special(out_dir / name)
 
     # Either engine's outputs, so that a reference build also clears what a
     # killed native one left.

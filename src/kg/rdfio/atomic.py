@@ -9,13 +9,14 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from kg.errors import write_error
+from kg.errors import OutputError, write_error
 
 
 def _umask() -> int:
@@ -118,25 +119,90 @@ def _write_synced(
         os.fsync(fh.fileno())
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse an output ``path`` that exists and is not a regular file (a FIFO,
+    a device, a socket, a folder, or a symbolic link to one), naming it.
+
+    kg puts an output in place by renaming a complete new file over the old
+    one: a reader of a FIFO or of ``/dev/stdout`` would get nothing, and the
+    FIFO or the link would be replaced by a plain file. Standard output is
+    ``-o -``; a FIFO or a device is written with the shell (``-o - > FIFO``).
+    A path that cannot be looked at (a file in the way, a link loop) is left
+    to the write, which reports it (:func:`kg.errors.write_error`).
+    """
+    try:
+        mode = os.stat(path).st_mode  # through links: a link to a FIFO is refused too
+    except OSError:
+        return  # nothing there yet (or a link to nothing): the write makes it
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    link = f" (a link to {os.path.realpath(path)})" if path.is_symlink() else ""
+    raise OutputError(
+        f"cannot write {path}: it is {what}{link}, not a regular file (kg renames a "
+        "complete new file into place, which a reader of it would never see)"
+    )
+
+
+def output_target(path: Path) -> Path:
+    """The file to write for the output ``path`` (:func:`atomic_write`): ``path``,
+    or, when ``path`` is a symbolic link, the file the link names, which is
+    replaced while the link stays (as a shell's ``>`` writes through it).
+    :func:`refuse_special` first.
+
+    >>> str(output_target(Path("new-file.csv")))
+    'new-file.csv'
+    """
+    refuse_special(path)
+    if not path.is_symlink():
+        return path
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:  # a link to nothing yet: made where it points
+        return Path(os.path.realpath(path))
+    except OSError as exc:  # a loop of links
+        raise write_error(path, exc) from exc
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[bytes]], object],
+    check: Callable[[Path], object] | None = None,
+) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
     If ``write`` fails, the temporary file is removed and any previous
-    ``path`` is left exactly as it was. An OS error (``path`` under a file, a
-    full disk) is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
+    ``path`` is left exactly as it was. ``check``, if given, is called with
+    the complete temporary file before the rename (a read-back: if it raises,
+    nothing replaces ``path``). A ``path`` that exists and is not a regular
+    file is refused, and a symbolic link is written through
+    (:func:`output_target`). An OS error (``path`` under a file, a full disk)
+    is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
     """
+    target = output_target(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temp_file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(target)
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:
-        _write_synced(fd, write, path)
+        _write_synced(fd, write, target)
+        if check is not None:
+            check(Path(tmp))
         if sys.platform == "win32":
             # Windows renames no open file, and there is no lock to keep there.
             closing, fd = fd, -1
             os.close(closing)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -172,7 +238,12 @@ class Staged:
             self.discard()
 
     def file(self, target: Path, data: bytes) -> Path:
-        """Write ``data`` for ``target``; return the temporary name it is under."""
+        """Write ``data`` for ``target``; return the temporary name it is under.
+
+        A ``target`` that is not a regular file is refused (:func:`refuse_special`);
+        a symbolic link is replaced by the new file: an output folder's files
+        are kg's own."""
+        refuse_special(target)
         try:
             fd, tmp = temp_file(target)
             try:
