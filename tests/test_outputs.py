@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,209 @@ def test_a_link_to_a_regular_file_is_written_through(invoke, tmp_path):
         f"Error: cannot write {loop}: Too many levels of symbolic links\n",
     )
     assert loop.is_symlink()
+
+
+# --- every RDF output is read back by the other parser -------------------------------
+
+BROKEN = b"\n<http://example.org/s> <http://example.org/p> 'not RDF in any format\n"
+
+
+def _broken_writer(monkeypatch, module, name, which=None):
+    """``module.name`` (a writer) appends bytes no parser reads: to every call, or
+    to the ``which``-th one only (0: the first)."""
+    from patching import patch_everywhere
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        data = real(*args, **kwargs)
+        calls.append(None)
+        return data + BROKEN if which is None or len(calls) == which + 1 else data
+
+    real = patch_everywhere(monkeypatch, module, name, broken)
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    return {
+        p.relative_to(root).as_posix(): None if p.is_dir() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "nquads", "trig", "jsonld", "xml"])
+@pytest.mark.parametrize("writer", ["oxigraph", "rdflib"])
+def test_an_export_that_does_not_read_back_replaces_nothing(
+    fmt, writer, invoke, tmp_path, monkeypatch
+):
+    """Oxigraph's serialiser is checked by rdflib's parser and rdflib's by
+    Oxigraph's (a graph with blank nodes is written by rdflib), the file as it
+    is on disk before the rename, and standard output before it is printed."""
+    import kg.rdfio.write as write
+    from kg.rdfio.formats import RDF_FORMATS
+
+    src = tmp_path / "in.ttl"
+    blank = "[ <http://example.org/q> 1 ]" if writer == "rdflib" else "<http://example.org/o>"
+    src.write_text(f"<http://example.org/s> <http://example.org/p> {blank} .\n", encoding="utf-8")
+    out = tmp_path / f"out{RDF_FORMATS[fmt].extension}"
+    out.write_text("previous\n", encoding="utf-8")
+    assert invoke("export", "--graph", str(src), "-o", str(out)).exit_code == 0
+    previous = out.read_bytes()
+    _broken_writer(monkeypatch, write, "rdf_bytes" if writer == "oxigraph" else "serialize")
+    parser = "rdflib" if writer == "oxigraph" else "Oxigraph"
+    label = RDF_FORMATS[fmt].label
+    for target in (out, "-"):
+        r = invoke("export", "--graph", str(src), "-o", str(target), "--format", fmt)
+        name = "standard output" if target == "-" else out
+        assert r.exit_code == 2
+        assert r.stdout == ""
+        assert r.stderr.startswith(
+            f"Error: cannot write {name}: the {label} kg wrote does not read back ({parser}: "
+        )
+        assert out.read_bytes() == previous
+        assert sorted(os.listdir(tmp_path)) == ["in.ttl", out.name]
+
+
+@pytest.mark.parametrize("broken", ["kg.ttl", "kg-inferred.ttl"])
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_a_build_whose_turtle_does_not_read_back_keeps_every_previous_output(
+    broken, engine, invoke, mini, tmp_path, monkeypatch
+):
+    import kg.rdfio.write as write
+
+    out = tmp_path / "build"
+    assert invoke("build", str(mini), "-o", str(out), "--reason", "--engine", engine).exit_code == 0
+    before = _tree(out)
+    text = (mini / "actors.yaml").read_text(encoding="utf-8")
+    (mini / "actors.yaml").write_text(text.replace("Alice Example", "Alice Changed"))
+    which = 0 if broken == "kg.ttl" else 1
+    _broken_writer(monkeypatch, write, "turtle_bytes" if engine == "native" else "serialize", which)
+    r = invoke("build", str(mini), "-o", str(out), "--reason", "--engine", engine, "--full")
+    parser = "rdflib" if engine == "native" else "Oxigraph"
+    assert r.exit_code == 2
+    assert r.stderr.startswith(
+        f"Error: cannot write {out / broken}: the Turtle kg wrote does not read back ({parser}: "
+    )
+    assert _tree(out) == before
+
+
+def test_rdfxml_that_only_its_writer_reads_is_refused(invoke, tmp_path):
+    """Oxigraph writes a NUL character raw into RDF/XML, where XML allows none,
+    and its own parser reads it back: rdflib's (expat) does not, so the export
+    fails instead of leaving a file no other tool reads."""
+    import pyoxigraph as ox
+
+    src = tmp_path / "in.nt"
+    src.write_text('<http://example.org/s> <http://example.org/p> "a\\u0000b" .\n')
+    written = ox.serialize(list(ox.parse(path=str(src))), format=ox.RdfFormat.RDF_XML)
+    assert len(list(ox.parse(written, format=ox.RdfFormat.RDF_XML))) == 1  # its own blind spot
+    out = tmp_path / "out.rdf"
+    r = invoke("export", "--graph", str(src), "-o", str(out))
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: cannot write {out}: the RDF/XML kg wrote does not read back (rdflib: <unknown>:"
+        "4:34: not well-formed (invalid token))\n",
+    )
+    assert not out.exists()
+    for fmt in ("nt", "turtle", "jsonld"):  # they escape it
+        assert invoke("export", "--graph", str(src), "--format", fmt).exit_code == 0
+
+
+def test_rdf_that_query_and_validate_write_is_read_back(invoke, tmp_path, monkeypatch):
+    import kg.sparql.render as render
+    from kg.validate.report import Report
+
+    for owner, name in ((render, "render"), (Report, "render")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, real=real, **k: real(*a, **k) + BROKEN.decode())
+    construct = "CONSTRUCT { ?s a ?o } WHERE { ?s a ?o } LIMIT 1"
+    for args in (["query", "-e", construct, "--format", "nt"], ["validate", "--format", "turtle"]):
+        for target in ("-", str(tmp_path / "out.rdf")):
+            r = invoke(*args, "-o", target)
+            assert r.exit_code == 2 and r.stdout == ""
+            assert "kg wrote does not read back (Oxigraph: " in r.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_large_outputs_are_read_back_in_pieces_by_workers(monkeypatch):
+    """Pieces that each read, and read together as the file: a bad line in any
+    piece is found, in a worker process."""
+    from rdflib import Literal
+
+    import kg.rdfio.readback as readback
+    from kg.errors import BadInput
+    from kg.rdfio.write import turtle_bytes
+    from kg.terms.namespaces import ID, KG
+
+    triples = [(ID[f"s{i}"], KG.label, Literal(f"thing {i}")) for i in range(300)]
+    triples += [(ID[f"s{i}"], KG.rank, Literal(i)) for i in range(300)]
+    ttl = turtle_bytes(triples)
+    nt = b"".join(f'<{s}> <{p}> "{o}" .\n'.encode() for s, p, o in triples)
+    for data, fmt in ((ttl, "turtle"), (nt, "nt")):
+        parts = readback.pieces(data, fmt, 4)
+        assert len(parts) >= 4
+        head = data[: data.find(b"\n\n") + 2] if fmt == "turtle" else b""
+        assert b"".join(p[len(head) :] for p in parts) == data[len(head) :]
+    assert readback.pieces(b"<a> <b> _:x .\n", "turtle", 4) == [b"<a> <b> _:x .\n"]
+    monkeypatch.setattr(readback, "SMALL", 0)
+    with readback.ReadBack() as rb:
+        rb.start(ttl, "turtle")()
+        rb.start(nt, "nt")()
+        bad = nt.replace(b'"thing 250"', b'"thing 250')
+        wait = rb.start(bad, "nt", name="big.nt")
+        with pytest.raises(BadInput, match=r"^cannot write big\.nt: the N-Triples kg wrote does"):
+            wait()
+
+
+def test_read_back_workers_run_from_a_program_on_standard_input(tmp_path):
+    """A worker does not import the caller's __main__ again: a program read
+    from standard input (or a script without a __name__ guard) can build a
+    large graph (multiprocessing's spawn failed there with FileNotFoundError)."""
+    program = textwrap.dedent(
+        """
+        import kg.rdfio.readback as readback
+        from kg.errors import BadInput
+        readback.SMALL = 0
+        good = b'<http://e.org/s> <http://e.org/p> "v" .\\n' * 50
+        with readback.ReadBack() as rb:
+            rb.start(good, "nt")()
+            try:
+                rb.start(good + b'<http://e.org/s> <http://e.org/p> "v .\\n', "nt", name="x.nt")()
+            except BadInput as exc:
+                print(exc)
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-"], input=program, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.startswith("cannot write x.nt: the N-Triples kg wrote does not read back")
+
+
+def test_an_incremental_build_reads_back_the_blocks_it_splices_in(
+    invoke, mini, tmp_path, monkeypatch
+):
+    from patching import patch_everywhere
+
+    import kg.pipeline.incremental.splice as splice
+
+    out = tmp_path / "build"
+    assert invoke("build", str(mini), "-o", str(out), "--reason").exit_code == 0
+    before = _tree(out)
+    text = (mini / "actors.yaml").read_text(encoding="utf-8")
+    (mini / "actors.yaml").write_text(text.replace("Alice Example", "Alice Changed"))
+
+    def broken(*args):
+        blocks = real(*args)
+        return {s: b + BROKEN if b else b for s, b in blocks.items()}
+
+    real = patch_everywhere(monkeypatch, splice, "subject_blocks", broken)
+    r = invoke("build", str(mini), "-o", str(out), "--reason")
+    assert r.exit_code == 2
+    assert r.stderr.startswith(
+        f"Error: cannot write {out / 'kg.ttl'}: the Turtle kg wrote does not read back (rdflib: "
+    )
+    assert _tree(out) == before
+    monkeypatch.undo()
+    r = invoke("build", str(mini), "-o", str(out), "--reason")
+    assert r.exit_code == 0 and "Alice Changed" in (out / "kg.ttl").read_text(encoding="utf-8")
+    assert "incremental" in r.output

@@ -128,6 +128,6 @@ def validate(
     # Whatever fails the run is always listed.
     if SEVERITY_NAMES.index(fail_on) > SEVERITY_NAMES.index(show):
         show = fail_on
-    _emit(report.render(fmt, show=show), output)
+    _emit(report.render(fmt, show=show), output, rdf="turtle" if fmt == "turtle" else None)
     if not report.conforms:
         sys.exit(1)

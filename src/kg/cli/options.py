@@ -141,15 +141,29 @@ def output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     )
 
 
-def _emit(text: str | bytes, out: Path | None) -> None:
+def _emit(text: str | bytes, out: Path | None, rdf: str | None = None) -> None:
+    """Write ``text`` to ``out`` atomically, or to standard output. ``rdf``: the RDF
+    format of ``text`` (rdflib's serialiser wrote it), read back by Oxigraph's
+    parser first (:func:`kg.rdfio.write.read_back`): bytes that do not read
+    are an error, and nothing is written."""
     from kg.rdfio.atomic import atomic_write
+    from kg.rdfio.write import read_back
 
     data = text.encode("utf-8") if isinstance(text, str) else text
     if out is None:
+        if rdf is not None:
+            read_back(data, rdf, "rdflib", "standard output")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    else:
+    elif rdf is None:
         atomic_write(out, lambda fh: fh.write(data))
+    else:
+        fmt, name = rdf, str(out)
+
+        def check(tmp: Path) -> None:  # the file as written, before the rename
+            read_back(tmp.read_bytes(), fmt, "rdflib", name)
+
+        atomic_write(out, lambda fh: fh.write(data), check)
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:

@@ -139,7 +139,9 @@ def query(
             result = _remote(endpoint, text, bindings, default_graph_uris, conn)
         else:
             result = _local(text, bindings, graph_file, records, reason, engine)
-    _emit(render(result, fmt or default_format(result, output)), output)
+    used = fmt or default_format(result, output)
+    graph = None if result.graph is None else ("turtle" if used == "table" else used)
+    _emit(render(result, used), output, rdf=graph)
 
 
 def _text_and_bindings(

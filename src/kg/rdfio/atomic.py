@@ -229,6 +229,7 @@ class Staged:
         # (staged, target) in commit order; staged None: target is to be removed
         self.moves: list[tuple[Path | None, Path]] = []
         self.files: set[Path] = set()  # the staged files file() wrote
+        self.checks: list[tuple[Callable[[Path], object], Path]] = []  # (check, staged file)
 
     def __enter__(self) -> Staged:
         return self
@@ -237,9 +238,13 @@ class Staged:
         if exc_type is not None:
             self.discard()
 
-    def file(self, target: Path, data: bytes) -> Path:
+    def file(
+        self, target: Path, data: bytes, check: Callable[[Path], object] | None = None
+    ) -> Path:
         """Write ``data`` for ``target``; return the temporary name it is under.
 
+        ``check``, if given, is called with that name by :meth:`commit` before
+        anything is put in place (a read-back: if it raises, nothing is).
         A ``target`` that is not a regular file is refused (:func:`refuse_special`);
         a symbolic link is replaced by the new file: an output folder's files
         are kg's own."""
@@ -251,6 +256,8 @@ class Staged:
                 # Its permissions come at commit (0600 until then, for the sweep).
                 _write_synced(fd, lambda fh: fh.write(data))
                 self.files.add(Path(tmp))
+                if check is not None:
+                    self.checks.append((check, Path(tmp)))
             finally:
                 # Its lock is let go with it, not kept to the commit: the folder
                 # lock (output_folder) keeps every other sweep out meanwhile, and
@@ -273,7 +280,7 @@ class Staged:
     def discard(self) -> None:
         for staged, _target in self.moves:
             _remove(staged)
-        self.moves = []
+        self.moves, self.checks = [], []
 
     def commit(self) -> None:
         """Put every output in place, or, if one cannot be, none.
@@ -282,8 +289,10 @@ class Staged:
         file by a hard link (so it is never missing: a query reading it meanwhile
         gets the old file or the new), a folder by renaming it. If a rename
         fails, the new outputs placed so far are taken back and the old ones
-        restored, and the error is raised.
+        restored, and the error is raised. The files' checks run first.
         """
+        for check, staged_file in self.checks:
+            check(staged_file)
         done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
         current: Path | None = None  # the output being put in place, to name in an error
         try:
@@ -320,7 +329,7 @@ class Staged:
         for _staged, _target, aside, _linked, _placed in done:
             if aside is not None:
                 _remove(aside)
-        self.moves = []
+        self.moves, self.checks = [], []
 
 
 def _try_link(src: Path, dst: Path) -> bool:

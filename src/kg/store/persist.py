@@ -20,7 +20,7 @@ from typing import Any
 from rdflib import URIRef
 from rdflib.namespace import XSD
 
-from kg.errors import write_error
+from kg.errors import BadInput, write_error
 from kg.rdfio.write import turtle_pieces
 from kg.store.native import BASE, NativeGraph
 from kg.terms.convert import TermConverter, oxigraph
@@ -87,8 +87,15 @@ class StoreWriter:
         to = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
         def load() -> None:
-            for piece in turtle_pieces(data):
-                self.store.bulk_load(piece, ox.RdfFormat.TURTLE, to_graph=to)
+            try:
+                for piece in turtle_pieces(data):
+                    self.store.bulk_load(piece, ox.RdfFormat.TURTLE, to_graph=to)
+            except SyntaxError as exc:  # kg's own Turtle that Oxigraph cannot read: kg's bug
+                why = " ".join(str(exc).split())[:300]
+                raise BadInput(
+                    f"cannot write {self.out_dir / STORE_DIR}: the Turtle kg wrote does not "
+                    f"read back (Oxigraph: {why})"
+                ) from None
 
         self._jobs.append(self._pool.submit(load))
 
