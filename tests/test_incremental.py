@@ -384,6 +384,25 @@ def test_outputs_edited_by_hand_fall_back(work: tuple[Path, Path], tmp_path: Pat
     assert "outputs" in got.fallback
 
 
+@pytest.mark.parametrize("name", ["kg.ttl", "kg-inferred.ttl"])
+def test_outputs_edited_keeping_size_and_time_fall_back(
+    name: str, work: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """An edit brought in by ``cp -p`` or ``rsync -a`` (same size, an older time)
+    is seen: the state knows its outputs by digest, so the next build is a full
+    one and the edit is gone, as from a fresh build."""
+    from edits import edit_keeping_size_and_time
+
+    records, out = work
+    text = (out / name).read_bytes()
+    i = text.index(b'"', text.index(b"\n\n"))  # the first literal after the prefixes
+    edit_keeping_size_and_time(out / name, text[i : i + 2], b'"#' if text[i + 1] != 35 else b'"$')
+    eid = _first_id(records, "g-event-")
+    _edit(records, eid, "label: {en: ", "label: {en: Renamed ")
+    got = _same_as_full(records, out, tmp_path, "full")
+    assert "outputs" in got.fallback
+
+
 def test_damaged_state_falls_back(work: tuple[Path, Path], tmp_path: Path) -> None:
     records, out = work
     (out / STATE_DIR / "manifest.json").write_text("{not json", encoding="utf-8")

@@ -101,7 +101,7 @@ def _fail_half_way(monkeypatch):
 
     real = atomic.atomic_write
 
-    def dying(path, write):
+    def dying(path, write, check=None):
         def half(fh):
             class Half:
                 def write(self, data):
@@ -110,7 +110,7 @@ def _fail_half_way(monkeypatch):
 
             write(Half())
 
-        real(path, half)
+        real(path, half, check)
 
     patch_everywhere(monkeypatch, atomic, "atomic_write", dying)
 

@@ -34,20 +34,28 @@ class KgGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KgError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo(f"Error: {_shown(exc)}", err=True)
-            ctx.exit(exc.exit_code)
+            _fail(ctx, _shown(exc), exc.exit_code)
         except RecursionError:
-            if ctx.obj and ctx.obj.get("debug"):
-                raise
-            click.echo("Error: input nested too deeply to process", err=True)
-            ctx.exit(EXIT_BAD_INPUT)
+            _fail(ctx, "input nested too deeply to process", EXIT_BAD_INPUT)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    """End the command with ``Error: message`` and its exit code. ``--debug``
+    prints the traceback first and keeps the code: re-raising would make
+    every error exit 1, and a script would read a refusal as "does not conform"."""
+    if ctx.obj and ctx.obj.get("debug"):
+        import traceback
+
+        click.echo(traceback.format_exc(), err=True, nl=False)
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(code)
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kg")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.option(
+    "--debug", is_flag=True, help="Show a traceback on errors (the exit code stays the same)."
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.

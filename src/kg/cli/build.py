@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kg.cli.app import cli
-from kg.cli.options import SEVERITY_NAMES, _emit, engine_option
+from kg.cli.options import SEVERITY_NAMES, _emit, engine_option, output_option
 
 
 @cli.command()
@@ -103,12 +103,7 @@ def build(
     show_default=True,
     help="Lowest severity listed in the text report (the summary counts every finding).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to a file instead of standard output.",
-)
+@output_option("Write the report to this file.")
 @engine_option
 def validate(
     paths: tuple[Path, ...],
@@ -133,6 +128,6 @@ def validate(
     # Whatever fails the run is always listed.
     if SEVERITY_NAMES.index(fail_on) > SEVERITY_NAMES.index(show):
         show = fail_on
-    _emit(report.render(fmt, show=show), output)
+    _emit(report.render(fmt, show=show), output, rdf="turtle" if fmt == "turtle" else None)
     if not report.conforms:
         sys.exit(1)

@@ -112,15 +112,58 @@ def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _emit(text: str | bytes, out: Path | None) -> None:
+def output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-o/--output FILE, given to the command as a Path, or None for standard
+    output (no -o, or ``-o -``; ``./-`` is a file named "-"). A FILE that
+    exists and is not a regular file (a FIFO, a device, a socket, or a link
+    to one) is refused here, before any work
+    (:func:`kg.rdfio.atomic.refuse_special`)."""
+
+    def target(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+        from kg.errors import OutputError
+        from kg.rdfio.atomic import refuse_special
+
+        if value is None or value == "-":
+            return None
+        path = Path(value)
+        try:
+            refuse_special(path)
+        except OutputError as exc:
+            raise OutputError(f"{exc}; -o - writes to standard output") from None
+        return path
+
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        callback=target,
+        help=f"{what} -o - (or no -o): standard output.",
+    )
+
+
+def _emit(text: str | bytes, out: Path | None, rdf: str | None = None) -> None:
+    """Write ``text`` to ``out`` atomically, or to standard output. ``rdf``: the RDF
+    format of ``text`` (rdflib's serialiser wrote it), read back by Oxigraph's
+    parser first (:func:`kg.rdfio.write.read_back`): bytes that do not read
+    are an error, and nothing is written."""
     from kg.rdfio.atomic import atomic_write
+    from kg.rdfio.write import read_back
 
     data = text.encode("utf-8") if isinstance(text, str) else text
     if out is None:
+        if rdf is not None:
+            read_back(data, rdf, "rdflib", "standard output")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    else:
+    elif rdf is None:
         atomic_write(out, lambda fh: fh.write(data))
+    else:
+        fmt, name = rdf, str(out)
+
+        def check(tmp: Path) -> None:  # the file as written, before the rename
+            read_back(tmp.read_bytes(), fmt, "rdflib", name)
+
+        atomic_write(out, lambda fh: fh.write(data), check)
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, str]:

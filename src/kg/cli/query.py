@@ -15,6 +15,7 @@ from kg.cli.options import (
     _parse_params,
     engine_option,
     graph_options,
+    output_option,
     remote_options,
 )
 from kg.errors import UsageError
@@ -46,12 +47,7 @@ from kg.errors import UsageError
     help=f"SELECT/ASK: {', '.join(RESULT_FORMAT_NAMES)} (SPARQL results); CONSTRUCT/DESCRIBE: "
     "an RDF format (xml: RDF/XML). Default: from -o's extension, else table (Turtle for a graph).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the results to a file instead of standard output.",
-)
+@output_option("Write the results to this file.")
 @graph_options
 @click.option(
     "--endpoint",
@@ -143,7 +139,9 @@ def query(
             result = _remote(endpoint, text, bindings, default_graph_uris, conn)
         else:
             result = _local(text, bindings, graph_file, records, reason, engine)
-    _emit(render(result, fmt or default_format(result, output)), output)
+    used = fmt or default_format(result, output)
+    graph = None if result.graph is None else ("turtle" if used == "table" else used)
+    _emit(render(result, used), output, rdf=graph)
 
 
 def _text_and_bindings(

@@ -8,16 +8,18 @@ from typing import Any
 import click
 
 from kg.cli.app import cli
-from kg.cli.options import RDF_FORMAT_NAMES, _emit, engine_option, graph_options, remote_options
+from kg.cli.options import (
+    RDF_FORMAT_NAMES,
+    _emit,
+    engine_option,
+    graph_options,
+    output_option,
+    remote_options,
+)
 
 
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="File to write; the format follows its extension. Default: standard output.",
-)
+@output_option("File to write; the format follows its extension.")
 @click.option(
     "--format",
     "fmt",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +28,9 @@ from kg.pipeline.outputs import (
     Laps,
     gc_paused,
 )
-from kg.rdfio.atomic import Staged
+from kg.rdfio.atomic import Staged, refuse_special
 from kg.rdfio.folders import output_folder
+from kg.rdfio.readback import ReadBack
 from kg.rdfio.write import serialize, turtle_bytes
 from kg.reason.engines import infer
 from kg.reason.native import infer_triples
@@ -79,6 +82,8 @@ def build(
     there (:func:`kg.rdfio.folders.sweep_leftovers`).
     """
     check_engine(engine)
+    for name in (GRAPH_FILE, INFERRED_FILE):  # a FIFO there: refused before any work
+        refuse_special(out_dir / name)
 
     # Either engine's outputs, so that a reference build also clears what a
     # killed native one left.
@@ -144,9 +149,10 @@ def _build_reference(
     outputs = [(out_dir / GRAPH_FILE, serialize(built.graph, "turtle"))]
     if inferred is not None:
         outputs.append((out_dir / INFERRED_FILE, serialize(inferred, "turtle")))
-    with Staged() as staged:
+    with Staged() as staged, ReadBack() as rb:
         for path, data in outputs:
-            staged.file(path, data)
+            # rdflib wrote them: Oxigraph reads them back (:mod:`kg.rdfio.readback`).
+            staged.file(path, data, rb.start(data, "turtle", "rdflib", str(path)))
         if inferred is None:
             staged.remove(out_dir / INFERRED_FILE)
         staged.commit()
@@ -157,7 +163,7 @@ def _build_native(
     records: Path | None, out_dir: Path, *, reason: bool, validate: bool, fail_on: str
 ) -> BuildResult:
     laps = Laps()
-    with gc_paused():
+    with gc_paused(), ReadBack() as rb:
         recs = load_records(records or records_dir())
         laps.lap("load records")
         built = records_to_graph(recs)
@@ -165,6 +171,10 @@ def _build_native(
         conv = TermConverter()
         data = turtle_bytes(built.triples, conv)
         laps.lap("export turtle")
+        # Oxigraph wrote it: rdflib reads it back, in worker processes while
+        # the build goes on (:mod:`kg.rdfio.readback`), waited for at the commit.
+        checked = rb.start(data, "turtle", "oxigraph", str(out_dir / GRAPH_FILE))
+        laps.lap("read back")
         # The store fills in a background thread while the main one validates
         # and reasons; it only replaces the old store once the build succeeded.
         writer = StoreWriter(out_dir)
@@ -172,7 +182,8 @@ def _build_native(
             report, inferred, idata = _check_and_reason(
                 built, writer, conv, data, laps, reason=reason, validate=validate, fail_on=fail_on
             )
-            written = _put_native_outputs(out_dir, writer, data, inferred, idata, laps)
+            outputs = _Outputs(data, checked, inferred, idata, rb)
+            written = _put_native_outputs(out_dir, writer, outputs, laps)
         except BaseException as exc:
             # The failed frames (validation's, say) may still hold the new
             # store, which RocksDB keeps open until its last reference goes:
@@ -180,7 +191,6 @@ def _build_native(
             traceback.clear_frames(exc.__traceback__)
             writer.abort()
             raise
-        laps.lap("load query store")
     return BuildResult(built, report, inferred, written, laps.timings)
 
 
@@ -222,26 +232,38 @@ def _check_and_reason(
     return report, inferred, idata
 
 
+@dataclass
+class _Outputs:
+    """What a native build writes: kg.ttl's bytes and the wait for their read-back,
+    the inferred triples (None without --reason) and their Turtle."""
+
+    data: bytes
+    checked: Callable[..., None]
+    inferred: list | None
+    idata: bytes
+    rb: ReadBack
+
+
 def _put_native_outputs(
-    out_dir: Path,
-    writer: StoreWriter,
-    data: bytes,
-    inferred: list | None,
-    idata: bytes,
-    laps: Laps,
+    out_dir: Path, writer: StoreWriter, out: _Outputs, laps: Laps
 ) -> list[Path]:
     """Stage kg.ttl, kg-inferred.ttl (or its removal) and the store, and put
-    them in place together; an error inside discards the staged files."""
+    them in place together once both files read back; an error inside
+    discards the staged files."""
 
     written = [out_dir / GRAPH_FILE]
     with Staged() as staged:
-        staged.file(written[0], data)
-        if inferred is not None:
+        staged.file(written[0], out.data, out.checked)
+        if out.inferred is not None:
             written.append(out_dir / INFERRED_FILE)
-            staged.file(written[1], idata)
+            checked = out.rb.start(out.idata, "turtle", "oxigraph", str(written[1]))
+            staged.file(written[1], out.idata, checked)
         else:
             staged.remove(out_dir / INFERRED_FILE)
         laps.lap("export turtle")
-        staged.add(writer.ready(written[0], data, inferred is not None), out_dir / STORE_DIR)
-        staged.commit()
+        ready = writer.ready(written[0], out.data, out.inferred is not None)
+        staged.add(ready, out_dir / STORE_DIR)
+        laps.lap("load query store")
+        staged.commit()  # waits for the read-backs first
+        laps.lap("read back")
     return written

@@ -16,6 +16,7 @@ from kg.pipeline.open import load, read_graph, read_triples
 from kg.pipeline.outputs import gc_paused
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
+from kg.rdfio.readback import ReadBack
 from kg.rdfio.write import check_xml_predicates, rdf_bytes, serialize
 from kg.reason.engines import infer, infer_data
 from kg.terms.iris import record_iri
@@ -79,14 +80,25 @@ def export(
     with_ontology: bool = False,
     engine: str = "native",
 ) -> tuple[str, bytes | None]:
-    """Serialise the graph; write ``out`` atomically, or return the bytes for stdout."""
+    """Serialise the graph; write ``out`` atomically, or return the bytes for stdout.
+
+    Either way the bytes are first read back by the parser of the library that
+    did not write them (:mod:`kg.rdfio.readback`): bytes that do not read are
+    :class:`kg.errors.BadInput`, and ``out`` stays as it was.
+    """
     fmt = fmt or (format_from_path(out) if out is not None else "turtle")
-    data = export_bytes(
+    data, writer = _written(
         fmt, graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
     )
-    if out is None:
-        return fmt, data
-    atomic_write(out, lambda fh: fh.write(data))
+    with ReadBack() as rb:
+        if out is None:
+            rb.start(data, fmt, writer, "standard output")()
+            return fmt, data
+
+        def check(tmp: Path) -> None:  # the file as written, from the disk, before the rename
+            rb.start(tmp.read_bytes(), fmt, writer, str(out))()
+
+        atomic_write(out, lambda fh: fh.write(data), check)
     return fmt, None
 
 
@@ -109,7 +121,22 @@ def export_bytes(
     process to process). Data with blank nodes, whose labels are new at each
     parse, is written by rdflib's serialisers (Turtle inlines them).
     """
+    return _written(
+        fmt, graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
+    )[0]
 
+
+def _written(
+    fmt: str,
+    graph_file: Path | None,
+    records: Path | None,
+    *,
+    reason: bool,
+    with_ontology: bool,
+    engine: str,
+) -> tuple[bytes, str]:
+    """:func:`export_bytes`, and which library's serialiser wrote them
+    (:data:`kg.rdfio.write.WRITERS`)."""
     if fmt not in RDF_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(RDF_FORMATS)}")
     check_engine(engine)
@@ -125,7 +152,7 @@ def export_bytes(
             )
             quads = _dataset_quads(ds, is_dataset_format(fmt))
         if quads is not None:
-            return rdf_bytes(quads, fmt)
+            return rdf_bytes(quads, fmt), "oxigraph"
     if ds is None:
         ds = export_dataset(
             graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
@@ -140,7 +167,7 @@ def export_bytes(
             target.add((s, p, o))
     if fmt == "xml":
         check_xml_predicates(target.predicates(unique=True))
-    return serialize(target, fmt)
+    return serialize(target, fmt), "rdflib"
 
 
 def _native_quads(

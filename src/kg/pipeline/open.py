@@ -19,7 +19,7 @@ from kg.reason.engines import infer, infer_data
 from kg.records.load import load_records
 from kg.resources import records_dir
 from kg.store.native import memory_graph
-from kg.store.persist import open_persisted, read_stamp
+from kg.store.persist import open_persisted, read_stamp, trusted_stamp
 from kg.terms.convert import TermConverter, rdf11_term
 from kg.terms.iris import intern
 from kg.terms.namespaces import bind_prefixes
@@ -113,20 +113,17 @@ def open_native(
 def read_triples(path: Path) -> Any:
     """The triples of an RDF file, as :func:`read_graph` reads them.
 
-    A ``kg.ttl`` whose size and SHA-256 are those in the stamp of the store
-    ``kg build`` wrote beside it is in kg's own Turtle, which Oxigraph parses
-    about 50 times faster than rdflib: it is read that way, under the same
-    checks (the input size limit, ill-typed literals refused; Oxigraph's
-    parser refuses malformed IRIs itself). Any other file is read by
-    :func:`read_graph`.
+    A ``kg.ttl`` that the store ``kg build`` wrote beside it was built from
+    (the same SHA-256: :func:`kg.store.persist.trusted_stamp`) is in kg's own
+    Turtle, which Oxigraph parses about 50 times faster than rdflib: it is read
+    that way, under the same checks (the input size limit, ill-typed literals
+    refused; Oxigraph's parser refuses malformed IRIs itself). Any other file
+    is read by :func:`read_graph`.
     """
-    import hashlib
-
-    stamp = read_stamp(path) if path.name == GRAPH_FILE else None
-    if stamp is None:
+    if path.name != GRAPH_FILE or read_stamp(path) is None:
         return read_graph(path)
     data = read_input(path)
-    if stamp.get("size") != len(data) or stamp.get("sha256") != hashlib.sha256(data).hexdigest():
+    if trusted_stamp(path, data) is None:
         return read_graph(path)
 
     conv = TermConverter()

@@ -9,13 +9,14 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from kg.errors import write_error
+from kg.errors import OutputError, write_error
 
 
 def _umask() -> int:
@@ -118,25 +119,90 @@ def _write_synced(
         os.fsync(fh.fileno())
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse an output ``path`` that exists and is not a regular file (a FIFO,
+    a device, a socket, a folder, or a symbolic link to one), naming it.
+
+    kg puts an output in place by renaming a complete new file over the old
+    one: a reader of a FIFO or of ``/dev/stdout`` would get nothing, and the
+    FIFO or the link would be replaced by a plain file. Standard output is
+    ``-o -``; a FIFO or a device is written with the shell (``-o - > FIFO``).
+    A path that cannot be looked at (a file in the way, a link loop) is left
+    to the write, which reports it (:func:`kg.errors.write_error`).
+    """
+    try:
+        mode = os.stat(path).st_mode  # through links: a link to a FIFO is refused too
+    except OSError:
+        return  # nothing there yet (or a link to nothing): the write makes it
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    link = f" (a link to {os.path.realpath(path)})" if path.is_symlink() else ""
+    raise OutputError(
+        f"cannot write {path}: it is {what}{link}, not a regular file (kg renames a "
+        "complete new file into place, which a reader of it would never see)"
+    )
+
+
+def output_target(path: Path) -> Path:
+    """The file to write for the output ``path`` (:func:`atomic_write`): ``path``,
+    or, when ``path`` is a symbolic link, the file the link names, which is
+    replaced while the link stays (as a shell's ``>`` writes through it).
+    :func:`refuse_special` first.
+
+    >>> str(output_target(Path("new-file.csv")))
+    'new-file.csv'
+    """
+    refuse_special(path)
+    if not path.is_symlink():
+        return path
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:  # a link to nothing yet: made where it points
+        return Path(os.path.realpath(path))
+    except OSError as exc:  # a loop of links
+        raise write_error(path, exc) from exc
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[bytes]], object],
+    check: Callable[[Path], object] | None = None,
+) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
     If ``write`` fails, the temporary file is removed and any previous
-    ``path`` is left exactly as it was. An OS error (``path`` under a file, a
-    full disk) is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
+    ``path`` is left exactly as it was. ``check``, if given, is called with
+    the complete temporary file before the rename (a read-back: if it raises,
+    nothing replaces ``path``). A ``path`` that exists and is not a regular
+    file is refused, and a symbolic link is written through
+    (:func:`output_target`). An OS error (``path`` under a file, a full disk)
+    is raised as :func:`kg.errors.write_error` makes it, naming ``path``.
     """
+    target = output_target(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temp_file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = temp_file(target)
     except OSError as exc:
         raise write_error(path, exc) from exc
     try:
-        _write_synced(fd, write, path)
+        _write_synced(fd, write, target)
+        if check is not None:
+            check(Path(tmp))
         if sys.platform == "win32":
             # Windows renames no open file, and there is no lock to keep there.
             closing, fd = fd, -1
             os.close(closing)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -163,6 +229,7 @@ class Staged:
         # (staged, target) in commit order; staged None: target is to be removed
         self.moves: list[tuple[Path | None, Path]] = []
         self.files: set[Path] = set()  # the staged files file() wrote
+        self.checks: list[tuple[Callable[[Path], object], Path]] = []  # (check, staged file)
 
     def __enter__(self) -> Staged:
         return self
@@ -171,8 +238,17 @@ class Staged:
         if exc_type is not None:
             self.discard()
 
-    def file(self, target: Path, data: bytes) -> Path:
-        """Write ``data`` for ``target``; return the temporary name it is under."""
+    def file(
+        self, target: Path, data: bytes, check: Callable[[Path], object] | None = None
+    ) -> Path:
+        """Write ``data`` for ``target``; return the temporary name it is under.
+
+        ``check``, if given, is called with that name by :meth:`commit` before
+        anything is put in place (a read-back: if it raises, nothing is).
+        A ``target`` that is not a regular file is refused (:func:`refuse_special`);
+        a symbolic link is replaced by the new file: an output folder's files
+        are kg's own."""
+        refuse_special(target)
         try:
             fd, tmp = temp_file(target)
             try:
@@ -180,6 +256,8 @@ class Staged:
                 # Its permissions come at commit (0600 until then, for the sweep).
                 _write_synced(fd, lambda fh: fh.write(data))
                 self.files.add(Path(tmp))
+                if check is not None:
+                    self.checks.append((check, Path(tmp)))
             finally:
                 # Its lock is let go with it, not kept to the commit: the folder
                 # lock (output_folder) keeps every other sweep out meanwhile, and
@@ -202,7 +280,7 @@ class Staged:
     def discard(self) -> None:
         for staged, _target in self.moves:
             _remove(staged)
-        self.moves = []
+        self.moves, self.checks = [], []
 
     def commit(self) -> None:
         """Put every output in place, or, if one cannot be, none.
@@ -211,8 +289,10 @@ class Staged:
         file by a hard link (so it is never missing: a query reading it meanwhile
         gets the old file or the new), a folder by renaming it. If a rename
         fails, the new outputs placed so far are taken back and the old ones
-        restored, and the error is raised.
+        restored, and the error is raised. The files' checks run first.
         """
+        for check, staged_file in self.checks:
+            check(staged_file)
         done: list[tuple[Path | None, Path, Path | None, bool, bool]] = []
         current: Path | None = None  # the output being put in place, to name in an error
         try:
@@ -249,7 +329,7 @@ class Staged:
         for _staged, _target, aside, _linked, _placed in done:
             if aside is not None:
                 _remove(aside)
-        self.moves = []
+        self.moves, self.checks = [], []
 
 
 def _try_link(src: Path, dst: Path) -> bool:

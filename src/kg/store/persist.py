@@ -20,7 +20,7 @@ from typing import Any
 from rdflib import URIRef
 from rdflib.namespace import XSD
 
-from kg.errors import write_error
+from kg.errors import BadInput, write_error
 from kg.rdfio.write import turtle_pieces
 from kg.store.native import BASE, NativeGraph
 from kg.terms.convert import TermConverter, oxigraph
@@ -87,8 +87,15 @@ class StoreWriter:
         to = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
         def load() -> None:
-            for piece in turtle_pieces(data):
-                self.store.bulk_load(piece, ox.RdfFormat.TURTLE, to_graph=to)
+            try:
+                for piece in turtle_pieces(data):
+                    self.store.bulk_load(piece, ox.RdfFormat.TURTLE, to_graph=to)
+            except SyntaxError as exc:  # kg's own Turtle that Oxigraph cannot read: kg's bug
+                why = " ".join(str(exc).split())[:300]
+                raise BadInput(
+                    f"cannot write {self.out_dir / STORE_DIR}: the Turtle kg wrote does not "
+                    f"read back (Oxigraph: {why})"
+                ) from None
 
         self._jobs.append(self._pool.submit(load))
 
@@ -175,23 +182,36 @@ def read_stamp(graph_file: Path) -> dict | None:
     return stamp
 
 
-def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
-    """The store ``kg build`` wrote next to ``graph_file``, if it matches it.
+def trusted_stamp(graph_file: Path, data: bytes | None = None) -> dict | None:
+    """The stamp of the store ``kg build`` wrote beside ``graph_file`` if the file
+    is, byte for byte, the one that store was built from (its SHA-256 is the
+    stamp's); else None. ``data``: the file's bytes, when the caller has read them.
 
-    The check is by size and modification time of the Turtle file first and
-    its digest only when the file is newer than the stamp, so opening is instant.
+    Every reader of a built ``kg.ttl`` asks this before it uses the store or
+    reads the file as kg's own Turtle. By digest only, never by modification
+    time: ``cp -p``, ``rsync -a`` and tar give an edited file an older time, and
+    an edit can keep the size. (At 1M triples, 37 MB: 0.02 s with SHA-NI.)
     """
     stamp = read_stamp(graph_file)
-    if stamp is None or (reason and not stamp.get("inferred")):
+    if stamp is None:
         return None
     try:
-        st = graph_file.stat()
-        newer = st.st_mtime_ns > (graph_file.parent / STORE_DIR / STAMP).stat().st_mtime_ns
+        if data is None:
+            if graph_file.stat().st_size != stamp.get("size"):
+                return None  # not the file: no need to read it
+            digest = file_digest(graph_file)
+        else:
+            digest = hashlib.sha256(data).hexdigest()
     except OSError:
         return None
-    if stamp.get("size") != st.st_size:
-        return None
-    if newer and stamp.get("sha256") != file_digest(graph_file):
+    return stamp if digest == stamp.get("sha256") else None
+
+
+def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None:
+    """The store ``kg build`` wrote next to ``graph_file``, if it was built from
+    that very file (:func:`trusted_stamp`)."""
+    stamp = trusted_stamp(graph_file)
+    if stamp is None or (reason and not stamp.get("inferred")):
         return None
     target = graph_file.parent / STORE_DIR
     conv = TermConverter()

@@ -41,6 +41,7 @@ from kg.pipeline.incremental.state import (
 )
 from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE, BuildResult, Laps
 from kg.rdfio.atomic import Staged
+from kg.rdfio.write import read_back
 from kg.reason.rules import ontology_schema
 from kg.records.load import check_references, raise_problems, read_records_file
 from kg.records.model import Record, Records
@@ -347,12 +348,24 @@ def _splice_turtle(out_dir: Path, made: _Made, conv: TermConverter) -> None:
 
     delta, inferred = made.delta, made.inferred
     blocks = subject_blocks(delta.new.triples, delta.subjects, conv)
-    made.graph_ttl = splice((out_dir / GRAPH_FILE).read_bytes(), blocks, conv)
+    made.graph_ttl = _spliced(out_dir / GRAPH_FILE, blocks, conv)
     if inferred is not None and inferred.subjects:
         subjects = inferred.subjects
         triples = [t for s in subjects for t in inferred.by_subject.get(s, ())]
         blocks = subject_blocks(triples, subjects, conv)
-        made.inferred_ttl = splice((out_dir / INFERRED_FILE).read_bytes(), blocks, conv)
+        made.inferred_ttl = _spliced(out_dir / INFERRED_FILE, blocks, conv)
+
+
+def _spliced(path: Path, blocks: dict[str, bytes], conv: TermConverter) -> bytes:
+    """``path``'s Turtle with ``blocks`` spliced in. The new blocks are read back
+    by rdflib, as a full build's files are (:func:`kg.rdfio.write.read_back`);
+    the rest is the last build's, which was, and which the state knows by digest;
+    blocks are joined where one ends and the next starts, so the file reads if
+    its parts do (reading 1M triples again would take longer than the build)."""
+    data = splice(path.read_bytes(), blocks, conv)
+    head = data[: data.find(b"\n\n") + 2]
+    read_back(head + b"".join(blocks.values()), "turtle", "oxigraph", str(path))
+    return data
 
 
 def _commit(job: _Job, made: _Made) -> dict[str, Any]:
