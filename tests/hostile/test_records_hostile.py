@@ -13,6 +13,10 @@ from tests.hostile.conftest import assert_refused
 
 MINI = Path(__file__).parent.parent / "fixtures" / "mini"
 PERSON = "- id: {id}\n  type: person\n  label: {{en: {label}}}\n  sources: [{{source: src-test, quote: q}}]\n"  # noqa: E501
+EVENT = (
+    '- id: big-event\n  type: meeting\n  label: {{en: Big}}\n  start: "2020-01-01"\n'
+    '  attendance: "{attendance}"\n  sources: [{{source: src-test, quote: q}}]\n'
+)
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n"
     for i in range(8)
@@ -78,6 +82,19 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         "- id: bob\n  type: person\n  label: " + "[" * 5000 + "]" * 5000 + "\n",
         "records/bad.yaml: YAML nested too deeply",
     ),
+    # Python refuses int() of more than 4,300 digits: rdflib printed a traceback and
+    # validation reported the same violation twice. Counts have at most 18 digits.
+    "integer-of-5000-digits": (
+        EVENT.format(attendance="9" * 5000),
+        "records/bad.yaml:5, record 'big-event', field 'attendance': "
+        f"'{'9' * 30}'…(5000 characters) is not a whole number written in digits, "
+        "without leading zeros, of at most 18 digits",
+    ),
+    "integer-of-19-digits": (
+        EVENT.format(attendance="1" + "0" * 18),
+        "records/bad.yaml:5, record 'big-event', field 'attendance': '1000000000000000000' is "
+        "not a whole number written in digits, without leading zeros, of at most 18 digits",
+    ),
     "record-is-a-string": (
         "- just a string\n",
         "records/bad.yaml:1: each record must be a mapping with 'id' and 'type'",
@@ -116,8 +133,8 @@ def test_huge_records_file_is_refused_before_reading(hostile, tmp_path):
     assert_refused(
         out,
         2,
-        "Error: 1 problem(s) in the records:\n  records/huge.yaml: file is 16777217 bytes, "
-        "over the 16777216-byte limit for one records file",
+        "Error: 1 problem(s) in the records:\n  records/huge.yaml: over the "
+        "16777216-byte limit for one records file",
     )
 
 
@@ -161,3 +178,16 @@ def test_nothing_runs_from_a_python_tag(hostile, tmp_path):
     hostile(["validate", "records"], _records({}, CASES["python-tag"][0]))
     assert not (tmp_path / "PWNED").exists()
     shutil.rmtree(tmp_path / "records")
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_an_integer_of_18_digits_is_a_count_on_both_engines(engine, hostile):
+    """The most a count may have: validated, stored and compared as a number."""
+    count = "9" * 18
+    out = hostile(
+        ["query", "--records", "records", "--engine", engine, "-e",
+         "SELECT ?a { ?e kg:attendance ?a FILTER(?a > 1) }", "--format", "csv"],
+        _records({}, EVENT.format(attendance=count)),
+    )  # fmt: skip
+    assert (out.code, out.stderr) == (0, "")
+    assert sorted(out.stdout.splitlines()) == sorted(["a", "40", count])

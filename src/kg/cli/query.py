@@ -18,7 +18,7 @@ from kg.cli.options import (
     output_option,
     remote_options,
 )
-from kg.errors import UsageError
+from kg.errors import BadInput, UsageError
 
 
 @cli.command()
@@ -163,10 +163,16 @@ def _text_and_bindings(
         raise UsageError("-p parameters go with canned queries; write values into your SPARQL")
     if query_file is None:
         return sparql or "", {}
+    from kg.sandbox.inputs import read_input
+
+    data = read_input(query_file, what="query file")
     try:
-        return query_file.read_text(encoding="utf-8"), {}
-    except FileNotFoundError:
-        raise UsageError(f"no such query file: {query_file}") from None
+        return data.decode("utf-8"), {}
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"{query_file}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8"
+        ) from None
 
 
 def _remote(

@@ -91,12 +91,37 @@ def _read_field(rec: Record, key: str, vnode: _Node, schema: Schema, problems: _
 
 
 def record_files(path: Path) -> list[Path]:
-    """The records files under ``path`` (a file or a folder), in a stable order."""
-    if path.is_file():
-        return [path]
+    """The records files under ``path`` (a file or a folder), in a stable order.
+
+    A file named on its own is read, whatever it is a link to. In a folder,
+    every entry named ``*.yaml`` or ``*.yml`` that is not a folder is a
+    records file (reading one that is not a regular file, a named pipe say,
+    refuses it). A symbolic link there is followed only to a target inside
+    the folder: a link out of it (to another project's records, to a secret)
+    is refused, naming the link and its target. A link to nothing (an
+    editor's lock file) is skipped, and links to folders are not followed:
+    the folder's own files are read where they are.
+    """
     if not path.is_dir():
-        raise BadInput(f"no such file or folder: {path}")
-    files = [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+        if not (path.exists() or path.is_symlink()):
+            raise BadInput(f"no such file or folder: {path}")
+        return [path]
+    root = path.resolve()
+    files = []
+    for p in path.rglob("*"):
+        if p.suffix not in (".yaml", ".yml"):
+            continue
+        if p.is_symlink():
+            if not p.exists():
+                continue
+            if not p.resolve().is_relative_to(root):
+                raise BadInput(
+                    f"a link to {p.resolve()}, outside the records folder {display_name(path)}; "
+                    "kg follows links only within the folder it reads",
+                    Location(display_name(p)),
+                )
+        if not p.is_dir():
+            files.append(p)
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 

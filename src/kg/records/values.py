@@ -21,6 +21,7 @@ from kg.records.model import (
 from kg.records.schema import FieldSpec, Schema
 from kg.records.yamlread import _Node
 from kg.terms.checks import (
+    MAX_INTEGER_DIGITS,
     character_name,
     control_character,
     date_datatype,
@@ -117,15 +118,17 @@ def _check_kind(
     expected = {
         "date": 'a real date written "YYYY-MM-DD", "YYYY-MM" or "YYYY"',
         "datetime": 'a date and time written "YYYY-MM-DDThh:mm[:ss]"',
-        "integer": "a whole number written in digits, without leading zeros",
+        "integer": "a whole number written in digits, without leading zeros, of at most "
+        f"{MAX_INTEGER_DIGITS} digits",
         "lang": "a language tag such as en, fr or ja",
         "uri": "an absolute http(s) address",
         "iri": "an absolute IRI",
         "ref": "the id of another record",
         "enum": "one of: " + ", ".join(sorted(spec.values)),
     }
+    shown = repr(s) if len(s) <= 60 else f"{s[:30]!r}…({len(s)} characters)"
     problems.add(
-        f"{s!r} is not " + " or ".join(expected[k] for k in spec.kinds if k in expected), loc
+        f"{shown} is not " + " or ".join(expected[k] for k in spec.kinds if k in expected), loc
     )
     return []
 

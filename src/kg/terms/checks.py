@@ -23,7 +23,17 @@ What each rule decides:
   the longer forms BCP 47 reserves are unregistered, and in practice a name
   written for a code ("english"); a tag of private use only ("x-…") or a
   grandfathered "i-…" is refused too;
-- a date, a date-time, an integer: the forms the records reference gives;
+- a date, a date-time: the forms the records reference gives;
+- an integer a person writes (records' ``integer`` fields, which are counts,
+  and a query's integer parameter): ASCII digits without leading zeros, at
+  most 18 of them (:data:`MAX_INTEGER_DIGITS`), so every one fits the 64-bit
+  integers Oxigraph compares and adds (beyond, its comparisons fail and the
+  engines would disagree) and Python converts it at once;
+- an integer in an RDF file: any length xsd:integer allows, up to the digits
+  Python converts to a number (4,300 by default, ``sys.get_int_max_str_digits``):
+  rdflib cannot hold the value of a longer one, so the RDF readers refuse it
+  with its length (:func:`integer_too_long`) rather than let it through as an
+  ill-typed literal;
 - literal text: any character but the C0 and C1 control characters (U+0000
   to U+001F, U+007F to U+009F), tab and line feed excepted (a quotation spans
   lines). DEL (U+007F) is refused with them: it is a control character, and a
@@ -43,6 +53,7 @@ characters in it as escapes a terminal shows and does not act on.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from datetime import date as _date
 from functools import lru_cache
@@ -57,10 +68,19 @@ _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DATETIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 
 
-_INTEGER = re.compile(r"0|[1-9][0-9]*")
+MAX_INTEGER_DIGITS = 18
+"""The most digits of an integer a person writes: every such number fits a
+signed 64-bit integer (at most 9,223,372,036,854,775,807), as Oxigraph holds them."""
 
 
-_SIGNED_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_INTEGER = re.compile(rf"0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}}")
+
+
+_SIGNED_INTEGER = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})")
+
+
+# xsd:integer's lexical form (leading zeros and a plus sign allowed).
+_XSD_INTEGER = re.compile(r"[+-]?([0-9]+)")
 
 
 # C0/C1 control characters other than tab and line feed.
@@ -219,12 +239,30 @@ def datetime_lexical(text: str) -> str | None:
 
 def is_integer(text: str, *, signed: bool = False) -> bool:
     """Whether ``text`` is a whole number written in ASCII digits without
-    leading zeros (and, when ``signed``, perhaps a minus sign).
+    leading zeros, at most :data:`MAX_INTEGER_DIGITS` of them (and, when
+    ``signed``, perhaps a minus sign).
 
     >>> is_integer("80"), is_integer("0755"), is_integer("-3"), is_integer("-3", signed=True)
     (True, False, False, True)
+    >>> is_integer("9" * 18), is_integer("9" * 19)
+    (True, False)
     """
     return (_SIGNED_INTEGER if signed else _INTEGER).fullmatch(text) is not None
+
+
+def integer_too_long(text: str) -> int:
+    """The number of digits of ``text``, an xsd:integer written in more digits
+    than Python converts to a number (``sys.get_int_max_str_digits()``); 0 if
+    it is not one.
+
+    >>> integer_too_long("1" * 5000), integer_too_long("-" + "1" * 4300)
+    (5000, 0)
+    """
+    limit = sys.get_int_max_str_digits()
+    if not limit or len(text) <= limit:
+        return 0
+    m = _XSD_INTEGER.fullmatch(text)
+    return len(m.group(1)) if m and len(m.group(1)) > limit else 0
 
 
 def find_control(text: str) -> int:

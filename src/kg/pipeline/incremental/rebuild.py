@@ -154,6 +154,8 @@ def build_incremental(
     timer = Laps()
     manifest = _usable_manifest(root, out_dir, reason=reason, validate=validate)
     snap = snapshot(root)
+    if snap.unreadable:  # a full build reports it with every other problem
+        raise Fallback("a records file cannot be read")
     changed = _changed_files(snap, manifest["files"])
     timer.lap("check state")
     tmp = fresh_tmp(out_dir)

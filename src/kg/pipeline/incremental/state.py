@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from rdflib import URIRef
 
 from kg.builder.graph import SourceIndex, source_language
-from kg.errors import Location
+from kg.errors import BadInput, Location
 from kg.pipeline.outputs import GRAPH_FILE, INFERRED_FILE
 from kg.reason.rules import ontology_schema
 from kg.records.load import display_name, record_files
 from kg.records.model import Record
+from kg.records.yamlread import read_records_bytes
 from kg.resources import ontology_files, record_types_file, shapes_files
 from kg.store.persist import STAMP, STORE_DIR, file_digest
 from kg.terms.namespaces import ID, expand
@@ -72,15 +73,24 @@ class Fallback(Exception):
 
 @dataclass
 class Snapshot:
-    """The records files of a build, read before it, as (display name, path, bytes)."""
+    """The records files of a build, read before it, as (display name, path,
+    bytes), and those that could not be read (reading the records says why)."""
 
     root: Path
     files: list[tuple[str, Path, bytes]]
+    unreadable: list[str]
 
 
 def snapshot(root: Path) -> Snapshot:
     """The records files under ``root`` as they are now."""
-    return Snapshot(root, [(display_name(p), p, p.read_bytes()) for p in record_files(root)])
+    files, unreadable = [], []
+    for p in record_files(root):
+        display = display_name(p)
+        try:
+            files.append((display, p, read_records_bytes(p, display)))
+        except BadInput:
+            unreadable.append(display)
+    return Snapshot(root, files, unreadable)
 
 
 def sha(data: bytes) -> str:
@@ -327,6 +337,8 @@ def save_state(
     drop_state(out_dir)
     now = snapshot(snap.root)
     if [(d, sha(b)) for d, _p, b in now.files] != [(d, sha(b)) for d, _p, b in snap.files]:
+        return
+    if now.unreadable or snap.unreadable:
         return
     try:
         _save_full_state(snap, result, out_dir, reason=reason, validate=validate)
