@@ -75,7 +75,9 @@ def _parse_oxigraph(data: bytes, fmt: str, path: Path, ds: Dataset) -> None:
 
     Blank nodes get fresh labels (as rdflib's readers give them), so two files'
     ``_:b0`` stay two nodes. What RDF 1.2 adds and rdflib cannot hold (triple
-    terms, base directions) is refused.
+    terms, base directions) is refused. The parser is lenient about IRIs and
+    language tags: :func:`_check_literals` then applies kg's one rule for each
+    (:mod:`kg.terms.checks`), with the message every other path gives.
     """
     conv = TermConverter()
     ox, term = conv.ox, conv.from_ox
@@ -85,7 +87,11 @@ def _parse_oxigraph(data: bytes, fmt: str, path: Path, ds: Dataset) -> None:
     try:
         with offline(strict=True), quiet_literals():
             parsed = ox.parse(
-                data, ox_format, base_iri=path.resolve().as_uri(), rename_blank_nodes=True
+                data,
+                ox_format,
+                base_iri=path.resolve().as_uri(),
+                rename_blank_nodes=True,
+                lenient=True,
             )
             for s, p, o, g in parsed:
                 target = default if isinstance(g, ox.DefaultGraph) else graphs.get(g)
@@ -99,7 +105,8 @@ def _parse_oxigraph(data: bytes, fmt: str, path: Path, ds: Dataset) -> None:
             f"{path}: not valid RDF 1.1: a triple term (<< … >>, RDF 1.2), which kg does not read"
         ) from None
     if b"--" in data:  # only a language tag with a base direction ("x"@en--ltr) holds it
-        for _s, _p, o, _g in ox.parse(data, ox_format, base_iri=path.resolve().as_uri()):
+        again = ox.parse(data, ox_format, base_iri=path.resolve().as_uri(), lenient=True)
+        for _s, _p, o, _g in again:
             if isinstance(o, ox.Literal) and o.direction is not None:
                 raise BadInput(
                     f"{path}: not valid RDF 1.1: {o} has a base direction (RDF 1.2), "
