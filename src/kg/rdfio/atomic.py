@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from kg.errors import OutputError, write_error
+from kg.sandbox.inputs import file_kind, link_note
 
 
 def _umask() -> int:
@@ -119,15 +120,6 @@ def _write_synced(
         os.fsync(fh.fileno())
 
 
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def refuse_special(path: Path) -> None:
     """Refuse an output ``path`` that exists and is not a regular file (a FIFO,
     a device, a socket, a folder, or a symbolic link to one), naming it.
@@ -145,11 +137,9 @@ def refuse_special(path: Path) -> None:
         return  # nothing there yet (or a link to nothing): the write makes it
     if stat.S_ISREG(mode):
         return
-    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    link = f" (a link to {os.path.realpath(path)})" if path.is_symlink() else ""
     raise OutputError(
-        f"cannot write {path}: it is {what}{link}, not a regular file (kg renames a "
-        "complete new file into place, which a reader of it would never see)"
+        f"cannot write {path}: it is {file_kind(mode)}{link_note(path)}, not a regular file "
+        "(kg renames a complete new file into place, which a reader of it would never see)"
     )
 
 

@@ -80,12 +80,21 @@ def read_input(
     return data
 
 
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` that is not a regular file is, for a message
+    (inputs here, outputs in :func:`kg.rdfio.atomic.refuse_special`).
+
+    >>> file_kind(stat.S_IFIFO)
+    'a named pipe (FIFO)'
+    """
+    return next((k for is_kind, k in _KINDS if is_kind(mode)), "not a regular file")
+
+
 def _not_regular(path: Path, mode: int) -> str:
-    kind = next((k for is_kind, k in _KINDS if is_kind(mode)), "not a regular file")
-    return f"{kind}{_link_note(path)}, not a regular file; kg reads only regular files"
+    return f"{file_kind(mode)}{link_note(path)}, not a regular file; kg reads only regular files"
 
 
-def _link_note(path: Path) -> str:
+def link_note(path: Path) -> str:
     """`` (a link to TARGET)`` when ``path`` is a symbolic link, else ``""``."""
     if not os.path.islink(path):
         return ""
@@ -95,7 +104,7 @@ def _link_note(path: Path) -> str:
 def _open_problem(path: Path, exc: OSError) -> str:
     """Why ``path`` could not be opened, in the user's terms."""
     if exc.errno == errno.ENOENT:
-        return "no such file" + _link_note(path)
+        return "no such file" + link_note(path)
     if exc.errno == errno.ENXIO:  # opening a socket (or a FIFO on some systems)
         try:
             return _not_regular(path, os.stat(path).st_mode)
