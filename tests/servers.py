@@ -277,7 +277,7 @@ class VirtuosoServer:
         """Kill the server and start it again on an empty database (same ports).
 
         For a server a query has wedged: Virtuoso 7.2 then answers neither HTTP
-        nor SQL, and ignores SIGTERM (docs/triple-stores.md).
+        nor SQL (docs/triple-stores.md). SIGKILL, as its database is dropped.
         """
         if self.proc is not None:
             _stop(self.proc, signal.SIGKILL)
