@@ -19,6 +19,7 @@ import json
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -1020,6 +1021,23 @@ def test_virtuoso_event_structure_with_values_everywhere(virtuoso_answering, vir
 
 
 @pytest.mark.virtuoso
+def test_a_virtuoso_that_stopped_answering_is_restarted(
+    virtuoso_pushed, virtuoso, local_graph, local_reasoned, request
+):
+    """A stopped process answers nothing, as a wedged Virtuoso: the next test's
+    fixture restarts it, with both graphs pushed again."""
+    assert virtuoso.proc is not None
+    virtuoso.proc.send_signal(signal.SIGSTOP)
+    stopped = virtuoso.proc.pid
+    assert not virtuoso.answering(timeout=2)
+    request.getfixturevalue("virtuoso_answering")
+    assert virtuoso.proc.pid != stopped
+    assert virtuoso.answering()
+    assert count_triples(virtuoso.sparql, KG_GRAPH) == len(local_graph)
+    assert count_triples(virtuoso.sparql, KG_GRAPH_REASONED) == len(local_reasoned)
+
+
+@pytest.mark.virtuoso
 def test_virtuoso_row_cap_detected(virtuoso_pushed, tmp_path, runner):
     """A second Virtuoso with ResultSetMaxRows = 5: its truncated answer is refused."""
     from servers import VirtuosoServer
@@ -1044,7 +1062,7 @@ def test_virtuoso_row_cap_detected(virtuoso_pushed, tmp_path, runner):
 
 
 @pytest.mark.virtuoso
-def test_virtuoso_wrong_password(virtuoso, runner):
+def test_virtuoso_wrong_password(virtuoso_answering, virtuoso, runner):
     env = {"KG_USER": virtuoso.user, "KG_PASSWORD": "wrong"}
     r = run_cli(
         runner, "push", "--endpoint", virtuoso.crud_auth, "--auth", "digest", "--graph", KG_GRAPH,
@@ -1056,7 +1074,9 @@ def test_virtuoso_wrong_password(virtuoso, runner):
 
 
 @pytest.mark.virtuoso
-def test_virtuoso_has_no_default_graph_in_its_graph_store(virtuoso, runner, tmp_path):
+def test_virtuoso_has_no_default_graph_in_its_graph_store(
+    virtuoso_answering, virtuoso, runner, tmp_path
+):
     f = tmp_path / "one.nt"
     f.write_text('<http://e/s> <http://e/p> "1" .\n')
     r = run_cli(runner, "push", str(f), "--endpoint", virtuoso.crud, "--no-ontology")
