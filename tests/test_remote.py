@@ -1015,7 +1015,7 @@ def test_virtuoso_event_structure_with_values_everywhere(virtuoso_answering, vir
         remote = remote_query(virtuoso.sparql, text, default_graph_uris=[KG_GRAPH], conn=conn)
     except RemoteError as exc:
         virtuoso_answering()
-        pytest.fail(f"Virtuoso did not answer (restarted for the tests after this one): {exc}")
+        pytest.fail(f"{exc} (Virtuoso was restarted for the tests after this one)")
     assert sorted_csv(render(remote, "csv")) == sorted_csv(local)
     assert len(local.splitlines()) == 9
 
