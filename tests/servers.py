@@ -266,6 +266,27 @@ class VirtuosoServer:
             _stop(self.proc)
             self.proc = None
 
+    def answering(self, timeout: float = 5.0) -> bool:
+        """Whether the server still answers ``ASK {}`` within ``timeout`` seconds."""
+        try:
+            return requests.get(self.sparql, params={"query": "ASK {}"}, timeout=timeout).ok
+        except requests.RequestException:
+            return False
+
+    def restart(self) -> VirtuosoServer:
+        """Kill the server and start it again on an empty database (same ports).
+
+        For a server a query has wedged: Virtuoso 7.2 then answers neither HTTP
+        nor SQL (docs/triple-stores.md). SIGKILL, as its database is dropped.
+        """
+        if self.proc is not None:
+            _stop(self.proc, signal.SIGKILL)
+            self.proc = None
+        for f in self.location.glob("virtuoso*"):
+            if f.suffix in (".db", ".trx", ".lck", ".pxa", ".log"):
+                f.unlink()
+        return self.start()
+
     def __enter__(self) -> VirtuosoServer:
         return self.start()
 
