@@ -766,3 +766,49 @@ def test_select_star_columns_are_the_same_on_both_engines(text, bindings, column
     for name, value in {**bindings, "z": Literal(1)}.items():
         if name in columns:
             assert {row[columns.index(name)] for row in nat.rows} == {value}
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+@pytest.mark.parametrize(
+    ("date", "rows"),
+    [
+        # Abe attested as PM on 2014-05-06 and 2017-10-31, nobody else in between.
+        (
+            "2015-06-01",
+            [["Shinzo Abe", "Prime Minister of Japan", "bracketed",
+              "attested on 2014-05-06 and on 2017-10-31"]],
+        ),
+        # Abe attested in 2007-01 and on 2013-04-15, but Fukuda on 2007-12-13:
+        # not bracketed across another holder's attested term.
+        ("2007-06-01", []),
+        ("2010-01-01", []),
+        # Stoltenberg: 2017-10-31 and 2022-06-29; Hayashi in post from 2018-07-01.
+        (
+            "2019-01-01",
+            [["Hajime Hayashi", "Ambassador of Japan to NATO", "in post",
+              "in post from 2018-07-01"],
+             ["Jens Stoltenberg", "NATO Secretary General", "bracketed",
+              "attested on 2017-10-31 and on 2022-06-29"]],
+        ),
+        # A day a source attests is "attested", never bracketed as well.
+        (
+            "2013-04-15",
+            [["Anders Fogh Rasmussen", "Secretary General of NATO", "attested",
+              "attested on 2013-04-15"],
+             ["Shinzo Abe", "Prime Minister of Japan", "attested", "attested on 2013-04-15"]],
+        ),
+    ],
+)  # fmt: skip
+def test_roles_at_date_between_attestations(date, rows, engine, invoke):
+    """Who held a post on a day no source names: the holder attested before and
+    after it, with no other holder of the post attested in between, marked
+    "bracketed" with the two attestations; the same rows on both engines."""
+    r = invoke(
+        "query", "roles-at-date", "-p", f"date={date}", "--engine", engine, "--format", "csv"
+    )
+    assert r.exit_code == 0, r.output
+    lines = list(csv.reader(io.StringIO(r.output)))
+    assert lines[0] == [
+        "person", "personLabel", "title", "organization", "organizationLabel", "basis", "evidence"
+    ]  # fmt: skip
+    assert [[row[1], row[2], row[5], row[6]] for row in lines[1:]] == rows
