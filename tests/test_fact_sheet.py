@@ -632,7 +632,7 @@ EVENTS: list[tuple[str, str, str, str | None, list[str], list[str], list[str]]] 
         "T01",
         "first-nato-japan-contacts",
         "Event",
-        "1990",
+        None,  # "early 1990s": bounds, not a start (below)
         [],
         ["nato", "japan"],
         ["S09", "S10", "S11", "S12", "S13", "S18"],
@@ -720,7 +720,7 @@ EVENTS: list[tuple[str, str, str, str | None, list[str], list[str], list[str]]] 
         [],
         ["S19", "S23", "S20", "S22"],
     ),
-    ("T13", "japan-drafts-ipcp-2013", "Event", "2013", [], ["japan", "nato"], ["S13"]),
+    ("T13", "japan-drafts-ipcp-2013", "Event", None, [], ["japan", "nato"], ["S13"]),
     (
         "T14",
         "esc-visit-tokyo-2013",
@@ -952,8 +952,10 @@ for row, rid, cls, start, places, participants, keys in EVENTS:
 
 FACTS.update(
     {
-        "T01: 'early 1990s' is an approximate 1990": ask(
-            qualified("first-nato-japan-contacts", "kg:startDate", d("1990"), "Approximate")
+        "T01: 'early 1990s' is the bounds 1990 to 1999, with no start": ask(
+            f"id:first-nato-japan-contacts kg:notBefore {d('1990')} ; "
+            f"kg:notAfter {d('1999')} .",
+            "FILTER NOT EXISTS { id:first-nato-japan-contacts kg:startDate ?start }",
         ),
         "T03: the talks produced the joint press statement (D1)": ask(
             "id:fukuda-de-hoop-scheffer-talks-2007-12-13 kg:producedDocument "
@@ -1015,8 +1017,10 @@ FACTS.update(
             "id:press-coverage-joint-political-declaration-2013 kg:theme id:theme-china ; "
             f"kg:endDate {d('2013-04-16')} .",
         ),
-        "T13: year derived; IPCP in preparation": ask(
-            qualified("japan-drafts-ipcp-2013", "kg:startDate", d("2013"), "Derived"),
+        "T13: after April 2013, before May 2014 (derived); IPCP in preparation": ask(
+            qualified("japan-drafts-ipcp-2013", "kg:notBefore", d("2013-04"), "Derived"),
+            qualified("japan-drafts-ipcp-2013", "kg:notAfter", d("2014-05"), "Derived"),
+            "FILTER NOT EXISTS { id:japan-drafts-ipcp-2013 kg:startDate ?start }",
             "id:japan-drafts-ipcp-2013 kg:producedDocument id:ipcp-2014 .",
         ),
         "T14: pointer only -- the founding visit, 2013-06-25 to 06-29, cites S01": ask(
@@ -1169,7 +1173,7 @@ FACTS.update(
     {
         "D1: joint press statement, 2007-12-13, Fukuda and de Hoop Scheffer": ask(
             "id:fukuda-de-hoop-scheffer-joint-press-statement-2007 a kg:JointStatement ; "
-            f"kg:date {d('2007-12-13')} ; kg:party id:yasuo-fukuda, id:jaap-de-hoop-scheffer ; "
+            f"kg:date {d('2007-12-13')} ; kg:author id:yasuo-fukuda, id:jaap-de-hoop-scheffer ; "
             f"dct:title {ja('福田総理とNATO事務総長の共同記者発表')} .",
             cited("fukuda-de-hoop-scheffer-joint-press-statement-2007", "D1", "S28"),
         ),
@@ -1193,7 +1197,7 @@ FACTS.update(
         ),
         "D4: joint press statement (outline), 2017-10-31, Abe and Stoltenberg": ask(
             "id:japan-nato-joint-press-statement-2017 a kg:JointStatement ; "
-            f"kg:date {d('2017-10-31')} ; kg:party id:shinzo-abe, id:jens-stoltenberg ; "
+            f"kg:date {d('2017-10-31')} ; kg:author id:shinzo-abe, id:jens-stoltenberg ; "
             f"dct:title {ja('共同プレス声明(骨子)')} .",
             cited("japan-nato-joint-press-statement-2017", "D4", "S27"),
         ),
@@ -1205,7 +1209,7 @@ FACTS.update(
         ),
         "D6: Joint Statement, 2023-01-31, Kishida and Stoltenberg": ask(
             "id:nato-japan-joint-statement-2023-01-31 a kg:JointStatement ; "
-            f"kg:date {d('2023-01-31')} ; kg:party id:fumio-kishida, id:jens-stoltenberg .",
+            f"kg:date {d('2023-01-31')} ; kg:author id:fumio-kishida, id:jens-stoltenberg .",
             cited("nato-japan-joint-statement-2023-01-31", "D6", "S15"),
         ),
         "D7: ITPP 2023-2026, 2023-07-12, NATO and Japan; Vilnius and signatories press only": ask(
@@ -1216,6 +1220,10 @@ FACTS.update(
             qualified("itpp-2023-2026", "kg:signatory", "id:fumio-kishida", "SecondaryOnly"),
             qualified("itpp-2023-2026", "kg:signatory", "id:jens-stoltenberg", "SecondaryOnly"),
             cited("itpp-2023-2026", "D7", "S14", "S12", "S29a"),
+        ),
+        "D1-D7: a party is a state or an organisation, never a person": ask(
+            "FILTER NOT EXISTS { ?doc kg:party ?p . ?p a kg:Person }",
+            "FILTER EXISTS { ?doc kg:party ?p }",
         ),
         "D-refs: documents referred to (2010 and 2022 Strategic Concepts, NSS, UN Charter)": ask(
             f"id:nato-strategic-concept-2010 kg:date {d('2010')} .",

@@ -6,6 +6,7 @@ nodes), so the same records always give the same triples.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,10 @@ class GraphBuilder:
                 if v.annotated:
                     annotated += 1
                     self.fact(rec, s, fname, prop, obj, v, annotated)
+        if "label" not in rec.fields and rtype.label_from:
+            for label, fname in derived_labels(rec, rtype.label_from):
+                self.emit((s, RDFS.label, label))
+                self.index.fields[(s, RDFS.label)] = rec.location(fname)
         self.citations(s, rec.sources, rec, "sources")
         for n, corr in enumerate(rec.corrections, start=1):
             node = minted_iri(f"{s}/correction/{n}")
@@ -283,6 +288,42 @@ class GraphBuilder:
             self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
         self.citations(node, v.sources, rec, fname)
         self.scope = outer
+
+
+def derived_labels(rec: Record, templates: tuple[str, ...]) -> list[tuple[Literal, str]]:
+    """The labels of a record that has none, from the first of ``templates`` (a
+    type's ``labelFrom`` in record-types.yaml) whose fields it has, each with the
+    field it came from: ``"{title}"`` gives the title in each of its languages;
+    any other template one English label, each field written as its English
+    (else first) text.
+
+    >>> from kg.records.model import Value
+    >>> rec = Record("src-s12", "source", "sources.yaml", 1, fields={
+    ...     "key": [Value("string", ("S12", "string"), 3)],
+    ...     "dateAsShown": [Value("string", ("version 2024-06-03", "string"), 5)]})
+    >>> [str(label) for label, _ in derived_labels(rec, ("{title}", "{key} · {dateAsShown}"))]
+    ['S12 · version 2024-06-03']
+    """
+    for template in templates:
+        names = _TEMPLATE_FIELD.findall(template)
+        if not all(rec.fields.get(n) for n in names):
+            continue
+        values = rec.fields[names[0]]
+        if template == f"{{{names[0]}}}" and values[0].kind == "text":
+            return [(Literal(v.value[0], lang=v.value[1]), names[0]) for v in values]
+        text = _TEMPLATE_FIELD.sub(lambda m: _plain(rec.fields[m.group(1)]), template)
+        return [(Literal(text, lang="en"), names[0])]
+    return []
+
+
+_TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _plain(values: list[Value]) -> str:
+    """A field's text for a label: its English value, else its first."""
+    if values[0].kind == "text":
+        return next((v.value[0] for v in values if v.value[1] == "en"), values[0].value[0])
+    return str(values[0].value[0] if isinstance(values[0].value, tuple) else values[0].value)
 
 
 def records_to_graph(

@@ -6,6 +6,7 @@ hard-coded here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,11 @@ class RecordType:
     name: str
     cls: str  # full IRI of the RDF class
     fields: dict[str, FieldSpec]
+    # Where a record of this type without a `label` gets its rdfs:label: the
+    # first template whose fields it has ("{title}": the title in each of its
+    # languages; "{key} · {dateAsShown}": one English label). See
+    # kg.builder.graph.derived_labels.
+    label_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class Schema:
     base: str
     types: dict[str, RecordType]
     groups: dict[str, frozenset[str]]
+
+
+_TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 
 
 def _expand_group(name: str, groups: dict[str, list[str]], seen: frozenset[str]) -> set[str]:
@@ -100,7 +109,18 @@ def _load_schema(path: Path) -> Schema:
     for tname, t in raw["types"].items():
         fields = dict(common)
         fields.update({n: spec(n, d) for n, d in t.get("fields", {}).items()})
-        types[tname] = RecordType(name=tname, cls=expand(t["class"]), fields=fields)
+        label_from = t.get("labelFrom", ())
+        label_from = (label_from,) if isinstance(label_from, str) else tuple(label_from)
+        for template in label_from:
+            unknown = set(_TEMPLATE_FIELD.findall(template)) - fields.keys()
+            if unknown or not _TEMPLATE_FIELD.search(template):
+                raise ValueError(
+                    f"record-types.yaml: type {tname!r}: labelFrom {template!r} names no "
+                    f"field or unknown fields {sorted(unknown)}"
+                )
+        types[tname] = RecordType(
+            name=tname, cls=expand(t["class"]), fields=fields, label_from=label_from
+        )
     for g, members in groups.items():
         unknown = members - types.keys()
         if unknown:
