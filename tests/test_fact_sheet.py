@@ -953,8 +953,7 @@ for row, rid, cls, start, places, participants, keys in EVENTS:
 FACTS.update(
     {
         "T01: 'early 1990s' is the bounds 1990 to 1999, with no start": ask(
-            f"id:first-nato-japan-contacts kg:notBefore {d('1990')} ; "
-            f"kg:notAfter {d('1999')} .",
+            f"id:first-nato-japan-contacts kg:notBefore {d('1990')} ; kg:notAfter {d('1999')} .",
             "FILTER NOT EXISTS { id:first-nato-japan-contacts kg:startDate ?start }",
         ),
         "T03: the talks produced the joint press statement (D1)": ask(
