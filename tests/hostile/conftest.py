@@ -22,6 +22,15 @@ from click.testing import CliRunner
 
 from kg.cli.app import cli
 
+# The one source record that hostile records cite.
+SOURCE = """\
+- id: src-test
+  type: source
+  title: {en: Test release}
+  language: en
+  reliability: primary
+"""
+
 SPARQL_JSON = b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "remote"}}]}}'  # noqa: E501
 
 

@@ -22,17 +22,9 @@ from servers import reply
 from kg.errors import BadInput
 from kg.sparql.run import run_query
 from kg.store.native import NativeGraph
-from tests.hostile.conftest import assert_refused
+from tests.hostile.conftest import SOURCE, assert_refused
 
 pytest_plugins = ["servers"]
-
-SOURCE = """\
-- id: src-test
-  type: source
-  title: {en: Test release}
-  language: en
-  reliability: primary
-"""
 
 
 @pytest.mark.parametrize(

@@ -23,17 +23,9 @@ from kg.terms.checks import control_character, iri_problem, language_tag_problem
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import ID
 from kg.views.graphview import record_id
+from tests.hostile.conftest import SOURCE
 
 MINI = Path(__file__).parent.parent / "fixtures" / "mini"
-
-
-SOURCE = """\
-- id: src-test
-  type: source
-  title: {en: Test release}
-  language: en
-  reliability: primary
-"""
 
 
 def _yaml(text: str) -> str:
