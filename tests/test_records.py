@@ -3,6 +3,7 @@ nothing written and the previous output left as it was."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,26 @@ def test_text_is_nfc_normalised(mini):
 def test_bom_is_accepted(mini):
     (mini / "bom.yaml").write_bytes(b"\xef\xbb\xbf- id: bob\n  type: person\n  label: {en: Bob}\n")
     assert load_records(mini)["bob"].line == 1
+
+
+@pytest.mark.parametrize(
+    ("label_from", "why"),
+    [
+        ("{headline}", "names no field or unknown fields ['headline']"),
+        ("a fixed label", "names no field or unknown fields []"),
+    ],
+)
+def test_a_label_template_names_fields_of_its_type(label_from, why, tmp_path):
+    """labelFrom (record-types.yaml) may only name the type's own fields: a
+    misspelt one would leave every record of the type without a label."""
+    import yaml
+
+    from kg.records.schema import load_schema
+    from kg.resources import record_types_file
+
+    raw = yaml.safe_load(record_types_file().read_text(encoding="utf-8"))
+    raw["types"]["document"]["labelFrom"] = label_from
+    path = tmp_path / "record-types.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(f"labelFrom {label_from!r} {why}")):
+        load_schema(path)

@@ -55,6 +55,21 @@ class Schema:
 _TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 
 
+def _label_templates(
+    tname: str, raw: str | list[str], fields: dict[str, FieldSpec]
+) -> tuple[str, ...]:
+    """A type's ``labelFrom``, each template checked to name only its fields."""
+    templates = (raw,) if isinstance(raw, str) else tuple(raw)
+    for template in templates:
+        names = set(_TEMPLATE_FIELD.findall(template))
+        if not names or names - fields.keys():
+            raise ValueError(
+                f"record-types.yaml: type {tname!r}: labelFrom {template!r} names no "
+                f"field or unknown fields {sorted(names - fields.keys())}"
+            )
+    return templates
+
+
 def _expand_group(name: str, groups: dict[str, list[str]], seen: frozenset[str]) -> set[str]:
     if name in seen:
         raise ValueError(f"record-types.yaml: group {name!r} includes itself")
@@ -109,17 +124,11 @@ def _load_schema(path: Path) -> Schema:
     for tname, t in raw["types"].items():
         fields = dict(common)
         fields.update({n: spec(n, d) for n, d in t.get("fields", {}).items()})
-        label_from = t.get("labelFrom", ())
-        label_from = (label_from,) if isinstance(label_from, str) else tuple(label_from)
-        for template in label_from:
-            unknown = set(_TEMPLATE_FIELD.findall(template)) - fields.keys()
-            if unknown or not _TEMPLATE_FIELD.search(template):
-                raise ValueError(
-                    f"record-types.yaml: type {tname!r}: labelFrom {template!r} names no "
-                    f"field or unknown fields {sorted(unknown)}"
-                )
         types[tname] = RecordType(
-            name=tname, cls=expand(t["class"]), fields=fields, label_from=label_from
+            name=tname,
+            cls=expand(t["class"]),
+            fields=fields,
+            label_from=_label_templates(tname, t.get("labelFrom", ()), fields),
         )
     for g, members in groups.items():
         unknown = members - types.keys()
