@@ -1,0 +1,91 @@
+"""Variants of issue 17's cases that its fixes missed (a red team's second pass).
+
+Each test runs the real command and states what must hold; each failed on
+main when it was written.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+KG = [sys.executable, "-m", "kg"]
+MINI = Path(__file__).parent.parent / "fixtures" / "mini"
+
+
+def _run(args: list[str], cwd: Path, **kw: object) -> subprocess.CompletedProcess:
+    return subprocess.run([*KG, *args], cwd=cwd, timeout=120, **kw)  # type: ignore[call-overload]
+
+
+def test_o_dev_stdout_appended_to_a_log_keeps_the_log(tmp_path: Path) -> None:
+    """`kg query -o /dev/stdout >> log`: /dev/stdout is a link (through
+    /proc/self/fd/1) to the log, a regular file, so kg "writes through" it by
+    renaming a new file over the log: every earlier line of the log is lost.
+    Standard output named by a path must be standard output (or refused)."""
+    log = tmp_path / "log.txt"
+    log.write_text("an earlier line\n")
+    with log.open("ab") as out:
+        proc = _run(
+            ["query", "-e", "ASK { ?s ?p ?o }", "--format", "csv", "-o", "/dev/stdout"],
+            tmp_path,
+            stdout=out,
+            stderr=subprocess.PIPE,
+        )
+    assert log.read_text().startswith("an earlier line\n"), (proc.returncode, log.read_text())
+
+
+def _mini(tmp_path: Path) -> Path:
+    records = tmp_path / "records"
+    records.mkdir()
+    for p in MINI.glob("*.yaml"):
+        (records / p.name).write_bytes(p.read_bytes())
+    return records
+
+
+def test_line_separator_in_a_comment_does_not_add_a_field(tmp_path: Path) -> None:
+    """A U+2028 in a comment: an editor (and `head`, `grep`) shows one comment
+    line, YAML 1.1 reads a line break there and the rest of the line as a
+    field. A colleague's file can plant a fact the reader sees as a comment;
+    kg validate says it conforms and kg describe shows the planted text."""
+    records = _mini(tmp_path)
+    actors = records / "actors.yaml"
+    text = actors.read_text(encoding="utf-8")
+    planted = "- id: alice\n  # reviewed\u2028  description: {en: Planted by a comment}\n"
+    actors.write_text(text.replace("- id: alice\n", planted, 1), encoding="utf-8")
+    proc = _run(["describe", "--records", str(records), "alice"], tmp_path, capture_output=True)
+    assert b"Planted by a comment" not in proc.stdout
+    assert proc.returncode == 2, proc.stdout
+
+
+OSC = "\x1b]0;owned\x07"  # retitles the terminal window; click strips no OSC
+
+
+def test_wrote_lines_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    """`Wrote NAME` (kg export, build, generate, report) prints the output's
+    name raw: a name holding ESC sequences (a folder made by a script, a name
+    from a colleague's Makefile) acts on the terminal. Error: lines escape
+    the same name (kg.terms.checks.visible)."""
+    records = _mini(tmp_path)
+    runs = {
+        "export": ["export", "--records", str(records), "-o", f"x{OSC}.ttl"],
+        "build": ["build", str(records), "-o", f"b{OSC}"],
+        "generate": ["generate", "--events", "1", "-o", f"g{OSC}"],
+        "report": ["report", "--records", str(records), "-o", f"r{OSC}"],
+    }
+    raw = {}
+    for name, args in runs.items():
+        proc = _run(args, tmp_path, capture_output=True)
+        assert proc.returncode == 0, proc.stderr
+        raw[name] = b"\x1b" in proc.stdout + proc.stderr
+    assert raw == dict.fromkeys(runs, False)
+
+
+def test_debug_traceback_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    """--debug prints the traceback before the Error: line; the exception's
+    message in it is raw, so the ESC the Error: line escapes reaches the
+    terminal anyway."""
+    proc = _run(["--debug", "validate", f"missing{OSC}.ttl"], tmp_path, capture_output=True)
+    assert proc.returncode == 2
+    assert b"Traceback" in proc.stderr
+    assert b"\x1b" not in proc.stderr, proc.stderr
