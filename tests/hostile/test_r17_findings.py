@@ -6,9 +6,13 @@ main when it was written.
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 KG = [sys.executable, "-m", "kg"]
 MINI = Path(__file__).parent.parent / "fixtures" / "mini"
@@ -110,3 +114,60 @@ def test_export_to_ntriples_is_linear_in_a_literal_length(tmp_path: Path) -> Non
     took = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
     assert took < 6, f"{took:.1f} s"
+
+
+def _capped(args: list[str], cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess | None:
+    """``kg ARGS`` in its own process with 3 GB of memory; None if it was still
+    running after ``timeout`` seconds (then killed)."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    try:
+        return subprocess.run(
+            [*KG, *args], cwd=cwd, capture_output=True, timeout=timeout, preexec_fn=cap
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _built(tmp_path: Path) -> Path:
+    out = tmp_path / "build"
+    proc = _run(["build", str(_mini(tmp_path)), "-o", str(out)], tmp_path, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_store_stamp_that_is_not_a_regular_file(tmp_path: Path, kind: str) -> None:
+    """Every reader of a built kg.ttl reads the store's stamp
+    (build/kg.oxigraph/kg-store.json, kg.store.persist.read_stamp) with
+    Path.read_text, not as inputs are read: a named pipe there hangs kg query,
+    describe, export and validate --graph build/kg.ttl (and kg build into the
+    folder); a link to /dev/zero ends in a MemoryError traceback, exit 1.
+    A stamp that is not a regular file should be no stamp (or refused, exit 2)."""
+    out = _built(tmp_path)
+    stamp = out / "kg.oxigraph" / "kg-store.json"
+    stamp.unlink()
+    if kind == "fifo":
+        os.mkfifo(stamp)
+    else:
+        stamp.symlink_to("/dev/zero")
+    proc = _capped(["query", "--graph", str(out / "kg.ttl"), "-e", "ASK {}"], tmp_path)
+    assert proc is not None, "still waiting after 30 s"
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode in (0, 2), proc.stderr
+
+
+def test_incremental_state_file_that_is_a_fifo(tmp_path: Path) -> None:
+    """kg build reads its incremental state (build/.kg-state/manifest.json,
+    catalogue, index and the records copies) with Path.read_text/read_bytes:
+    a named pipe there hangs the next kg build into that folder. A state
+    file that is not a regular file should be a stale state (a full build)."""
+    out = _built(tmp_path)
+    manifest = out / ".kg-state" / "manifest.json"
+    manifest.unlink()
+    os.mkfifo(manifest)
+    proc = _capped(["build", str(tmp_path / "records"), "-o", str(out)], tmp_path)
+    assert proc is not None, "still waiting after 30 s"
+    assert proc.returncode in (0, 2), proc.stderr
