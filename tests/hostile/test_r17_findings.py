@@ -171,3 +171,25 @@ def test_incremental_state_file_that_is_a_fifo(tmp_path: Path) -> None:
     proc = _capped(["build", str(tmp_path / "records"), "-o", str(out)], tmp_path)
     assert proc is not None, "still waiting after 30 s"
     assert proc.returncode in (0, 2), proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "nt"],
+        ["query", "-e", "ASK {}", "--format", "csv", "-o", "-"],
+        ["describe", "alice"],
+    ],
+    ids=["export", "query", "describe"],
+)
+def test_standard_output_that_cannot_be_written(tmp_path: Path, args: list[str]) -> None:
+    """Standard output on a full disk (/dev/full): a traceback and exit 1,
+    which a script reads as "does not conform". An output that could not be
+    written is exit 2 with one Error: line, as a full disk under -o FILE is."""
+    records = _mini(tmp_path)
+    with open("/dev/full", "wb") as full:
+        proc = _run(
+            [*args, "--records", str(records)], tmp_path, stdout=full, stderr=subprocess.PIPE
+        )
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
