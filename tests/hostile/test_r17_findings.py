@@ -193,3 +193,41 @@ def test_standard_output_that_cannot_be_written(tmp_path: Path, args: list[str])
         )
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 2
+
+
+LONG = "a" * 300  # over the 255 bytes a file name may have (ENAMETOOLONG)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--records", "{records}", "-o", f"{LONG}.ttl"],
+        ["query", "--records", "{records}", "-e", "ASK {}", "-o", f"{LONG}.csv"],
+        ["build", "{records}", "-o", LONG],
+        ["report", "--records", "{records}", "-o", LONG],
+        ["generate", "--events", "1", "-o", LONG],
+        ["validate", f"{LONG}.ttl"],
+        ["validate", f"{LONG}.yaml"],
+        ["describe", "--records", LONG, "alice"],
+    ],
+    ids=[
+        "export-o",
+        "query-o",
+        "build-o",
+        "report-o",
+        "generate-o",
+        "validate-rdf",
+        "validate-records",
+        "describe-records",
+    ],
+)
+def test_a_name_too_long_is_bad_input(tmp_path: Path, args: list[str]) -> None:
+    """A file or folder name over 255 bytes: pathlib's exists / is_dir /
+    is_symlink raise ENAMETOOLONG (Python 3.11 ignores only ENOENT, ENOTDIR,
+    EBADF and ELOOP there), and kg ends in a traceback, exit 1. kg query
+    --file, push FILE and serve --graph say it in one line, exit 2."""
+    records = str(_mini(tmp_path))
+    argv = [a.replace("{records}", records) for a in args]
+    proc = _run(argv, tmp_path, capture_output=True)
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
