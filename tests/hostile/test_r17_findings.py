@@ -231,3 +231,24 @@ def test_a_name_too_long_is_bad_input(tmp_path: Path, args: list[str]) -> None:
     proc = _run(argv, tmp_path, capture_output=True)
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "DESCRIBE <http://x.test/s>"],
+    ids=["construct", "describe"],
+)
+def test_query_rdfxml_of_a_predicate_rdfxml_cannot_write(tmp_path: Path, query: str) -> None:
+    """kg export refuses a predicate RDF/XML cannot write (no XML name after
+    its namespace) with exit 2 and a clear message; kg query's CONSTRUCT and
+    DESCRIBE with --format xml (or -o FILE.rdf) end in rdflib's ValueError
+    traceback, exit 1. One rule for every RDF/XML writer."""
+    graph = tmp_path / "g.nt"
+    graph.write_text('<http://x.test/s> <http://x.test/p/1> "v" .\n')
+    proc = _run(
+        ["query", "--graph", str(graph), "-e", query, "--format", "xml"],
+        tmp_path,
+        capture_output=True,
+    )
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
