@@ -252,3 +252,110 @@ def test_query_rdfxml_of_a_predicate_rdfxml_cannot_write(tmp_path: Path, query: 
     )
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 2
+
+
+class _Store:
+    """A store on 127.0.0.1 that answers every request with one fixed body."""
+
+    def __init__(self, content_type: str, body: bytes) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _results(var: str, term: dict[str, str]) -> bytes:
+    import json
+
+    doc = {"head": {"vars": [var]}, "results": {"bindings": [{var: term}]}}
+    return json.dumps(doc).encode()
+
+
+def test_store_answer_with_an_invalid_language_tag(tmp_path: Path) -> None:
+    """A store whose SPARQL JSON gives a literal the language tag "not a tag"
+    (or one holding ESC): rdflib's ValueError traceback, exit 1 (and the
+    tag's control characters raw in the traceback). A store's broken
+    answer is exit 3 with one Error: line."""
+    store = _Store(
+        "application/sparql-results+json",
+        _results("x", {"type": "literal", "value": "a", "xml:lang": "not a tag"}),
+    )
+    try:
+        proc = _run(
+            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.url],
+            tmp_path,
+            capture_output=True,
+        )
+    finally:
+        store.close()
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 3
+
+
+def test_store_variable_name_in_the_table_header_is_escaped(tmp_path: Path) -> None:
+    """The table escapes control characters in values, not in its header: a
+    store that names its variable "x<ESC>]0;owned<BEL>" retitles the terminal
+    through kg query --endpoint's default table."""
+    name = f"x{OSC}"
+    store = _Store(
+        "application/sparql-results+json", _results(name, {"type": "literal", "value": "a"})
+    )
+    try:
+        proc = _run(
+            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.url],
+            tmp_path,
+            capture_output=True,
+        )
+    finally:
+        store.close()
+    assert proc.returncode in (0, 3), proc.stderr
+    assert b"\x1b" not in proc.stdout + proc.stderr, proc.stdout
+
+
+def test_store_graph_answer_is_read_in_time_linear_in_a_literal(tmp_path: Path) -> None:
+    """Issue 17 case 4 through --endpoint: a CONSTRUCT answered in N-Triples
+    with one 2 MB literal takes about 16 s (rdflib's N-Triples parser,
+    quadratic in a line's length), 4 MB about a minute."""
+    import time
+
+    body = f'<http://x.test/s> <http://x.test/p> "{"x" * (2 << 20)}" .\n'.encode()
+    store = _Store("application/n-triples", body)
+    start = time.perf_counter()
+    try:
+        proc = _run(
+            [
+                "query",
+                "-e",
+                "CONSTRUCT WHERE { ?s ?p ?o }",
+                "--endpoint",
+                store.url,
+                "--format",
+                "turtle",
+            ],
+            tmp_path,
+            capture_output=True,
+        )
+    finally:
+        store.close()
+    took = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    assert took < 6, f"{took:.1f} s"
