@@ -359,3 +359,72 @@ def test_store_graph_answer_is_read_in_time_linear_in_a_literal(tmp_path: Path) 
     took = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr
     assert took < 6, f"{took:.1f} s"
+
+
+class _CountingStore:
+    """A Graph Store that takes every upload and update (204) and answers every
+    query with one count ``term`` in SPARQL JSON."""
+
+    def __init__(self, term: dict[str, str]) -> None:
+        import http.server
+        import threading
+
+        body = _results("n", term)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                size = int(self.headers.get("Content-Length") or 0)
+                sent = self.rfile.read(size)
+                if self.command == "GET" or sent.startswith(b"query="):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/sparql-results+json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self.send_response(204)
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/store"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        {"type": "literal", "value": "3", "xml:lang": "not a tag"},
+        {"type": "literal", "value": "9" * 5000, "datatype": XSD_INTEGER},
+        {"type": "literal", "value": "many", "datatype": XSD_INTEGER},
+    ],
+    ids=["bad-language-tag", "5000-digits", "ill-typed"],
+)
+def test_push_count_answer_that_is_not_a_count(tmp_path: Path, term: dict[str, str]) -> None:
+    """kg push reads the triple count back: an answer with an invalid language
+    tag is rdflib's ValueError traceback, exit 1; a 5,000-digit or ill-typed
+    integer gives the right Error: line and exit 3, but rdflib's logged
+    "Failed to convert Literal" traceback first (issue 17 case 3, through a
+    store's answer). Exit 3, one Error: line, no traceback."""
+    store = _CountingStore(term)
+    try:
+        proc = _run(
+            ["push", "--records", str(_mini(tmp_path)), "--endpoint", store.url, "--retries", "0"],
+            tmp_path,
+            capture_output=True,
+        )
+    finally:
+        store.close()
+    assert b"Traceback" not in proc.stderr, proc.stderr[-400:]
+    assert proc.returncode == 3
