@@ -428,3 +428,19 @@ def test_push_count_answer_that_is_not_a_count(tmp_path: Path, term: dict[str, s
         store.close()
     assert b"Traceback" not in proc.stderr, proc.stderr[-400:]
     assert proc.returncode == 3
+
+
+def test_query_file_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """A query file saved by a Windows editor as "UTF-8 with BOM": records
+    files are read with their BOM (utf-8-sig), a query file is refused with
+    "SPARQL error: error at 1:10: expected CONSTRUCT", naming neither the
+    BOM nor anything in the text the user can see."""
+    rq = tmp_path / "q.rq"
+    rq.write_bytes(b"\xef\xbb\xbfSELECT ?s WHERE { ?s a kg:Person }\r\n")
+    proc = _run(
+        ["query", "--records", str(_mini(tmp_path)), "--file", str(rq), "--format", "csv"],
+        tmp_path,
+        capture_output=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b"s\r\n"), proc.stdout
