@@ -444,3 +444,45 @@ def test_query_file_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(b"s\r\n"), proc.stdout
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308"])
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_timeout_that_is_not_a_finite_number(tmp_path: Path, command: str, value: str) -> None:
+    """--timeout nan, inf or 1e308 passes click's FLOAT and reaches requests
+    and urllib3: a ValueError or OverflowError traceback, exit 1. A timeout
+    must be a finite number of seconds (usage error, exit 2)."""
+    store = _CountingStore({"type": "literal", "value": "0", "datatype": XSD_INTEGER})
+    records = str(_mini(tmp_path))
+    args = {
+        "query": ["query", "-e", "ASK {}", "--endpoint", store.url.replace("/store", "/query")],
+        "push": ["push", "--records", records, "--endpoint", store.url],
+    }[command]
+    try:
+        proc = _run([*args, "--timeout", value], tmp_path, capture_output=True)
+    finally:
+        store.close()
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
+
+
+def test_serve_refuses_a_timeout_of_nan(tmp_path: Path) -> None:
+    """kg serve --timeout nan (or KG_TIMEOUT=nan) starts, says "time limit per
+    query: nan s", and then drops every query: each request ends in a
+    ValueError traceback in the server (socket.settimeout(nan)) and the
+    client gets no answer. It should be refused at the start, exit 2."""
+    import signal
+
+    proc = subprocess.Popen(
+        [*KG, "serve", "--records", str(_mini(tmp_path)), "--port", "0", "--timeout", "nan"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        code = proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+        code = None
+    assert code == 2, "kg serve started with a time limit of nan"
