@@ -486,3 +486,69 @@ def test_serve_refuses_a_timeout_of_nan(tmp_path: Path) -> None:
         proc.wait(timeout=20)
         code = None
     assert code == 2, "kg serve started with a time limit of nan"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "push",
+            "--records",
+            "{records}",
+            "--endpoint",
+            "http://127.0.0.1:9/store",
+            "--graph",
+            "http://x.test/g#a%zz",
+        ],
+        [
+            "push",
+            "--records",
+            "{records}",
+            "--endpoint",
+            "http://127.0.0.1:9/store",
+            "--graph",
+            "http://x.test/g#a#b",
+        ],
+        [
+            "query",
+            "-e",
+            "ASK {}",
+            "--endpoint",
+            "http://127.0.0.1:9/query",
+            "--default-graph-uri",
+            "not-an-iri",
+        ],
+    ],
+    ids=["push-graph-bad-percent", "push-graph-two-hashes", "query-default-graph-uri"],
+)
+def test_remote_graph_iris_are_judged_by_the_one_rule(tmp_path: Path, args: list[str]) -> None:
+    """kg push --graph is checked by a copy of the IRI rule
+    (kg.remote.endpoints._absolute_iri: a scheme and no space or <>"{}|\\^`),
+    not kg.terms.checks: 'http://x.test/g#a%zz', which the one rule and
+    Oxigraph refuse, passes, the whole graph is uploaded to a staging graph,
+    and only the store's refusal of the MOVE ends it. --default-graph-uri is
+    not checked at all. Both should be refused before any connection (here:
+    a port with no store, so a check after connecting says exit 3)."""
+    records = str(_mini(tmp_path))
+    argv = [a.replace("{records}", records) for a in args]
+    proc = _run([*argv, "--retries", "0"], tmp_path, capture_output=True)
+    assert proc.returncode == 2, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:99999/query", "http://[::1/query"],
+    ids=["port-out-of-range", "unclosed-ipv6"],
+)
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_endpoint_url_that_does_not_parse(tmp_path: Path, command: str, url: str) -> None:
+    """An --endpoint whose port is out of range or whose IPv6 host is not
+    closed passes kg's URL check (it never reads the port) and ends in
+    urllib's ValueError traceback, exit 1: a usage error, exit 2."""
+    args = {
+        "query": ["query", "-e", "ASK {}", "--endpoint", url],
+        "push": ["push", "--records", str(_mini(tmp_path)), "--endpoint", url],
+    }[command]
+    proc = _run(args, tmp_path, capture_output=True)
+    assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
