@@ -552,3 +552,30 @@ def test_endpoint_url_that_does_not_parse(tmp_path: Path, command: str, url: str
     proc = _run(args, tmp_path, capture_output=True)
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 2
+
+
+def test_incremental_build_does_not_trust_an_edited_state_copy(tmp_path: Path) -> None:
+    """The incremental build finds what changed by comparing each records file
+    with its copy in build/.kg-state/files, and trusts the copy as it is: a
+    copy that no longer is what was built (edited, or put back from another
+    state) makes the next kg build miss the change and write a kg.ttl that
+    is not the full build's, exit 0. The outputs are trusted by digest only;
+    the copies should be too (a mismatch: a full build)."""
+    records = _mini(tmp_path)
+    out = tmp_path / "build"
+    assert _run(["build", str(records), "-o", str(out)], tmp_path).returncode == 0
+    actors = records / "actors.yaml"
+    copy = next(
+        p
+        for p in (out / ".kg-state" / "files").glob("*.copy")
+        if p.read_bytes() == actors.read_bytes()
+    )
+    edited = actors.read_text(encoding="utf-8").replace(
+        "Alice Example opened the meeting.", "Alice Example opened the session.", 1
+    )
+    actors.write_text(edited, encoding="utf-8")
+    copy.write_text(edited, encoding="utf-8")  # the state now claims this was built
+    assert _run(["build", str(records), "-o", str(out)], tmp_path).returncode == 0
+    full = tmp_path / "full"
+    assert _run(["build", str(records), "-o", str(full), "--full"], tmp_path).returncode == 0
+    assert (out / "kg.ttl").read_bytes() == (full / "kg.ttl").read_bytes()
