@@ -66,7 +66,7 @@ def test_a_records_file_saved_on_windows_builds_the_same_bytes(hostile, tmp_path
 
 
 @pytest.mark.parametrize("sep", ["\u2028", "\u2029"])
-@pytest.mark.parametrize("quote", ['"', "'", ""])
+@pytest.mark.parametrize("quote", ['"', "'"])
 def test_a_line_separator_in_a_value_does_not_shift_the_lines_after_it(sep, quote, hostile):
     """The attendance was reported at line 29: YAML counted the separator on line 3."""
     events = EVENTS.replace(
@@ -169,3 +169,22 @@ def test_every_reported_line_is_the_editors_on_both_readers(labels, eols):
             # away, as next to any line break; the same on both readers.
             folded = [_FOLD.sub(r"\1", x) for x in labels]
             assert [r.fields["label"][0].value for r in got.records] == [(x, "en") for x in folded]
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029"])
+def test_a_line_separator_in_plain_text_is_refused_at_its_line(sep, hostile):
+    """Unquoted, YAML reads it as a line break editors do not show (it can end a
+    comment or a value and start a field): refused where it is, quoted it is text."""
+    events = EVENTS.replace(
+        "label: {en: Security, fr: Sécurité}", f"label: {{en: Secu{sep}rity}}", 1
+    )
+    out = hostile(["validate", "records"], _records(events))
+    name = {"\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}[sep]
+    assert_refused(
+        out,
+        2,
+        "Error: 1 problem(s) in the records:\n  records/events.yaml:3: "
+        f"U+{ord(sep):04X} ({name}) outside quoted text: YAML reads it as a line break that "
+        "editors do not show, so it can end a comment or a value and start a field; quote "
+        "the text that holds it",
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 import click
 
 from kg import __version__
 from kg.errors import EXIT_BAD_INPUT, KgError
+from kg.terms.checks import visible
 
 
 class KgCommand(click.Command):
@@ -37,6 +39,20 @@ class KgGroup(click.Group):
             _fail(ctx, _shown(exc), exc.exit_code)
         except RecursionError:
             _fail(ctx, "input nested too deeply to process", EXIT_BAD_INPUT)
+        except OSError as exc:
+            # What the paths above leave to the system: standard output that
+            # cannot be written (a full disk, a closed pipe), a name too long.
+            if exc.errno not in _LOCAL_ERRNOS:
+                raise
+            where = f": {exc.filename}" if exc.filename is not None else " (standard output?)"
+            _fail(ctx, f"{exc.strerror}{where}", EXIT_BAD_INPUT)
+
+
+_LOCAL_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EPIPE", "EIO", "EFBIG", "ENAMETOOLONG", "EROFS")
+    if hasattr(errno, name)
+)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
@@ -46,8 +62,9 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     if ctx.obj and ctx.obj.get("debug"):
         import traceback
 
-        click.echo(traceback.format_exc(), err=True, nl=False)
-    click.echo(f"Error: {message}", err=True)
+        # The traceback quotes the input too (a file name, a store's answer).
+        click.echo(visible(traceback.format_exc(), keep="\n\t"), err=True, nl=False)
+    click.echo(f"Error: {visible(message, keep=chr(10) + chr(9))}", err=True)
     ctx.exit(code)
 
 
@@ -71,6 +88,4 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _shown(exc: KgError) -> str:
     """The message for the terminal: control characters quoted from the input
     shown as escapes, lines and tabs kept (a list of record problems spans lines)."""
-    from kg.terms.checks import visible
-
     return visible(str(exc), keep="\n\t")

@@ -9,6 +9,7 @@ import click
 
 from kg.cli.app import cli
 from kg.cli.options import SEVERITY_NAMES, _emit, engine_option, output_option
+from kg.terms.checks import visible
 
 
 @cli.command()
@@ -76,7 +77,7 @@ def build(
     if result.inferred_count is not None:
         click.echo(f"Reasoning: {result.inferred_count} inferred triples.")
     for path in result.written:
-        click.echo(f"Wrote {path}")
+        click.echo(visible(f"Wrote {path}"))
 
 
 @cli.command()

@@ -13,6 +13,7 @@ import click
 from kg.engines import ENGINES
 from kg.errors import UsageError
 from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
+from kg.sandbox.limits import limit_value
 
 RDF_FORMAT_NAMES = list(RDF_FORMATS)
 
@@ -83,7 +84,7 @@ def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--timeout",
-        type=float,
+        type=SECONDS,
         default=30.0,
         show_default=True,
         metavar="SECONDS",
@@ -139,6 +140,29 @@ def output_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         callback=target,
         help=f"{what} -o - (or no -o): standard output.",
     )
+
+
+class _Seconds(click.ParamType):
+    """A time limit in seconds: 0 (none) or a finite number (kg.sandbox.limits's rule)."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        try:
+            return limit_value(number, f"--{param.name}" if param and param.name else "SECONDS")
+        except UsageError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SECONDS = _Seconds()
 
 
 def _emit(text: str | bytes, out: Path | None, rdf: str | None = None) -> None:

@@ -167,7 +167,7 @@ def _text_and_bindings(
 
     data = read_input(query_file, what="query file")
     try:
-        return data.decode("utf-8"), {}
+        return data.decode("utf-8-sig"), {}  # a BOM, as editors on Windows save
     except UnicodeDecodeError as exc:
         raise BadInput(
             f"{query_file}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
@@ -178,12 +178,11 @@ def _text_and_bindings(
 def _remote(
     endpoint: str, text: str, bindings: dict[str, Any], graphs: tuple[str, ...], conn: Any
 ) -> Any:
-    from urllib.parse import urlsplit
-
+    from kg.remote.http import endpoint_host
     from kg.remote.protocol import remote_query
     from kg.sandbox.offline import offline
 
-    with offline(allow_hosts=[urlsplit(endpoint).hostname or ""]):
+    with offline(allow_hosts=[endpoint_host(endpoint)]):
         return remote_query(endpoint, text, bindings, default_graph_uris=graphs, conn=conn)
 
 

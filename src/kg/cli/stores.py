@@ -10,12 +10,14 @@ import click
 from kg.cli.app import cli
 from kg.cli.options import (
     RDF_FORMAT_NAMES,
+    SECONDS,
     _emit,
     engine_option,
     graph_options,
     output_option,
     remote_options,
 )
+from kg.terms.checks import visible
 
 
 @cli.command()
@@ -57,7 +59,7 @@ def export(
     if data is not None:
         _emit(data, None)
     else:
-        click.echo(f"Wrote {output} ({used})", err=True)
+        click.echo(visible(f"Wrote {output} ({used})"), err=True)
 
 
 @cli.command()
@@ -163,7 +165,7 @@ def push(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=SECONDS,
     metavar="SECONDS",
     help="Stop a query that runs longer (0: no limit). Default: 30 or KG_TIMEOUT.",
 )

@@ -8,6 +8,7 @@ import click
 
 from kg.cli.app import cli
 from kg.cli.options import graph_options
+from kg.terms.checks import visible
 
 
 @cli.command()
@@ -32,11 +33,13 @@ def report(out_dir: Path, graph_file: Path | None, records: Path | None, reason:
 
     result = generate(out_dir, graph_file, records, reason=reason)
     click.echo(
-        f"Wrote {len(result.pages)} pages ({result.entities} entity pages, {result.queries} "
-        f"query pages), {result.bytes / 1e6:.1f} MB, to {result.out_dir} "
-        f"in {result.seconds:.1f} s."
+        visible(
+            f"Wrote {len(result.pages)} pages ({result.entities} entity pages, "
+            f"{result.queries} query pages), {result.bytes / 1e6:.1f} MB, to {result.out_dir} "
+            f"in {result.seconds:.1f} s."
+        )
     )
-    click.echo(f"Open {result.out_dir / 'index.html'}")
+    click.echo(visible(f"Open {result.out_dir / 'index.html'}"))
 
 
 @cli.command()
@@ -107,7 +110,9 @@ def generate(events: int, seed: int, violations: int, out_dir: Path) -> None:
 
     summary = generate_records(out_dir, events, seed=seed, violations=violations)
     click.echo(
-        f"Wrote {summary.records} records ({summary.events} events, "
-        f"{summary.violations} violation(s) injected) in {len(summary.files)} file(s) "
-        f"to {out_dir}"
+        visible(
+            f"Wrote {summary.records} records ({summary.events} events, "
+            f"{summary.violations} violation(s) injected) in {len(summary.files)} file(s) "
+            f"to {out_dir}"
+        )
     )

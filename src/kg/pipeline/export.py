@@ -17,7 +17,7 @@ from kg.pipeline.outputs import gc_paused
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.readback import ReadBack
-from kg.rdfio.write import check_xml_predicates, rdf_bytes, serialize
+from kg.rdfio.write import rdf_bytes, serialize
 from kg.reason.engines import infer, infer_data
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
@@ -165,8 +165,6 @@ def _written(
         bind_prefixes(target)
         for s, p, o, _g in ds.quads((None, None, None, None)):
             target.add((s, p, o))
-    if fmt == "xml":
-        check_xml_predicates(target.predicates(unique=True))
     return serialize(target, fmt), "rdflib"
 
 

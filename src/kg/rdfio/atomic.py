@@ -131,6 +131,12 @@ def refuse_special(path: Path) -> None:
     A path that cannot be looked at (a file in the way, a link loop) is left
     to the write, which reports it (:func:`kg.errors.write_error`).
     """
+    via = _descriptor_link(path)
+    if via is not None:
+        raise OutputError(
+            f"cannot write {path}: it names an open file descriptor ({via}), such as standard "
+            "output; kg would replace the file behind it, not write to it"
+        )
     try:
         mode = os.stat(path).st_mode  # through links: a link to a FIFO is refused too
     except OSError:
@@ -141,6 +147,23 @@ def refuse_special(path: Path) -> None:
         f"cannot write {path}: it is {file_kind(mode)}{link_note(path)}, not a regular file "
         "(kg renames a complete new file into place, which a reader of it would never see)"
     )
+
+
+def _descriptor_link(path: Path) -> str | None:
+    """The ``/proc/…/fd/N`` or ``/dev/fd/N`` link ``path`` is or leads through
+    (``/dev/stdout`` -> ``/proc/self/fd/1`` -> the file the shell opened, which
+    ``>>`` appends to and a rename would replace), or None."""
+    current, seen = os.path.abspath(path), 0
+    while seen < 40:
+        parts = Path(current).parts
+        if (parts[1:2] == ("proc",) and "fd" in parts) or current.startswith("/dev/fd/"):
+            return current
+        if not os.path.islink(current):
+            return None
+        target = os.readlink(current)
+        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+        seen += 1
+    return None
 
 
 def output_target(path: Path) -> Path:

@@ -52,13 +52,21 @@ def parse_rdf(path: Path, fmt: str | None = None) -> Dataset:
     :data:`OXIGRAPH_READS`); RDF/XML and JSON-LD by rdflib's.
     """
     fmt = fmt or format_from_path(path)
-    data = read_input(path)
+    ds = parse_rdf_bytes(read_input(path), fmt, path)
+    _check_literals(ds, path)
+    return ds
+
+
+def parse_rdf_bytes(data: bytes, fmt: str, name: Path) -> Dataset:
+    """``data`` in the RDF format ``fmt`` as a Dataset, read as :func:`parse_rdf`
+    reads a file's bytes (``name`` in messages and as the base IRI) but
+    without judging its terms: for RDF from elsewhere, such as a store's answer.
+    :class:`kg.errors.BadInput` if it does not read."""
     ds = Dataset(default_union=True)
     if fmt in OXIGRAPH_READS:
-        _parse_oxigraph(data, fmt, path, ds)
+        _parse_oxigraph(data, fmt, name, ds)
     else:
-        _parse_rdflib(data, fmt, path, ds)
-    _check_literals(ds, path)
+        _parse_rdflib(data, fmt, name, ds)
     return ds
 
 

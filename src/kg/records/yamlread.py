@@ -201,6 +201,8 @@ def parse_yaml(text: str, file: str) -> _Node | None:
     """Parse one records file strictly; ``None`` for an empty file."""
     lines = _Lines(text)
     try:
+        if lines.separators:
+            _refuse_unquoted_separators(text, lines, file)
         fast = _compose_fast(text, lines)
         if fast is not _SLOW:
             return fast  # type: ignore[no-any-return]
@@ -221,6 +223,29 @@ def parse_yaml(text: str, file: str) -> _Node | None:
         return None if node is None else _convert(node, file, lines)
     except RecursionError:
         raise BadInput("YAML nested too deeply", Location(file)) from None
+
+
+def _refuse_unquoted_separators(text: str, lines: _Lines, file: str) -> None:
+    """Refuse a U+2028/U+2029 outside a quoted scalar ("…" or '…').
+
+    YAML reads one there as a line break that editors, ``head`` and ``grep`` do
+    not show: ``# reviewed<U+2028>  description: …`` looks like one comment and
+    is a comment and a field, and in plain or block text it can end the value
+    and start a key. Inside quotes it is text."""
+    quoted = [
+        (ev.start_mark.index, ev.end_mark.index)
+        for ev in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if isinstance(ev, yaml.ScalarEvent) and ev.style in ('"', "'")
+    ]
+    for at in lines.separators:
+        if not any(start < at < end for start, end in quoted):
+            line = text.count("\n", 0, at) + 1
+            raise BadInput(
+                f"U+{ord(text[at]):04X} ({unicodedata.name(text[at])}) outside quoted text: "
+                "YAML reads it as a line break that editors do not show, so it can end a "
+                "comment or a value and start a field; quote the text that holds it",
+                Location(file, line),
+            )
 
 
 def read_records_bytes(path: Path, display: str) -> bytes:

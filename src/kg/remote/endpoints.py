@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from kg.errors import UsageError
 from kg.remote.http import redact
+from kg.terms.checks import iri_problem
 
 # --- endpoints ---------------------------------------------------------------------
 
@@ -63,8 +63,10 @@ def graph_store_url(store_url: str, graph: str | None) -> str:
     return f"{store_url}{sep}graph={quote(graph, safe='')}"
 
 
-def _absolute_iri(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if not parts.scheme or re.search(r"[\s<>\"{}|\\^`]", value):
-        raise UsageError(f"{what} must be an absolute IRI, got {value!r}")
+def graph_iri(value: str, what: str) -> str:
+    """``value``, a graph's IRI given as ``what``, by kg's one rule for IRIs
+    (:func:`kg.terms.checks.iri_problem`); :class:`kg.errors.UsageError` if not."""
+    problem = iri_problem(value)
+    if problem is not None:
+        raise UsageError(f"{what} must be an absolute IRI, got {value!r} ({problem})")
     return value

@@ -115,11 +115,15 @@ def redact(url: str) -> str:
     >>> redact("http://bob:pw@example.org:8890/sparql?query=SELECT")
     'http://example.org:8890/sparql'
     """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # not a URL (a bad port, an unclosed IPv6 host): no credentials shown
+        return url.split("?", 1)[0].rpartition("@")[2]
     if ":" in host:
         host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    netloc = host + (f":{port}" if port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
@@ -138,8 +142,18 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
+def endpoint_host(url: str, what: str = "--endpoint") -> str:
+    """The host of the store URL ``url`` (checked as every request's is), for the
+    offline scope that lets kg reach that host only."""
+    return urlsplit(_check_url(url, what)).hostname or ""
+
+
 def _check_url(url: str, what: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises for a port past 65535 or not a number
+    except ValueError as exc:  # an unclosed IPv6 host, a bad port
+        raise UsageError(f"{what} is not a URL ({exc}): {redact(url)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"{what} must be an http:// or https:// URL, got {redact(url)!r}")
     return url

@@ -19,7 +19,7 @@ from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.pipeline.export import export_bytes
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import parse_rdf, plain_strings
-from kg.remote.endpoints import _absolute_iri, _required_endpoint, graph_store_url
+from kg.remote.endpoints import _required_endpoint, graph_iri, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
 from kg.remote.protocol import RESULTS_JSON
 from kg.remote.staging import STAGING, Staged, Store, moves, staging_failed
@@ -219,7 +219,7 @@ def _endpoints(
     and update endpoint (to move) it needs and was not given."""
     _check_url(store_url, "--endpoint")
     if graph is not None:
-        _absolute_iri(graph, "--graph")
+        graph_iri(graph, "--graph")
     if verify and query_endpoint is None:
         query_endpoint = _required_endpoint(store_url, "query", "--no-verify")
     if atomic and update_endpoint is None:

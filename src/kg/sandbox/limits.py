@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,8 +28,28 @@ def _env_number(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise errors.UsageError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise errors.UsageError(f"{name} must be 0 (no limit) or more, got {raw!r}")
+    return limit_value(value, name)
+
+
+MAX_LIMIT = float(threading.TIMEOUT_MAX)
+"""The largest limit kg takes (a wait the system can make: about 292 years)."""
+
+
+def limit_value(value: float, name: str) -> float:
+    """``value`` as a limit named ``name``: 0 (no limit) or a finite number up to
+    :data:`MAX_LIMIT`; :class:`kg.errors.UsageError` otherwise (``nan`` passed
+    every comparison, ``inf`` and ``1e308`` overflowed the waits).
+
+    >>> limit_value(30, "--timeout")
+    30
+    >>> limit_value(float("nan"), "--timeout")
+    Traceback (most recent call last):
+    kg.errors.UsageError: --timeout must be 0 (no limit) or a number of at most 9223372036 (got nan)
+    """
+    if not 0 <= value <= MAX_LIMIT:  # false for nan too
+        raise errors.UsageError(
+            f"{name} must be 0 (no limit) or a number of at most {int(MAX_LIMIT)} (got {value})"
+        )
     return value
 
 

@@ -85,7 +85,8 @@ def _render_table(res: QueryResult) -> str:
     whole = "\n".join("\n".join(row) for row in cells)
     if visible(whole, keep="\n") is not whole:
         cells = [[visible(c) for c in row] for row in cells]
-    widths = [_width(v) for v in res.vars]
+    names = [visible(v.replace("\n", " ")) for v in res.vars]  # a store names them
+    widths = [_width(v) for v in names]
     for row in cells:
         for i, c in enumerate(row):
             widths[i] = min(max(widths[i], _width(c)), TABLE_CELL_WIDTH)
@@ -93,7 +94,7 @@ def _render_table(res: QueryResult) -> str:
     def fmt(row: list[str]) -> str:
         return "  ".join(_fit(c, widths[i]) for i, c in enumerate(row)).rstrip()
 
-    lines = [fmt(res.vars), "  ".join("-" * w for w in widths)]
+    lines = [fmt(names), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
     lines.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})")
     return "\n".join(lines) + "\n"

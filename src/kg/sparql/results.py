@@ -13,6 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.errors import RemoteError
+from kg.rdfio.read import quiet_literals
 
 
 @dataclass
@@ -43,10 +44,16 @@ def _term(cell: Any) -> URIRef | Literal | BNode:
     if kind in ("literal", "typed-literal"):  # "typed-literal": Virtuoso's pre-1.1 JSON
         lang = cell.get("xml:lang")
         if lang:
-            return Literal(value, lang=lang)
+            try:
+                return Literal(value, lang=lang)
+            except ValueError:  # rdflib refuses it: the store's answer is malformed
+                raise RemoteError(
+                    f"malformed SPARQL JSON results: {lang!r} is not a language tag"
+                ) from None
         datatype = cell.get("datatype")
         if datatype and datatype not in (str(XSD.string), str(RDF.langString)):
-            return Literal(value, datatype=URIRef(datatype))
+            with quiet_literals():  # an ill-typed value is the caller's to judge, once
+                return Literal(value, datatype=URIRef(datatype))
         return Literal(value)  # RDF 1.1: a plain literal is an xsd:string
     raise RemoteError(f"unsupported term type {kind!r} in SPARQL JSON results")
 

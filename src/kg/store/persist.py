@@ -22,6 +22,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import BadInput, write_error
 from kg.rdfio.write import turtle_pieces
+from kg.sandbox.inputs import read_input
 from kg.store.native import BASE, NativeGraph
 from kg.terms.convert import TermConverter, oxigraph
 from kg.terms.namespaces import INFERRED_GRAPH
@@ -168,12 +169,17 @@ def write_stamp(store_dir: Path, graph_name: str, data: bytes, inferred: bool) -
     (store_dir / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
 
 
+_STAMP_LIMIT = 1 << 16  # a stamp is a few hundred bytes
+
+
 def read_stamp(graph_file: Path) -> dict | None:
     """The stamp of the store next to ``graph_file`` when it is in this layout and
     names that file (``size``, ``sha256``, ``inferred``); else None."""
     try:
-        stamp = json.loads((graph_file.parent / STORE_DIR / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # Read as any input (a FIFO or a device there must not hang or fill memory).
+        raw = read_input(graph_file.parent / STORE_DIR / STAMP, limit=_STAMP_LIMIT)
+        stamp = json.loads(raw.decode("utf-8"))
+    except (BadInput, ValueError):
         return None
     if not isinstance(stamp, dict):
         return None

@@ -46,6 +46,7 @@ from kg.reason.rules import ontology_schema
 from kg.records.load import check_references, raise_problems, read_records_file
 from kg.records.model import Record, Records
 from kg.records.schema import Schema, load_schema
+from kg.sandbox.inputs import read_input
 from kg.store.native import BASE
 from kg.store.persist import STAMP, STORE_DIR, read_stamp, write_stamp
 from kg.terms.convert import TermConverter
@@ -252,7 +253,15 @@ def _changed_records(
     new_recs: list[Record] = []
     for display, _path, data in job.changed:
         if display in job.manifest["files"]:
-            old = read_records_file(copy_path(job.state, display), display, schema).records
+            kept = copy_path(job.state, display)
+            # The copy is what the last build read only if its digest says so.
+            try:
+                same = sha(read_input(kept, limit=0)) == job.manifest["files"][display]["sha256"]
+            except BadInput:
+                same = False
+            if not same:
+                raise Fallback("the state is damaged: a records file's copy is not what was built")
+            old = read_records_file(kept, display, schema).records
             if old is None:
                 raise Fallback("the state is damaged")
             old_recs += old

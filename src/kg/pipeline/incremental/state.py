@@ -25,6 +25,7 @@ from kg.records.load import display_name, record_files
 from kg.records.model import Record
 from kg.records.yamlread import read_records_bytes
 from kg.resources import ontology_files, record_types_file, shapes_files
+from kg.sandbox.inputs import read_input
 from kg.store.persist import STAMP, STORE_DIR, file_digest
 from kg.terms.namespaces import ID, expand
 
@@ -296,8 +297,9 @@ def write_json(path: Path, doc: Any) -> None:
 
 def read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # Read as any input: a FIFO or a device in the state must not hang the build.
+        return json.loads(read_input(path, limit=0).decode("utf-8"))
+    except (BadInput, ValueError):
         return None
 
 
