@@ -154,7 +154,10 @@ def test_port_in_use_is_a_usage_error(invoke):
 def test_a_negative_timeout_is_a_usage_error(invoke):
     r = invoke("serve", "--port", "0", "--timeout", "-1", "--records", str(MINI))
     assert r.exit_code == 2
-    assert "Invalid value for '--timeout': -1.0 is not in the range x>=0." in r.output
+    assert (
+        "Invalid value for '--timeout': must be 0 (no limit) or a number of seconds of at "
+        "most 9223372036 (got -1.0)" in r.output
+    )
 
 
 def _engines_of(pid: int) -> dict[int, int]:

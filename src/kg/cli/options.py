@@ -157,7 +157,7 @@ class _Seconds(click.ParamType):
         except ValueError:
             self.fail(f"{value!r} is not a number", param, ctx)
         try:
-            return limit_value(number, f"--{param.name}" if param and param.name else "SECONDS")
+            return limit_value(number, "")  # click names the option
         except UsageError as exc:
             self.fail(str(exc), param, ctx)
 

@@ -310,31 +310,39 @@ def _check_literals(ds: Dataset, path: Path) -> None:
     """Refuse what rdflib lets through but RDF forbids: ill-typed literals,
     literals as subjects or predicates, malformed IRIs and language tags (the
     rules of :mod:`kg.terms.checks`, which the records and ``kg query -p`` obey
-    too)."""
-    iris: set = set()
-    langs: set = set()
+    too). With several, the one reported is the first in the terms' order, so
+    the same file gives the same message (the store's order is a hash's)."""
+    seen: set = set()
+    quads = ds.quads((None, None, None, None))
+    if all(_problem(s, p, o, path, seen) is None for s, p, o, _g in quads):
+        return
+    found = []
     for s, p, o, _g in ds.quads((None, None, None, None)):
-        if isinstance(o, Literal) and o.ill_typed:
-            raise BadInput(_ill_typed(path, p, o))
-        if isinstance(s, Literal) or not isinstance(p, URIRef):
-            raise BadInput(
-                f"{path}: not valid RDF: {s.n3()} {p.n3()} … (a literal as subject or predicate)"
-            )
-        for term in (s, p, o):
-            if isinstance(term, URIRef) and term not in iris:
-                problem = iri_problem(str(term))
-                if problem is not None:
-                    raise BadInput(
-                        f"{path}: not valid RDF: {str(term)!r} is not an IRI ({problem})"
-                    )
-                iris.add(term)
-        if isinstance(o, Literal) and o.language and o.language not in langs:
-            problem = language_tag_problem(o.language)
+        problem = _problem(s, p, o, path, seen)
+        if problem is not None:
+            found.append(([(type(t).__name__, str(t)) for t in (s, p, o)], problem))
+    raise BadInput(min(found)[1])
+
+
+def _problem(s: Any, p: Any, o: Any, path: Path, seen: set) -> str | None:
+    """What is wrong with one triple, or None; ``seen`` holds the IRIs and
+    language tags already found good (each is judged once)."""
+    if isinstance(o, Literal) and o.ill_typed:
+        return _ill_typed(path, p, o)
+    if isinstance(s, Literal) or not isinstance(p, URIRef):
+        return f"{path}: not valid RDF: {s.n3()} {p.n3()} … (a literal as subject or predicate)"
+    for term in (s, p, o):
+        if isinstance(term, URIRef) and term not in seen:
+            problem = iri_problem(str(term))
             if problem is not None:
-                raise BadInput(
-                    f"{path}: not valid RDF: {o.language!r} is not a language tag ({problem})"
-                )
-            langs.add(o.language)
+                return f"{path}: not valid RDF: {str(term)!r} is not an IRI ({problem})"
+            seen.add(term)
+    if isinstance(o, Literal) and o.language and ("@", o.language) not in seen:
+        problem = language_tag_problem(o.language)
+        if problem is not None:
+            return f"{path}: not valid RDF: {o.language!r} is not a language tag ({problem})"
+        seen.add(("@", o.language))
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -276,7 +276,8 @@ _GRAPH_AT_END = re.compile(rb"^(.*) (<[^<>\s]*>|_:\S+) \.\s*$", re.S)
 def _long_lines_apart(data: bytes, fmt: str) -> bytes:
     """``data`` without its lines longer than :data:`LONG_LINE`, which are read
     back here, each as Turtle (a triple) or TriG (a quad: ``g { s p o . }``)."""
-    short, long_ = [], []
+    short: list[bytes] = []
+    long_: list[bytes] = []
     for line in data.splitlines(keepends=True):
         (long_ if len(line) > LONG_LINE else short).append(line)
     for line in long_:

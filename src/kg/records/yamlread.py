@@ -235,7 +235,10 @@ def _refuse_unquoted_separators(text: str, lines: _Lines, file: str) -> None:
     quoted = [
         (ev.start_mark.index, ev.end_mark.index)
         for ev in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        if isinstance(ev, yaml.ScalarEvent) and ev.style in ('"', "'")
+        if isinstance(ev, yaml.ScalarEvent)
+        and ev.style in ('"', "'")
+        and ev.start_mark is not None
+        and ev.end_mark is not None
     ]
     for at in lines.separators:
         if not any(start < at < end for start, end in quoted):

@@ -42,13 +42,14 @@ def limit_value(value: float, name: str) -> float:
 
     >>> limit_value(30, "--timeout")
     30
-    >>> limit_value(float("nan"), "--timeout")
+    >>> limit_value(float("nan"), "KG_TIMEOUT")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    kg.errors.UsageError: --timeout must be 0 (no limit) or a number of at most 9223372036 (got nan)
+    kg.errors.UsageError: KG_TIMEOUT must be 0 (no limit) or a number of seconds of at most ...
     """
     if not 0 <= value <= MAX_LIMIT:  # false for nan too
         raise errors.UsageError(
-            f"{name} must be 0 (no limit) or a number of at most {int(MAX_LIMIT)} (got {value})"
+            f"{name + ' ' if name else ''}must be 0 (no limit) or a number of seconds of at "
+            f"most {int(MAX_LIMIT)} (got {value})"
         )
     return value
 
