@@ -229,15 +229,21 @@ def test_hostile_rdf_is_refused(case, command, hostile, listener, tmp_path):
     assert_refused(out, 2, message)
 
 
-def test_billion_laughs_rejected_in_well_under_a_second(tmp_path):
+def test_billion_laughs_refused_before_any_parser_expands_it(tmp_path, monkeypatch):
+    """The first pass refuses the DOCTYPE: rdflib's XML parser never runs (it
+    would expand the entities), whatever the machine's speed."""
+    import rdflib.plugins.parsers.rdfxml as rdfxml
+
     from kg.errors import BadInput
     from kg.rdfio.read import parse_rdf
 
+    def never(*_args, **_kwargs):
+        raise AssertionError("rdflib's RDF/XML parser ran on the bomb")
+
+    monkeypatch.setattr(rdfxml.RDFXMLParser, "parse", never)
     (tmp_path / "bomb.rdf").write_text(BILLION_LAUGHS, encoding="utf-8")
-    start = time.perf_counter()
     with pytest.raises(BadInput, match="DOCTYPE"):
         parse_rdf(tmp_path / "bomb.rdf")
-    assert time.perf_counter() - start < 0.2
 
 
 def test_input_over_the_size_limit_is_refused(hostile):
@@ -294,13 +300,13 @@ def test_a_long_literal_or_line_is_read_in_linear_time(name, engine, tmp_path):
     import sys
 
     (tmp_path / name).write_text(LONG[name], encoding="utf-8")
-    start = time.perf_counter()
+    # The subprocess timeout is a hang guard, not a timing: rdflib's readers
+    # took minutes on these inputs, Oxigraph's take a fraction of a second.
     r = subprocess.run(
         [sys.executable, "-m", "kg", "validate", name, "--engine", engine],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert (r.returncode, r.stderr, r.stdout.splitlines()) == (0, "", [SUMMARY])
-    assert time.perf_counter() - start < 30
 
 
 def test_deeply_nested_turtle_is_read(hostile):
