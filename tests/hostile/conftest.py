@@ -22,6 +22,18 @@ from click.testing import CliRunner
 
 from kg.cli.app import cli
 
+MINI = Path(__file__).parent.parent / "fixtures" / "mini"
+
+
+def mini_records(tmp_path: Path) -> Path:
+    """A copy of the mini records (tests/fixtures/mini) in ``tmp_path``/records."""
+    records = tmp_path / "records"
+    records.mkdir()
+    for p in MINI.glob("*.yaml"):
+        (records / p.name).write_bytes(p.read_bytes())
+    return records
+
+
 # The one source record that hostile records cite.
 SOURCE = """\
 - id: src-test

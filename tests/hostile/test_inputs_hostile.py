@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.conftest import assert_refused
+from tests.hostile.conftest import mini_records as _mini
 
-MINI = Path(__file__).parent.parent / "fixtures" / "mini"
 NT = "<http://x.test/s> <http://x.test/p> <http://x.test/o> .\n"
 ONLY_REGULAR = "not a regular file; kg reads only regular files"
 
@@ -33,14 +33,6 @@ COMMANDS = {
     "push": ["push", "{f}.nt", "--endpoint", "http://127.0.0.1:{port}/store", "--no-verify"],
     "query-file": ["query", "--file", "{f}.rq"],
 }
-
-
-def _mini(tmp_path: Path) -> Path:
-    records = tmp_path / "records"
-    records.mkdir()
-    for p in MINI.glob("*.yaml"):
-        (records / p.name).write_bytes(p.read_bytes())
-    return records
 
 
 def _unix_socket(path: Path) -> socket.socket:

@@ -11,11 +11,14 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from servers import FaultServer, Handler, reply
+
+from tests.hostile.conftest import mini_records as _mini
 
 KG = [sys.executable, "-m", "kg"]
-MINI = Path(__file__).parent.parent / "fixtures" / "mini"
 
 
 def _run(args: list[str], cwd: Path, **kw: object) -> subprocess.CompletedProcess:
@@ -37,14 +40,6 @@ def test_o_dev_stdout_appended_to_a_log_keeps_the_log(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
         )
     assert log.read_text().startswith("an earlier line\n"), (proc.returncode, log.read_text())
-
-
-def _mini(tmp_path: Path) -> Path:
-    records = tmp_path / "records"
-    records.mkdir()
-    for p in MINI.glob("*.yaml"):
-        (records / p.name).write_bytes(p.read_bytes())
-    return records
 
 
 def test_line_separator_in_a_comment_does_not_add_a_field(tmp_path: Path) -> None:
@@ -252,35 +247,6 @@ def test_query_rdfxml_of_a_predicate_rdfxml_cannot_write(tmp_path: Path, query: 
     assert proc.returncode == 2
 
 
-class _Store:
-    """A store on 127.0.0.1 that answers every request with one fixed body."""
-
-    def __init__(self, content_type: str, body: bytes) -> None:
-        import http.server
-        import threading
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/query"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _results(var: str, term: dict[str, str]) -> bytes:
     import json
 
@@ -293,18 +259,13 @@ def test_store_answer_with_an_invalid_language_tag(tmp_path: Path) -> None:
     (or one holding ESC): rdflib's ValueError traceback, exit 1 (and the
     tag's control characters raw in the traceback). A store's broken
     answer is exit 3 with one Error: line."""
-    store = _Store(
-        "application/sparql-results+json",
-        _results("x", {"type": "literal", "value": "a", "xml:lang": "not a tag"}),
-    )
-    try:
+    answer = _results("x", {"type": "literal", "value": "a", "xml:lang": "not a tag"})
+    with FaultServer(reply(200, answer, "application/sparql-results+json")) as store:
         proc = _run(
-            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.url],
+            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.base + "/query"],
             tmp_path,
             capture_output=True,
         )
-    finally:
-        store.close()
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 3
 
@@ -314,17 +275,13 @@ def test_store_variable_name_in_the_table_header_is_escaped(tmp_path: Path) -> N
     store that names its variable "x<ESC>]0;owned<BEL>" retitles the terminal
     through kg query --endpoint's default table."""
     name = f"x{OSC}"
-    store = _Store(
-        "application/sparql-results+json", _results(name, {"type": "literal", "value": "a"})
-    )
-    try:
+    answer = _results(name, {"type": "literal", "value": "a"})
+    with FaultServer(reply(200, answer, "application/sparql-results+json")) as store:
         proc = _run(
-            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.url],
+            ["query", "-e", "SELECT ?x WHERE { ?x ?y ?z }", "--endpoint", store.base + "/query"],
             tmp_path,
             capture_output=True,
         )
-    finally:
-        store.close()
     assert proc.returncode in (0, 3), proc.stderr
     assert b"\x1b" not in proc.stdout + proc.stderr, proc.stdout
 
@@ -335,63 +292,35 @@ def test_store_graph_answer_is_read_in_time_linear_in_a_literal(tmp_path: Path) 
     quadratic in a line's length), 4 MB about a minute."""
     # 8 MB, under _run's 120 s hang guard (not a timing): minutes if quadratic.
     body = f'<http://x.test/s> <http://x.test/p> "{"x" * (8 << 20)}" .\n'.encode()
-    store = _Store("application/n-triples", body)
-    try:
+    with FaultServer(reply(200, body, "application/n-triples")) as store:
         proc = _run(
             [
                 "query",
                 "-e",
                 "CONSTRUCT WHERE { ?s ?p ?o }",
                 "--endpoint",
-                store.url,
+                store.base + "/query",
                 "--format",
                 "turtle",
             ],
             tmp_path,
             capture_output=True,
         )
-    finally:
-        store.close()
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(b"x" * 1000) >= (8 << 20) // 1000
 
 
-class _CountingStore:
+def _counting(term: dict[str, str]) -> Handler:
     """A Graph Store that takes every upload and update (204) and answers every
     query with one count ``term`` in SPARQL JSON."""
+    counted = reply(200, _results("n", term), "application/sparql-results+json")
+    taken = reply(204)
 
-    def __init__(self, term: dict[str, str]) -> None:
-        import http.server
-        import threading
+    def handle(h: Any) -> None:
+        query = h.command == "GET" or h.body.startswith(b"query=")
+        (counted if query else taken)(h)
 
-        body = _results("n", term)
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                size = int(self.headers.get("Content-Length") or 0)
-                sent = self.rfile.read(size)
-                if self.command == "GET" or sent.startswith(b"query="):
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/sparql-results+json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                self.send_response(204)
-                self.end_headers()
-
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/store"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return handle
 
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -412,15 +341,13 @@ def test_push_count_answer_that_is_not_a_count(tmp_path: Path, term: dict[str, s
     integer gives the right Error: line and exit 3, but rdflib's logged
     "Failed to convert Literal" traceback first (issue 17 case 3, through a
     store's answer). Exit 3, one Error: line, no traceback."""
-    store = _CountingStore(term)
-    try:
+    with FaultServer(_counting(term)) as store:
+        args = ["push", "--records", str(_mini(tmp_path)), "--retries", "0"]
         proc = _run(
-            ["push", "--records", str(_mini(tmp_path)), "--endpoint", store.url, "--retries", "0"],
+            [*args, "--endpoint", store.base + "/store"],
             tmp_path,
             capture_output=True,
         )
-    finally:
-        store.close()
     assert b"Traceback" not in proc.stderr, proc.stderr[-400:]
     assert proc.returncode == 3
 
@@ -447,16 +374,15 @@ def test_timeout_that_is_not_a_finite_number(tmp_path: Path, command: str, value
     """--timeout nan, inf or 1e308 passes click's FLOAT and reaches requests
     and urllib3: a ValueError or OverflowError traceback, exit 1. A timeout
     must be a finite number of seconds (usage error, exit 2)."""
-    store = _CountingStore({"type": "literal", "value": "0", "datatype": XSD_INTEGER})
     records = str(_mini(tmp_path))
-    args = {
-        "query": ["query", "-e", "ASK {}", "--endpoint", store.url.replace("/store", "/query")],
-        "push": ["push", "--records", records, "--endpoint", store.url],
-    }[command]
-    try:
+    with FaultServer(
+        _counting({"type": "literal", "value": "0", "datatype": XSD_INTEGER})
+    ) as store:
+        args = {
+            "query": ["query", "-e", "ASK {}", "--endpoint", store.base + "/query"],
+            "push": ["push", "--records", records, "--endpoint", store.base + "/store"],
+        }[command]
         proc = _run([*args, "--timeout", value], tmp_path, capture_output=True)
-    finally:
-        store.close()
     assert b"Traceback" not in proc.stderr, proc.stderr[-300:]
     assert proc.returncode == 2
 
