@@ -10,7 +10,9 @@ own class and message, not a new code.
 
 from __future__ import annotations
 
+import difflib
 import errno
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +142,26 @@ def write_error(path: Path, exc: OSError) -> KgError:
                     why = f"{p} is a file, not a folder"
                 break
     return OutputError(f"cannot write {path}: {why}")
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> str:
+    """A ``" (did you mean 'a', 'b'?)"`` suffix naming the closest of ``choices``
+    to ``word``, or ``""`` when none is close. The one place every "unknown
+    id / query / parameter / field / record type" message gets its hint, so
+    they all phrase and rank it alike.
+
+    >>> did_you_mean("timline", ["timeline", "meetings"])
+    " (did you mean 'timeline'?)"
+    >>> did_you_mean("fumio-kishda", ["fumio-kishida", "shinzo-abe"])
+    " (did you mean 'fumio-kishida'?)"
+    >>> did_you_mean("zzz", ["timeline"])
+    ''
+    """
+    pool = sorted(set(choices))
+    close = difflib.get_close_matches(word, pool, n=n, cutoff=0.75)
+    if not close:
+        # A case slip ("Timeline") is a near miss difflib's ratio undersells.
+        close = [c for c in pool if c.casefold() == word.casefold()][:n]
+    if not close:
+        return ""
+    return " (did you mean " + ", ".join(repr(c) for c in close) + "?)"
