@@ -544,16 +544,25 @@ def query_args(url: str, *extra: str) -> list[str]:
     return ["query", "-e", SELECT, "--format", "csv", "--endpoint", url, *extra]
 
 
-def test_store_down(runner, tmp_path):
+def test_store_down(runner, tmp_path, monkeypatch):
     url = f"http://127.0.0.1:{free_port()}/query"
-    t = time.monotonic()
-    r = run_cli(runner, *query_args(url, "--retries", "2"))
+    waits: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        real_sleep(seconds)
+
+    # urllib3's Retry sleeps through the time module: record what it waits.
+    with monkeypatch.context() as m:
+        m.setattr(time, "sleep", sleep)
+        r = run_cli(runner, *query_args(url, "--retries", "2"))
     assert r.exit_code == 3
     assert r.output == (
         f"Error: query failed: GET {url}: connection refused (is the store running?) "
         "(after 3 attempts)\n"
     )
-    assert time.monotonic() - t >= 1.5  # backoff 0.5 s, then 1 s
+    assert waits == [0.5, 1.0]  # backoff 0.5 s, then 1 s
     # push asks the query endpoint first: it fails before building anything.
     r = run_cli(runner, "push", "--endpoint", url.replace("/query", "/store"), "--retries", "0")
     assert r.exit_code == 3
@@ -813,14 +822,12 @@ def test_a_staging_graph_kg_cannot_drop_is_named_with_the_command_that_does(
 
 def test_slow_store_past_the_timeout(fault, runner):
     s = fault(slow(3, reply(200, b"{}", "application/sparql-results+json")))
-    t = time.monotonic()
     r = run_cli(runner, *query_args(s.base + "/q", "--timeout", "0.5"))
     assert r.exit_code == 3
     assert r.output == (
         f"Error: query failed: the store did not answer GET {s.base}/q within 0.5 s (--timeout)\n"
     )
-    assert time.monotonic() - t < 2.5  # a read timeout is not retried
-    assert len(s.requests) == 1
+    assert len(s.requests) == 1  # a read timeout is not retried
 
 
 def test_truncated_answer(fault, runner, tmp_path):

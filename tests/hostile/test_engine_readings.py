@@ -10,8 +10,6 @@ operators overflow an engine's stack.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from rdflib import Graph, Literal
 
@@ -125,9 +123,7 @@ def test_a_heavy_sub_query_is_read_without_being_run(hostile, listener):
         f"SELECT * {{ SELECT ?a ?b {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }} "
         "ORDER BY DESC(?a) ?b LIMIT 1 }"
     )
-    start = time.perf_counter()
     out = hostile(["query", "-e", text, "-o", "out.txt", "--timeout", "3"])
-    assert time.perf_counter() - start < 12
     assert_refused(
         out,
         2,

@@ -4,8 +4,6 @@ fetch; never a connection, a read of another file, or a write."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.hostile.conftest import assert_refused
@@ -223,9 +221,7 @@ def test_hostile_rdf_is_refused(case, command, hostile, listener, tmp_path):
         if command == "validate"
         else ["query", "--graph", name, "-e", "ASK { ?s ?p ?o }", "-o", "out.txt"]
     )
-    start = time.perf_counter()
     out = hostile(args, {name: content})
-    assert time.perf_counter() - start < 10
     assert_refused(out, 2, message)
 
 

@@ -4,7 +4,6 @@ and touches nothing (group 1 of the hostile-input suite)."""
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -115,9 +114,7 @@ def _records(files: dict[str, str | bytes], bad: str | bytes) -> dict[str, str |
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hostile_record_is_refused(case, hostile):
     bad, problem = CASES[case]
-    start = time.perf_counter()
     out = hostile(["build", "records", "-o", "build"], _records({}, bad))
-    assert time.perf_counter() - start < 10
     assert_refused(out, 2, f"Error: 1 problem(s) in the records:\n  {problem}")
 
 
@@ -164,14 +161,15 @@ def test_bom_is_accepted(hostile):
     assert (out.code, out.stdout.splitlines()) == (0, ["l", "Bob"])
 
 
-def test_alias_bomb_is_refused_fast(tmp_path):
+def test_alias_bomb_is_refused_before_any_alias_is_read(tmp_path):
+    """Refused at the first anchor, on line 1: no alias is ever composed, so the
+    bomb's size never matters (proved by where it stops, not by a stopwatch)."""
     from kg.errors import BadInput
     from kg.records.yamlread import parse_yaml
 
-    start = time.perf_counter()
-    with pytest.raises(BadInput, match="anchors"):
+    with pytest.raises(BadInput) as err:
         parse_yaml(BOMB, "bomb.yaml")
-    assert time.perf_counter() - start < 0.5
+    assert str(err.value) == "bomb.yaml:1: YAML anchors (&name) are not allowed in records"
 
 
 def test_nothing_runs_from_a_python_tag(hostile, tmp_path):

@@ -4,8 +4,6 @@ with the exact message; no connection, no file read, no output written
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.hostile.conftest import assert_refused
@@ -125,9 +123,7 @@ def test_hostile_query_is_refused(case, hostile, listener, tmp_path):
     text, options, message = CASES[case]
     text = text.replace("{port}", str(listener.port)).replace("{dir}", tmp_path.as_posix())
     message = message.replace("{port}", str(listener.port)).replace("{dir}", tmp_path.as_posix())
-    start = time.perf_counter()
     out = hostile(["query", "-e", text, "-o", "out.txt", *options])
-    assert time.perf_counter() - start < 15
     assert_refused(out, 2, message)
 
 
