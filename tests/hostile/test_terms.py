@@ -98,6 +98,10 @@ IRIS = [
     ("https://example.org/a\x7fb", False),
     ("https://example.org/a\x1bb", False),
     ("https://example.org/a\x85b", False),
+    # RFC 3987 4.1: no bidi formatting characters (an IRI that reads backwards).
+    ("https://example.org/\u202egnp.exe", False),
+    ("https://example.org/a\u200fb", False),
+    ("https://example.org/a\u2066b", False),
     ("https://example.org/\ue000", False),
 ]
 

@@ -130,7 +130,16 @@ def iri_problem(text: str) -> str | None:
         pyoxigraph.NamedNode(text)
     except ValueError as exc:
         return _printable(str(exc))
+    bidi = _BIDI.search(text)
+    if bidi is not None:
+        # RFC 3987 4.1 forbids them, Oxigraph does not check: an IRI shown
+        # with U+202E reads backwards ("…/\u202egnp.exe" shows as "exe.png").
+        return f"bidirectional formatting character U+{ord(bidi.group()):04X}"
     return None
+
+
+# LRM, RLM, LRE, RLE, PDF, LRO, RLO (RFC 3987 4.1) and the isolates LRI…PDI.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _printable(message: str) -> str:
