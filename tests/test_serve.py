@@ -151,6 +151,23 @@ def test_port_in_use_is_a_usage_error(invoke):
     assert r.output == (f"Error: port {port} on 127.0.0.1 is in use; choose another with --port\n")
 
 
+@pytest.mark.parametrize(
+    ("binary", "why"),
+    [("README.md", "Permission denied"), ("missing", "No such file or directory")],
+)
+def test_a_kg_oxigraph_that_cannot_run_is_a_usage_error(invoke, monkeypatch, tmp_path, binary, why):
+    """Named with the reason, exit 2, no traceback: a path set by hand."""
+    target = tmp_path / binary
+    if binary != "missing":
+        target.write_text("not a program\n", encoding="utf-8")
+    monkeypatch.setenv("KG_OXIGRAPH", str(target))
+    r = invoke("serve", "--port", "0", "--records", str(MINI))
+    assert (r.exit_code, r.output) == (
+        2,
+        f"Error: KG_OXIGRAPH={str(target)!r}: cannot run it: {why}\n",
+    )
+
+
 def test_a_negative_timeout_is_a_usage_error(invoke):
     r = invoke("serve", "--port", "0", "--timeout", "-1", "--records", str(MINI))
     assert r.exit_code == 2

@@ -53,6 +53,11 @@ def oxigraph_binary() -> str:
     """
     override = os.environ.get("KG_OXIGRAPH")
     if override:
+        try:  # a path typed by hand: a program this machine runs, or a clear error
+            subprocess.run([override, "--version"], capture_output=True, check=False, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = getattr(exc, "strerror", None) or "it does not answer --version"
+            raise UsageError(f"KG_OXIGRAPH={override!r}: cannot run it: {why}") from exc
         return override
     beside = Path(sysconfig.get_path("scripts")) / "oxigraph"
     if beside.exists():
@@ -210,15 +215,21 @@ class EnginePool:
                 if self._stopping:
                     return None
                 with self.log.open("ab") as out:
-                    proc = subprocess.Popen(
-                        [self.binary, "serve-read-only", "--location", str(self.db),
-                         "--bind", f"{HOST}:{port}"],
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,  # Ctrl-C reaches kg, which stops them in order
-                        preexec_fn=die_with_parent(),
-                    )  # fmt: skip
+                    try:
+                        proc = subprocess.Popen(
+                            [self.binary, "serve-read-only", "--location", str(self.db),
+                             "--bind", f"{HOST}:{port}"],
+                            stdin=subprocess.DEVNULL,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,  # Ctrl-C reaches kg, which stops them
+                            preexec_fn=die_with_parent(),
+                        )  # fmt: skip
+                    except OSError as exc:  # not a program this machine runs
+                        why = exc.strerror or type(exc).__name__
+                        raise UsageError(
+                            f"cannot run the Oxigraph server {self.binary}: {why}"
+                        ) from exc
                 engine = Engine(port, proc)
                 self._engines.add(engine)
             if _wait_listening(engine, ready_timeout):
