@@ -367,6 +367,19 @@ def test_folder_locked_by_another_process_is_refused_untouched(
     assert leftover not in _tree(out)
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_a_folder_no_lock_file_can_be_made_in_is_unwritable_not_busy():
+    """filelock reports a lock file it cannot create as held by another process:
+    kg names the real reason instead (here /proc, where no file can be made)."""
+    from kg.errors import FolderBusy, WriteFailed
+    from kg.rdfio.folders import folder_lock
+
+    with pytest.raises(WriteFailed) as err, folder_lock(Path("/proc")):
+        pass
+    assert not isinstance(err.value, FolderBusy)
+    assert str(err.value) == "cannot write /proc: No such file or directory"
+
+
 def test_library_build_holds_the_lock_until_the_state_is_saved(mini, tmp_path, monkeypatch):
     from patching import patch_everywhere
 

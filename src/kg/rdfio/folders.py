@@ -94,6 +94,9 @@ def folder_lock(path: Path, made: Sequence[Path] = ()) -> Iterator[bool]:
         # open and our lock is refused here too: filelock checks it is linked.
         lock.acquire()
     except Timeout:  # an OSError too: first
+        # filelock reports a lock file it cannot even create (a read-only or
+        # pseudo file system: /proc, /sys) as held: tell the two apart.
+        _raise_if_unwritable(path, lock_file)
         raise _busy(path) from None
     except OSError as exc:
         if exc.errno not in _NO_FLOCK:
@@ -130,6 +133,19 @@ def _remove_lock_file(lock_file: Path, held: list[os.stat_result]) -> None:
     with contextlib.suppress(OSError):
         if not held or os.path.samestat(held[0], lock_file.lstat()):
             lock_file.unlink()
+
+
+def _raise_if_unwritable(path: Path, lock_file: Path) -> None:
+    """Raise the write error for ``path`` if ``lock_file`` cannot be opened for
+    writing in it (an existing lock file held by another process can). A
+    folder gone meanwhile is its holder's doing (it removed what it made): busy."""
+    if not path.is_dir():
+        return
+    try:
+        fd = os.open(lock_file, os.O_WRONLY | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    os.close(fd)
 
 
 def _busy(path: Path) -> FolderBusy:
