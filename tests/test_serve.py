@@ -103,7 +103,9 @@ def test_kg_query_against_kg_serve_equals_local(invoke):
             assert sorted(r.stdout_bytes.decode().splitlines()) == sorted(local.splitlines())
 
 
-def test_cli_serve_prints_the_url_answers_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGHUP"])
+def test_cli_serve_prints_the_url_answers_and_stops_on_ctrl_c(tmp_path, stop):
+    """Ctrl-C, or its terminal closed (SIGHUP): it stops and removes its folder."""
     port = free_port()
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = kg_subprocess("serve", "--port", str(port), "--records", str(MINI), env=env)
@@ -127,7 +129,7 @@ def test_cli_serve_prints_the_url_answers_and_stops_on_ctrl_c(tmp_path):
         assert r.text.splitlines()[0] == "p"
         assert len(r.text.splitlines()) > 1
         assert list(tmp_path.glob("kg-serve-*"))
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -203,8 +203,12 @@ def serve(
 
     endpoint = run_serve(graph_file, records, reason=reason, port=port, timeout=timeout, cors=cors)
     # SIGINT too: a shell starts background jobs with SIGINT ignored, and the
-    # server must still stop (and clean up) on Ctrl-C / kill -INT.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # server must still stop (and clean up) on Ctrl-C / kill -INT. SIGHUP (its
+    # terminal closed) unless nohup asked to ignore it: else its folder stays.
+    stopping = [signal.SIGTERM, signal.SIGINT]
+    if getattr(signal, "SIGHUP", None) and signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        stopping.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in stopping}
     try:
         click.echo(f"Serving {endpoint.triples} triples, read-only, at {endpoint.query_url}")
         limit = f"{endpoint.timeout:g} s" if endpoint.timeout else "none"
