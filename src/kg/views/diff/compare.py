@@ -1,0 +1,272 @@
+"""Two graphs compared as facts: the triples each has that the other has not
+(two set differences, linear in the graphs' size), grouped by the entity
+they are about and put into words as ``kg describe`` puts them, with the
+sources behind each fact on each side.
+
+A fact is a triple about a thing. Its reified statement, its citations and
+its sources are its support: a change there (a qualifier added, a source
+dropped) is shown as a change of that fact's support, not as facts of their
+own. A property that lost one value and gained another (same subject and
+property, and the same language for a text) is one *changed* fact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.builder.ontology import load_ontology
+from kg.records.display import Display, load_display
+from kg.terms.namespaces import KG, compact
+from kg.views.diff.sides import Side
+from kg.views.diff.support import SideIndex, Triple, is_entity_triple
+from kg.views.facts import FactBuilder
+from kg.views.graphview import GraphView, lang_key, record_id
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A fact as one side states it: in words, its object as N-Triples, the
+    sources that support it (record ids) and its qualifiers."""
+
+    text: str
+    term: str
+    sources: tuple[str, ...] = ()
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass
+class FactChange:
+    """One fact that differs: ``added``, ``removed``, ``changed`` (another value
+    for the same property) or ``support`` (the same fact, other qualifiers or
+    sources), with what each side states and what changed in its support."""
+
+    change: str
+    prop: str  # the property, as a prefixed name ("" for the record as a whole)
+    old: list[Stated] = field(default_factory=list)
+    new: list[Stated] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "now disputed", "no longer from src-x"
+
+
+@dataclass
+class EntityChange:
+    """The changed facts of one thing, which is ``added``, ``removed`` or ``changed``."""
+
+    iri: str
+    id: str | None
+    label: str
+    kind: str
+    status: str
+    facts: list[FactChange]
+
+
+@dataclass
+class Diff:
+    """What NEW says that OLD did not, and the other way round."""
+
+    old: Side
+    new: Side
+    added: frozenset[Triple]
+    removed: frozenset[Triple]
+    entities: list[EntityChange]
+
+    @property
+    def same(self) -> bool:
+        return not self.added and not self.removed
+
+
+class _Words:
+    """One side's changed facts in words: a :class:`GraphView` over just the
+    triples the changed entities need (:meth:`SideIndex.neighbourhood`)."""
+
+    def __init__(self, index: SideIndex, entities: set[Node], ont: Graph, disp: Display) -> None:
+        self.index = index
+        self.view = GraphView(index.neighbourhood(entities), ont, disp)
+        self._builders: dict[Node, FactBuilder] = {}
+
+    def stated(self, fact: Triple) -> Stated:
+        o = fact[2]
+        sources, quals = self.index.support(fact)
+        return Stated(
+            self.sentence(fact),
+            o.n3(),  # type: ignore[attr-defined]
+            tuple(sorted(_name(x) for x in sources)),
+            tuple(sorted(self.view.label(q) for q in quals)),
+        )
+
+    def sentence(self, fact: Triple) -> str:
+        s, p, o = fact
+        b = self._builders.get(s)
+        if b is None:
+            b = self._builders[s] = FactBuilder(self.view, s)  # type: ignore[arg-type]
+        f = b.fact(s, p, o, inverse=False)  # type: ignore[arg-type]
+        lang = f" @{o.language}" if isinstance(o, Literal) and o.language else ""
+        if f is None:  # a property describe shows elsewhere (a label, a type)
+            return f"{self.view.prop_ref(p).label}{lang}: {self.view.label(o)}"
+        return f"{f.field_name}{lang}: {f.text}" if f.field_name else f.text
+
+    def record_support(self, node: Node) -> Stated:
+        sources = self.index.derived.get(node, set())
+        quals = self.index.qualifiers.get(node, set())
+        return Stated(
+            "the record as a whole",
+            "",
+            tuple(sorted(_name(x) for x in sources)),
+            tuple(sorted(self.view.label(q) for q in quals)),
+        )
+
+    def corrections(self, node: Node) -> dict[str, Stated]:
+        g, out = self.view.g, {}
+        for c in g.subjects(KG.corrects, node):
+            prop = g.value(c, KG.onProperty)
+            field_name = self.view.prop_ref(prop).label if prop is not None else ""
+            text = (
+                f"{field_name}: printed {str(g.value(c, KG.asPrinted) or '')!r}, "
+                f"corrected to {str(g.value(c, KG.correctedValue) or '')!r}"
+            )
+            src = g.value(c, KG.citedSource)
+            out[text] = Stated(text, "", (_name(src),) if src is not None else ())
+        return out
+
+
+def _name(node: Node) -> str:
+    rid = record_id(node)
+    return rid if rid is not None else compact(node)
+
+
+def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
+    """``old`` and ``new`` compared as facts (see the module docstring).
+
+    >>> from kg.views.diff.sides import Side
+    >>> a = Side("a", "rdf", frozenset())
+    >>> compare(a, a).same
+    True
+    """
+    added, removed = new.triples - old.triples, old.triples - new.triples
+    if not added and not removed:
+        return Diff(old, new, added, removed, [])
+    oi, ni = SideIndex(old.triples), SideIndex(new.triples)
+    touched: dict[Node, _Touched] = defaultdict(_Touched)
+    for index, triples, side in ((oi, removed, "old"), (ni, added, "new")):
+        for t in triples:
+            _touch(touched, index, t, side)
+    ont, disp = load_ontology(), display or load_display()
+    ow, nw = _Words(oi, set(touched), ont, disp), _Words(ni, set(touched), ont, disp)
+    entities = [_entity(node, touched[node], ow, nw) for node in touched]
+    entities = [e for e in entities if e.facts]
+    entities.sort(key=lambda e: (e.label.casefold(), e.iri))
+    return Diff(old, new, added, removed, entities)
+
+
+@dataclass
+class _Touched:
+    """What changed about one entity, as triples of each side."""
+
+    old_facts: list[Triple] = field(default_factory=list)
+    new_facts: list[Triple] = field(default_factory=list)
+    support: set[Triple] = field(default_factory=set)  # facts whose support may differ
+    record: bool = False  # the record's own sources or qualifiers
+    corrections: bool = False
+
+
+def _touch(touched: dict[Node, _Touched], index: SideIndex, t: Triple, side: str) -> None:
+    node, what = index.anchor(t[0])
+    entry = touched[node]
+    if isinstance(what, tuple):
+        entry.support.add(what)
+    elif what == "correction":
+        entry.corrections = True
+    elif what == "citation" or not is_entity_triple(index, t):
+        entry.record = True
+    else:
+        (entry.old_facts if side == "old" else entry.new_facts).append(t)
+
+
+def _entity(node: Node, t: _Touched, ow: _Words, nw: _Words) -> EntityChange:
+    in_old, in_new = node in ow.index.subjects, node in nw.index.subjects
+    words = nw if in_new else ow
+    facts = _fact_changes(t, ow, nw)
+    for fact in sorted(t.support, key=_order):
+        if fact in ow.index.triples and fact in nw.index.triples:
+            facts += _support_change(fact[1], ow.stated(fact), nw.stated(fact))
+    if t.record and in_old and in_new:
+        facts += _support_change(None, ow.record_support(node), nw.record_support(node))
+    if t.corrections:
+        facts += _correction_changes(ow.corrections(node), nw.corrections(node))
+    return EntityChange(
+        iri=str(node),
+        id=record_id(node),
+        label=words.view.label(node),
+        kind=words.view.display.title(words.view.kind(node)),
+        status="changed" if in_old and in_new else ("added" if in_new else "removed"),
+        facts=facts,
+    )
+
+
+def _order(fact: Triple) -> tuple:
+    o = fact[2]
+    lang = lang_key(o.language) if isinstance(o, Literal) else (0, "")
+    return (str(fact[1]), lang, str(o))
+
+
+def _fact_changes(t: _Touched, ow: _Words, nw: _Words) -> list[FactChange]:
+    """Removed and added facts, paired by property (and language) into changed ones."""
+    groups: dict[tuple, tuple[list[Triple], list[Triple]]] = defaultdict(lambda: ([], []))
+    for i, facts in enumerate((t.old_facts, t.new_facts)):
+        for fact in facts:
+            o = fact[2]
+            groups[(str(fact[1]), o.language if isinstance(o, Literal) else None)][i].append(fact)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], lang_key(k[1]))):
+        olds, news = (sorted(x, key=_order) for x in groups[key])
+        change = "changed" if olds and news else ("added" if news else "removed")
+        fc = FactChange(
+            change,
+            compact(URIRef(key[0])),
+            [ow.stated(f) for f in olds],
+            [nw.stated(f) for f in news],
+        )
+        if change == "changed":
+            fc.notes = _notes(_union(fc.old), _union(fc.new))
+        out.append(fc)
+    return out
+
+
+def _union(stated: list[Stated]) -> Stated:
+    return Stated(
+        "",
+        "",
+        tuple(sorted({x for s in stated for x in s.sources})),
+        tuple(sorted({x for s in stated for x in s.qualifiers})),
+    )
+
+
+def _notes(old: Stated, new: Stated) -> list[str]:
+    """What changed in a fact's support, in words: "now disputed", "no longer
+    from src-x"."""
+    out = [f"now {q}" for q in new.qualifiers if q not in old.qualifiers]
+    out += [f"no longer {q}" for q in old.qualifiers if q not in new.qualifiers]
+    gained = [s for s in new.sources if s not in old.sources]
+    lost = [s for s in old.sources if s not in new.sources]
+    if gained:
+        out.append("now also from " + ", ".join(gained))
+    if lost:
+        out.append("no longer from " + ", ".join(lost))
+    return out
+
+
+def _support_change(prop: Node | None, old: Stated, new: Stated) -> list[FactChange]:
+    notes = _notes(old, new)
+    if not notes:
+        return []
+    name = compact(prop) if prop is not None else ""
+    return [FactChange("support", name, [old], [new], notes)]
+
+
+def _correction_changes(old: dict[str, Stated], new: dict[str, Stated]) -> list[FactChange]:
+    out = [FactChange("removed", "kg:corrects", [old[k]]) for k in sorted(old.keys() - new)]
+    out += [FactChange("added", "kg:corrects", [], [new[k]]) for k in sorted(new.keys() - old)]
+    return out

@@ -1,0 +1,110 @@
+"""What each side of ``kg diff`` names, read as a set of triples: a build
+folder (its ``kg.ttl``), an RDF file, a records folder or file, or a git
+revision of the records.
+
+A revision's records are taken with ``git archive`` into a temporary folder
+and loaded from there: the work tree and the index are never touched.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from rdflib import BNode
+
+from kg.errors import BadInput, UsageError
+from kg.pipeline.open import load, read_triples
+from kg.pipeline.outputs import GRAPH_FILE
+from kg.resources import records_dir
+
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+Triple = tuple  # (subject, predicate, object) in rdflib terms
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: what the user named, what it turned out to
+    be (``build``, ``rdf``, ``records`` or ``revision``) and its triples."""
+
+    name: str
+    kind: str
+    triples: frozenset[Triple]
+
+
+def open_side(arg: str, records: Path | None = None) -> Side:
+    """The side ``arg`` names: an existing path, else a git revision of the
+    records (``records``, or the bundled records, in the repository holding them)."""
+    path = Path(arg)
+    if path.is_dir():
+        graph_file = path / GRAPH_FILE
+        if graph_file.is_file():
+            return _side(arg, "build", read_triples(graph_file))
+        return _side(arg, "records", load(path).triples)
+    if path.exists() or path.is_symlink():
+        if path.suffix in RECORD_SUFFIXES:
+            return _side(arg, "records", load(path).triples)
+        return _side(arg, "rdf", read_triples(path))
+    return _side(arg, "revision", _revision_triples(arg, records or records_dir()))
+
+
+def _side(name: str, kind: str, triples: object) -> Side:
+    found = frozenset(triples)  # type: ignore[call-overload]
+    bnodes = sum(1 for t in found if any(isinstance(x, BNode) for x in t))
+    if bnodes:
+        # Blank-node labels are the writer's choice, not the data's: two files
+        # of the same graph may label them differently, so they cannot be
+        # matched triple by triple. kg's graphs have none (every node an IRI).
+        raise BadInput(
+            f"{name} has {bnodes} triple(s) with blank nodes, which cannot be matched "
+            "between two graphs; kg diff compares graphs whose nodes are IRIs, as kg's are"
+        )
+    return Side(name, kind, found)
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    """Run git in ``repo`` (never a network operation); BadInput if it fails."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BadInput(f"cannot run git: {exc}") from None
+    if done.returncode != 0:
+        raise BadInput(done.stderr.decode("utf-8", "replace").strip() or "git failed")
+    return done.stdout
+
+
+def _revision_triples(rev: str, records: Path) -> object:
+    """The triples of the records at ``rev``: the folder ``records`` of the work
+    tree, as the revision holds it."""
+    folder = records.resolve()
+    if not folder.is_dir():
+        raise UsageError(f"{records} is not a records folder in a git repository")
+    try:
+        top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    except BadInput:
+        raise BadInput(
+            f"{rev!r} is no file or folder, and {records} is not in a git repository"
+        ) from None
+    try:
+        commit = _git(top, "rev-parse", "--verify", "-q", "--end-of-options", rev + "^{commit}")
+    except BadInput:
+        raise BadInput(
+            f"{rev!r} is no file or folder, nor a git revision of {top} "
+            "(kg diff takes builds, RDF files, records or revisions)"
+        ) from None
+    inside = folder.relative_to(top).as_posix() or "."
+    data = _git(top, "archive", "--format=tar", commit.decode().strip(), "--", inside)
+    with tempfile.TemporaryDirectory(prefix="kg-diff-") as tmp:
+        with tarfile.open(fileobj=BytesIO(data)) as tar:
+            tar.extractall(tmp, filter="data")
+        where = Path(tmp) / inside
+        if not where.is_dir():
+            raise BadInput(f"revision {rev!r} has no {inside} in {top}")
+        return load(where).triples
