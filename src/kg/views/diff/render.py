@@ -150,8 +150,8 @@ def render_text(diff: Diff, width: int = 100) -> str:
         lines.append("")
     facts = sum(len(e.facts) for e in diff.entities)
     lines.append(
-        f"{_count(len(diff.entities), 'entity', 'entities')}, {_count(facts, 'fact', 'facts')} "
-        f"differ between {old.name} and {new.name} ({len(diff.removed)} triple(s) removed, "
+        f"{old.name} and {new.name} differ: {_count(len(diff.entities), 'entity', 'entities')}, "
+        f"{_count(facts, 'fact', 'facts')} ({len(diff.removed)} triple(s) removed, "
         f"{len(diff.added)} added)."
     )
     return "\n".join(visible(line) for line in lines) + "\n"
