@@ -55,7 +55,7 @@ def open_side(arg: str, records: Path | None = None) -> Side:
 
 def _side(name: str, kind: str, triples: object) -> Side:
     found = frozenset(triples)  # type: ignore[call-overload]
-    bnodes = sum(1 for t in found if any(isinstance(x, BNode) for x in t))
+    bnodes = sum(1 for s, _p, o in found if isinstance(s, BNode) or isinstance(o, BNode))
     if bnodes:
         # Blank-node labels are the writer's choice, not the data's: two files
         # of the same graph may label them differently, so they cannot be
