@@ -20,9 +20,10 @@ from rdflib.term import Node
 
 from kg.builder.ontology import load_ontology
 from kg.records.display import Display, load_display
+from kg.terms.convert import TermConverter
 from kg.terms.namespaces import KG, compact
 from kg.views.diff.sides import Side
-from kg.views.diff.support import SideIndex, Triple, is_entity_triple
+from kg.views.diff.support import Fact, SideIndex, line, rdf_triples, split
 from kg.views.facts import FactBuilder
 from kg.views.graphview import GraphView, lang_key, record_id
 
@@ -69,8 +70,8 @@ class Diff:
 
     old: Side
     new: Side
-    added: frozenset[Triple]
-    removed: frozenset[Triple]
+    added: frozenset[str]  # N-Triples lines
+    removed: frozenset[str]
     entities: list[EntityChange]
 
     @property
@@ -82,23 +83,25 @@ class _Words:
     """One side's changed facts in words: a :class:`GraphView` over just the
     triples the changed entities need (:meth:`SideIndex.neighbourhood`)."""
 
-    def __init__(self, index: SideIndex, entities: set[Node], ont: Graph, disp: Display) -> None:
+    def __init__(
+        self, index: SideIndex, entities: set[str], ont: Graph, disp: Display, conv: TermConverter
+    ) -> None:
         self.index = index
-        self.view = GraphView(index.neighbourhood(entities), ont, disp)
+        self.conv = conv
+        self.view = GraphView(index.neighbourhood(entities, conv), ont, disp)
         self._builders: dict[Node, FactBuilder] = {}
 
-    def stated(self, fact: Triple) -> Stated:
-        o = fact[2]
+    def stated(self, fact: Fact) -> Stated:
         sources, quals = self.index.support(fact)
         return Stated(
             self.sentence(fact),
-            o.n3(),  # type: ignore[attr-defined]
+            fact[2],
             tuple(sorted(_name(x) for x in sources)),
-            tuple(sorted(self.view.label(q) for q in quals)),
+            tuple(sorted(self.view.label(_iri(q)) for q in quals)),
         )
 
-    def sentence(self, fact: Triple) -> str:
-        s, p, o = fact
+    def sentence(self, fact: Fact) -> str:
+        s, p, o = rdf_triples([line(fact)], self.conv)[0]
         b = self._builders.get(s)
         if b is None:
             b = self._builders[s] = FactBuilder(self.view, s)  # type: ignore[arg-type]
@@ -108,19 +111,19 @@ class _Words:
             return f"{self.view.prop_ref(p).label}{lang}: {self.view.label(o)}"
         return f"{f.field_name}{lang}: {f.text}" if f.field_name else f.text
 
-    def record_support(self, node: Node) -> Stated:
+    def record_support(self, node: str) -> Stated:
         sources = self.index.derived.get(node, set())
         quals = self.index.qualifiers.get(node, set())
         return Stated(
             "the record as a whole",
             "",
             tuple(sorted(_name(x) for x in sources)),
-            tuple(sorted(self.view.label(q) for q in quals)),
+            tuple(sorted(self.view.label(_iri(q)) for q in quals)),
         )
 
-    def corrections(self, node: Node) -> dict[str, Stated]:
+    def corrections(self, node: str) -> dict[str, Stated]:
         g, out = self.view.g, {}
-        for c in g.subjects(KG.corrects, node):
+        for c in g.subjects(KG.corrects, _iri(node)):
             prop = g.value(c, KG.onProperty)
             field_name = self.view.prop_ref(prop).label if prop is not None else ""
             text = (
@@ -128,13 +131,27 @@ class _Words:
                 f"corrected to {str(g.value(c, KG.correctedValue) or '')!r}"
             )
             src = g.value(c, KG.citedSource)
-            out[text] = Stated(text, "", (_name(src),) if src is not None else ())
+            out[text] = Stated(text, "", (_name(f"<{src}>"),) if src is not None else ())
         return out
 
 
-def _name(node: Node) -> str:
+def _iri(term: str) -> URIRef:
+    """The IRI an N-Triples term ``<…>`` writes."""
+    return URIRef(term[1:-1])
+
+
+def _name(term: str) -> str:
+    node = _iri(term)
     rid = record_id(node)
     return rid if rid is not None else compact(node)
+
+
+def _lang(term: str) -> str | None:
+    """The language tag of an N-Triples literal, else None."""
+    if not term.startswith('"'):
+        return None
+    tail = term[term.rindex('"') + 1 :]
+    return tail[1:] if tail.startswith("@") else None
 
 
 def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
@@ -149,12 +166,13 @@ def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
     if not added and not removed:
         return Diff(old, new, added, removed, [])
     oi, ni = SideIndex(old.triples), SideIndex(new.triples)
-    touched: dict[Node, _Touched] = defaultdict(_Touched)
-    for index, triples, side in ((oi, removed, "old"), (ni, added, "new")):
-        for t in triples:
-            _touch(touched, index, t, side)
-    ont, disp = load_ontology(), display or load_display()
-    ow, nw = _Words(oi, set(touched), ont, disp), _Words(ni, set(touched), ont, disp)
+    touched: dict[str, _Touched] = defaultdict(_Touched)
+    for index, lines, side in ((oi, removed, "old"), (ni, added, "new")):
+        for text in lines:
+            _touch(touched, index, split(text), side)
+    ont, disp, conv = load_ontology(), display or load_display(), TermConverter()
+    ow = _Words(oi, set(touched), ont, disp, conv)
+    nw = _Words(ni, set(touched), ont, disp, conv)
     entities = [_entity(node, touched[node], ow, nw) for node in touched]
     entities = [e for e in entities if e.facts]
     entities.sort(key=lambda e: (e.label.casefold(), e.iri))
@@ -165,67 +183,65 @@ def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
 class _Touched:
     """What changed about one entity, as triples of each side."""
 
-    old_facts: list[Triple] = field(default_factory=list)
-    new_facts: list[Triple] = field(default_factory=list)
-    support: set[Triple] = field(default_factory=set)  # facts whose support may differ
+    old_facts: list[Fact] = field(default_factory=list)
+    new_facts: list[Fact] = field(default_factory=list)
+    support: set[Fact] = field(default_factory=set)  # facts whose support may differ
     record: bool = False  # the record's own sources or qualifiers
     corrections: bool = False
 
 
-def _touch(touched: dict[Node, _Touched], index: SideIndex, t: Triple, side: str) -> None:
+def _touch(touched: dict[str, _Touched], index: SideIndex, t: Fact, side: str) -> None:
     node, what = index.anchor(t[0])
     entry = touched[node]
     if isinstance(what, tuple):
         entry.support.add(what)
     elif what == "correction":
         entry.corrections = True
-    elif what == "citation" or not is_entity_triple(index, t):
+    elif what == "citation" or not index.is_fact(t):
         entry.record = True
     else:
         (entry.old_facts if side == "old" else entry.new_facts).append(t)
 
 
-def _entity(node: Node, t: _Touched, ow: _Words, nw: _Words) -> EntityChange:
+def _entity(node: str, t: _Touched, ow: _Words, nw: _Words) -> EntityChange:
     in_old, in_new = node in ow.index.subjects, node in nw.index.subjects
     words = nw if in_new else ow
     facts = _fact_changes(t, ow, nw)
     for fact in sorted(t.support, key=_order):
-        if fact in ow.index.triples and fact in nw.index.triples:
+        if ow.index.has(fact) and nw.index.has(fact):
             facts += _support_change(fact[1], ow.stated(fact), nw.stated(fact))
     if t.record and in_old and in_new:
         facts += _support_change(None, ow.record_support(node), nw.record_support(node))
     if t.corrections:
         facts += _correction_changes(ow.corrections(node), nw.corrections(node))
+    iri = _iri(node)
     return EntityChange(
-        iri=str(node),
-        id=record_id(node),
-        label=words.view.label(node),
-        kind=words.view.display.title(words.view.kind(node)),
+        iri=str(iri),
+        id=record_id(iri),
+        label=words.view.label(iri),
+        kind=words.view.display.title(words.view.kind(iri)),
         status="changed" if in_old and in_new else ("added" if in_new else "removed"),
         facts=facts,
     )
 
 
-def _order(fact: Triple) -> tuple:
-    o = fact[2]
-    lang = lang_key(o.language) if isinstance(o, Literal) else (0, "")
-    return (str(fact[1]), lang, str(o))
+def _order(fact: Fact) -> tuple:
+    return (fact[1], lang_key(_lang(fact[2])), fact[2])
 
 
 def _fact_changes(t: _Touched, ow: _Words, nw: _Words) -> list[FactChange]:
     """Removed and added facts, paired by property (and language) into changed ones."""
-    groups: dict[tuple, tuple[list[Triple], list[Triple]]] = defaultdict(lambda: ([], []))
+    groups: dict[tuple, tuple[list[Fact], list[Fact]]] = defaultdict(lambda: ([], []))
     for i, facts in enumerate((t.old_facts, t.new_facts)):
         for fact in facts:
-            o = fact[2]
-            groups[(str(fact[1]), o.language if isinstance(o, Literal) else None)][i].append(fact)
+            groups[(fact[1], _lang(fact[2]))][i].append(fact)
     out = []
     for key in sorted(groups, key=lambda k: (k[0], lang_key(k[1]))):
         olds, news = (sorted(x, key=_order) for x in groups[key])
         change = "changed" if olds and news else ("added" if news else "removed")
         fc = FactChange(
             change,
-            compact(URIRef(key[0])),
+            compact(_iri(key[0])),
             [ow.stated(f) for f in olds],
             [nw.stated(f) for f in news],
         )
@@ -258,11 +274,11 @@ def _notes(old: Stated, new: Stated) -> list[str]:
     return out
 
 
-def _support_change(prop: Node | None, old: Stated, new: Stated) -> list[FactChange]:
+def _support_change(prop: str | None, old: Stated, new: Stated) -> list[FactChange]:
     notes = _notes(old, new)
     if not notes:
         return []
-    name = compact(prop) if prop is not None else ""
+    name = compact(_iri(prop)) if prop is not None else ""
     return [FactChange("support", name, [old], [new], notes)]
 
 

@@ -14,9 +14,11 @@ from kg.errors import UsageError
 from kg.rdfio.formats import RDF_FORMATS, format_from_path
 from kg.rdfio.write import rdf_bytes, read_back
 from kg.terms.checks import visible
+from kg.terms.convert import TermConverter
 from kg.terms.namespaces import GRAPH
 from kg.views.diff import CHANGESET_FORMATS
 from kg.views.diff.compare import Diff, FactChange, Stated
+from kg.views.diff.support import rdf_triples
 
 REMOVED_GRAPH = GRAPH["diff/removed"]
 """The named graph of a changeset that holds the triples NEW no longer has."""
@@ -61,8 +63,10 @@ def render(diff: Diff, fmt: str, width: int = 100) -> bytes:
 def changeset(diff: Diff, fmt: str = "trig") -> bytes:
     """The removed and added triples as two named graphs (:data:`REMOVED_GRAPH`,
     :data:`ADDED_GRAPH`), sorted, read back by rdflib before they are returned."""
-    quads = [(*t, REMOVED_GRAPH) for t in diff.removed] + [(*t, ADDED_GRAPH) for t in diff.added]
-    data = rdf_bytes(quads, fmt)
+    conv = TermConverter()
+    quads = [(*t, REMOVED_GRAPH) for t in rdf_triples(diff.removed, conv)]
+    quads += [(*t, ADDED_GRAPH) for t in rdf_triples(diff.added, conv)]
+    data = rdf_bytes(quads, fmt, conv)
     read_back(data, fmt, "oxigraph", "the changeset")
     return data
 

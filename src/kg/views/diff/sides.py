@@ -8,33 +8,39 @@ and loaded from there: the work tree and the index are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-
-from rdflib import BNode
+from typing import Any
 
 from kg.errors import BadInput, UsageError
 from kg.pipeline.open import load, read_triples
 from kg.pipeline.outputs import GRAPH_FILE
+from kg.rdfio.read import read_input
 from kg.resources import records_dir
+from kg.store.persist import trusted_stamp
+from kg.terms.convert import TermConverter, oxigraph
 
 RECORD_SUFFIXES = (".yaml", ".yml")
-
-Triple = tuple  # (subject, predicate, object) in rdflib terms
 
 
 @dataclass(frozen=True)
 class Side:
     """One side of a comparison: what the user named, what it turned out to
-    be (``build``, ``rdf``, ``records`` or ``revision``) and its triples."""
+    be (``build``, ``rdf``, ``records`` or ``revision``) and its triples as
+    canonical N-Triples lines (Oxigraph's serialiser writes both sides, so
+    the same triple is the same line, and lines hash and compare as strings:
+    the two set differences of 100k triples take 0.04 s, where tuples of
+    rdflib terms took about a second)."""
 
     name: str
     kind: str
-    triples: frozenset[Triple]
+    triples: frozenset[str]
 
 
 def open_side(arg: str, records: Path | None = None) -> Side:
@@ -44,18 +50,46 @@ def open_side(arg: str, records: Path | None = None) -> Side:
     if path.is_dir():
         graph_file = path / GRAPH_FILE
         if graph_file.is_file():
-            return _side(arg, "build", read_triples(graph_file))
-        return _side(arg, "records", load(path).triples)
+            return _side(arg, "build", _graph_lines(graph_file))
+        return _side(arg, "records", nt_lines(load(path).triples))
     if path.exists() or path.is_symlink():
         if path.suffix in RECORD_SUFFIXES:
-            return _side(arg, "records", load(path).triples)
-        return _side(arg, "rdf", read_triples(path))
-    return _side(arg, "revision", _revision_triples(arg, records or records_dir()))
+            return _side(arg, "records", nt_lines(load(path).triples))
+        return _side(arg, "rdf", _graph_lines(path))
+    return _side(arg, "revision", nt_lines(_revision_triples(arg, records or records_dir())))
 
 
-def _side(name: str, kind: str, triples: object) -> Side:
-    found = frozenset(triples)  # type: ignore[call-overload]
-    bnodes = sum(1 for s, _p, o in found if isinstance(s, BNode) or isinstance(o, BNode))
+def nt_lines(triples: Iterable[tuple]) -> frozenset[str]:
+    """rdflib triples as N-Triples lines, written by Oxigraph."""
+    conv = TermConverter()
+    ox, to = conv.ox, conv.to_ox
+    items = (ox.Triple(to(s), to(p), to(o)) for s, p, o in triples)
+    return frozenset(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES).decode().splitlines())
+
+
+def _graph_lines(path: Path) -> frozenset[str]:
+    """The triples of an RDF file as N-Triples lines. A ``kg.ttl`` that ``kg build``
+    wrote beside its store (the very file: :func:`kg.store.persist.trusted_stamp`)
+    goes from Oxigraph's parser to its serialiser without rdflib terms (0.5 s
+    at 100k triples instead of 2.5 s); any other file is read as every command
+    reads it (:func:`kg.pipeline.open.read_triples`)."""
+    if path.name == GRAPH_FILE:
+        data = read_input(path)
+        if trusted_stamp(path, data) is not None:
+            ox = oxigraph()
+            with contextlib.suppress(SyntaxError):  # not kg's Turtle after all
+                quads = ox.parse(data, format=ox.RdfFormat.TURTLE)
+                text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES)
+                return frozenset(text.decode().splitlines())
+    return nt_lines(read_triples(path))
+
+
+def _side(name: str, kind: str, lines: frozenset[str]) -> Side:
+    bnodes = sum(
+        1
+        for line in lines
+        if "_:" in line and (line.startswith("_:") or _object(line).startswith("_:"))
+    )
     if bnodes:
         # Blank-node labels are the writer's choice, not the data's: two files
         # of the same graph may label them differently, so they cannot be
@@ -64,7 +98,11 @@ def _side(name: str, kind: str, triples: object) -> Side:
             f"{name} has {bnodes} triple(s) with blank nodes, which cannot be matched "
             "between two graphs; kg diff compares graphs whose nodes are IRIs, as kg's are"
         )
-    return Side(name, kind, found)
+    return Side(name, kind, lines)
+
+
+def _object(line: str) -> str:
+    return line.split(" ", 2)[2]
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -80,7 +118,7 @@ def _git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def _revision_triples(rev: str, records: Path) -> object:
+def _revision_triples(rev: str, records: Path) -> Any:
     """The triples of the records at ``rev``: the folder ``records`` of the work
     tree, as the revision holds it."""
     folder = records.resolve()
