@@ -90,6 +90,11 @@ class _Words:
         self.conv = conv
         self.view = GraphView(index.neighbourhood(entities, conv), ont, disp)
         self._builders: dict[Node, FactBuilder] = {}
+        self._terms: dict[Fact, tuple[Node, Node, Node]] = {}
+
+    def prepare(self, facts: list[Fact]) -> None:
+        """Read the terms of the facts to be put into words, in one parse."""
+        self._terms.update(zip(facts, rdf_triples(map(line, facts), self.conv), strict=True))
 
     def stated(self, fact: Fact) -> Stated:
         sources, quals = self.index.support(fact)
@@ -101,10 +106,12 @@ class _Words:
         )
 
     def sentence(self, fact: Fact) -> str:
-        s, p, o = rdf_triples([line(fact)], self.conv)[0]
+        if fact not in self._terms:
+            self.prepare([fact])
+        s, p, o = self._terms[fact]
         b = self._builders.get(s)
         if b is None:
-            b = self._builders[s] = FactBuilder(self.view, s)  # type: ignore[arg-type]
+            b = self._builders[s] = _Phrases(self.view, s)  # type: ignore[arg-type]
         f = b.fact(s, p, o, inverse=False)  # type: ignore[arg-type]
         lang = f" @{o.language}" if isinstance(o, Literal) and o.language else ""
         if f is None:  # a property describe shows elsewhere (a label, a type)
@@ -133,6 +140,14 @@ class _Words:
             src = g.value(c, KG.citedSource)
             out[text] = Stated(text, "", (_name(f"<{src}>"),) if src is not None else ())
         return out
+
+
+class _Phrases(FactBuilder):
+    """describe's sentences without its numbered citations (a diff names the
+    sources itself): at 26k changed facts, numbering them took a quarter of the time."""
+
+    def support(self, s: Node, p: Node, o: Node) -> tuple[list[int], list[str], list]:
+        return [], [], []
 
 
 def _iri(term: str) -> URIRef:
@@ -173,6 +188,9 @@ def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
     ont, disp, conv = load_ontology(), display or load_display(), TermConverter()
     ow = _Words(oi, set(touched), ont, disp, conv)
     nw = _Words(ni, set(touched), ont, disp, conv)
+    support = [f for t in touched.values() for f in t.support]
+    ow.prepare([f for t in touched.values() for f in t.old_facts] + support)
+    nw.prepare([f for t in touched.values() for f in t.new_facts] + support)
     entities = [_entity(node, touched[node], ow, nw) for node in touched]
     entities = [e for e in entities if e.facts]
     entities.sort(key=lambda e: (e.label.casefold(), e.iri))
