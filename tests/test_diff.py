@@ -272,6 +272,23 @@ HEAD~1 and HEAD differ: 1 entity, 1 fact (1 triple(s) removed, 1 added).
     assert "Uncommitted Chair" in actors.read_text(encoding="utf-8")
 
 
+def test_bad_records_at_a_revision_are_named_as_git_names_them(runner, tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI, repo / "records")
+    _edit(repo / "records" / "events.yaml", 'start: "2020-01-01"', 'start: "2020-02-30"')
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "first")
+    monkeypatch.chdir(tmp_path)
+    result = _run(runner, "diff", "HEAD", "repo/records", "--records", "repo/records")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: 1 problem(s) in the records:\n"
+        "  HEAD:records/events.yaml:15, record 'visit-2020', field 'start': '2020-02-30' is not "
+        'a real date written "YYYY-MM-DD", "YYYY-MM" or "YYYY"\n',
+    )
+
+
 def test_an_unknown_revision_is_bad_input(runner, tmp_path, monkeypatch):
     repo = tmp_path / "repo"
     shutil.copytree(MINI, repo / "records")

@@ -22,6 +22,7 @@ from kg.errors import BadInput, UsageError
 from kg.pipeline.open import load, read_triples
 from kg.pipeline.outputs import GRAPH_FILE
 from kg.rdfio.read import read_input
+from kg.records.load import display_name
 from kg.resources import records_dir
 from kg.store.persist import trusted_stamp
 from kg.terms.convert import TermConverter, oxigraph
@@ -137,12 +138,19 @@ def _revision_triples(rev: str, records: Path) -> Any:
             f"{rev!r} is no file or folder, nor a git revision of {top} "
             "(kg diff takes builds, RDF files, records or revisions)"
         ) from None
+    if not hasattr(tarfile, "data_filter"):
+        raise UsageError("reading git revisions needs Python 3.11.4 or later (tarfile's filters)")
     inside = folder.relative_to(top).as_posix() or "."
     data = _git(top, "archive", "--format=tar", commit.decode().strip(), "--", inside)
     with tempfile.TemporaryDirectory(prefix="kg-diff-") as tmp:
         with tarfile.open(fileobj=BytesIO(data)) as tar:
-            tar.extractall(tmp, filter="data")
+            tar.extractall(tmp, filter="data")  # nothing lands outside tmp
         where = Path(tmp) / inside
         if not where.is_dir():
             raise BadInput(f"revision {rev!r} has no {inside} in {top}")
-        return load(where).triples
+        try:
+            return load(where).triples
+        except BadInput as exc:
+            # Name the files as git does, REV:PATH, not by the temporary copy.
+            shown = display_name(Path(tmp))
+            raise BadInput(str(exc).replace(f"{shown}/", f"{rev}:")) from None
