@@ -227,6 +227,49 @@ a and b differ: 3 entities, 3 facts (2 triple(s) removed, 2 added).
     )
 
 
+def test_an_added_source_is_an_added_entity_and_new_support(runner, tmp_path, monkeypatch):
+    shutil.copytree(MINI, tmp_path / "a")
+    shutil.copytree(MINI, tmp_path / "b")
+    with (tmp_path / "b" / "sources.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "- id: src-press\n  type: source\n  title: {en: Press report}\n"
+            "  publisher: org-alliance\n  published: '2020-01-05'\n  language: en\n"
+            "  reliability: secondary\n"
+        )
+    _edit(
+        tmp_path / "b" / "events.yaml",
+        "  sources: [{source: src-test, quote: The visit took place from 1 to 3 January.}]",
+        "  sources:\n    - {source: src-test, quote: The visit took place from 1 to 3 January.}"
+        "\n    - {source: src-press, quote: The visit ended on 3 January.}",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = _run(runner, "diff", "a", "b")
+    assert (result.output, result.exit_code) == (
+        """\
+Source: Press report  (id:src-press) [added]
+  added      type: Source document
+  added      label @en: Press report
+  added      Title @en: Press report
+  added      Press report was published by Test Alliance
+  added      Press report was published on 2020-01-05
+  added      Language: en
+  added      Press report is a secondary source
+
+Event: Visit to Capital City  (id:visit-2020)
+  support    the record as a whole
+             now also from src-press
+             sources before: src-test; after: src-press, src-test
+
+a and b differ: 2 entities, 8 facts (0 triple(s) removed, 12 added).
+""",
+        1,
+    )
+    back = _run(runner, "diff", "b", "a")
+    assert back.exit_code == 1
+    assert "Source: Press report  (id:src-press) [removed]" in back.output
+    assert "no longer from src-press" in back.output
+
+
 # --- git revisions ----------------------------------------------------------------------------
 
 

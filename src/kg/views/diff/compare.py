@@ -24,7 +24,7 @@ from kg.terms.convert import TermConverter
 from kg.terms.namespaces import KG, compact
 from kg.views.diff.sides import Side
 from kg.views.diff.support import Fact, SideIndex, line, rdf_triples, split
-from kg.views.facts import FactBuilder
+from kg.views.facts import FactBuilder, phrase_order
 from kg.views.graphview import GraphView, lang_key, record_id
 
 
@@ -102,8 +102,11 @@ class _Words:
             self.sentence(fact),
             fact[2],
             tuple(sorted(_name(x) for x in sources)),
-            tuple(sorted(self.view.label(_iri(q)) for q in quals)),
+            tuple(sorted(self._label(q) for q in quals)),
         )
+
+    def _label(self, term: str) -> str:
+        return self.view.label(_iri(term)) if term.startswith("<") else term
 
     def sentence(self, fact: Fact) -> str:
         if fact not in self._terms:
@@ -125,7 +128,7 @@ class _Words:
             "the record as a whole",
             "",
             tuple(sorted(_name(x) for x in sources)),
-            tuple(sorted(self.view.label(_iri(q)) for q in quals)),
+            tuple(sorted(self._label(q) for q in quals)),
         )
 
     def corrections(self, node: str) -> dict[str, Stated]:
@@ -156,6 +159,10 @@ def _iri(term: str) -> URIRef:
 
 
 def _name(term: str) -> str:
+    """A source as a diff names it: its record id, else its prefixed name, else
+    the term as written (a literal, in RDF from elsewhere)."""
+    if not term.startswith("<"):
+        return term
     node = _iri(term)
     rid = record_id(node)
     return rid if rid is not None else compact(node)
@@ -244,6 +251,7 @@ def _entity(node: str, t: _Touched, ow: _Words, nw: _Words) -> EntityChange:
 
 
 def _order(fact: Fact) -> tuple:
+    """Facts in a stable order: by property, language, then value."""
     return (fact[1], lang_key(_lang(fact[2])), fact[2])
 
 
@@ -254,7 +262,7 @@ def _fact_changes(t: _Touched, ow: _Words, nw: _Words) -> list[FactChange]:
         for fact in facts:
             groups[(fact[1], _lang(fact[2]))][i].append(fact)
     out = []
-    for key in sorted(groups, key=lambda k: (k[0], lang_key(k[1]))):
+    for key in sorted(groups, key=lambda k: (phrase_order(nw.view, _iri(k[0])), lang_key(k[1]))):
         olds, news = (sorted(x, key=_order) for x in groups[key])
         change = "changed" if olds and news else ("added" if news else "removed")
         fc = FactChange(

@@ -94,8 +94,11 @@ def _stated(s: Stated, what: str) -> str:
 
 
 def _sources(old: list[Stated], new: list[Stated]) -> str:
+    """The sources line: the same on both sides, or before and after."""
     before = sorted({x for s in old for x in s.sources})
     after = sorted({x for s in new for x in s.sources})
+    if not before and not after:
+        return ""  # a source's own facts, say
     if not old or not new or before == after:
         return "sources: " + (", ".join(before or after) or "none")
     return f"sources before: {', '.join(before) or 'none'}; after: {', '.join(after) or 'none'}"
