@@ -72,7 +72,11 @@ def changeset(diff: Diff, fmt: str = "trig") -> bytes:
 
 
 def as_json(diff: Diff) -> dict:
-    """The diff as plain data (see the README's `kg diff` for its keys)."""
+    """The diff as plain data: ``old`` and ``new`` (``name``, ``kind``, ``triples``),
+    ``same``, ``triples`` (``removed``, ``added``) and ``entities``, each with its
+    ``iri``, ``id``, ``label``, ``kind``, ``status`` and ``facts``; a fact has its
+    ``change``, ``prop``, ``notes`` and what ``old`` and ``new`` state (``text``,
+    ``term`` in N-Triples, ``sources``, ``qualifiers``)."""
 
     def side(s: object) -> dict:
         return {"name": s.name, "kind": s.kind, "triples": len(s.triples)}  # type: ignore[attr-defined]
