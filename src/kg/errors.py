@@ -22,6 +22,9 @@ EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 
 
+EXIT_DIFFERENT = 1  # kg diff: the two sides differ (as diff(1) says it)
+
+
 EXIT_BAD_INPUT = 2
 
 

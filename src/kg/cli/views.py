@@ -1,4 +1,4 @@
-"""``kg report``, ``kg describe`` and ``kg generate``."""
+"""``kg report``, ``kg describe``, ``kg diff`` and ``kg generate``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from kg.cli.app import cli
-from kg.cli.options import graph_options
+from kg.cli.options import _emit, graph_options, output_option
+from kg.errors import EXIT_DIFFERENT, EXIT_OK
 from kg.terms.checks import visible
+from kg.views.diff import DIFF_FORMATS
 
 
 @cli.command()
@@ -116,3 +118,55 @@ def generate(events: int, seed: int, violations: int, out_dir: Path) -> None:
             f"to {out_dir}"
         )
     )
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--records",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The records folder whose git revisions OLD and NEW name. "
+    "Default: the bundled records, in the repository that holds them.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(DIFF_FORMATS),
+    help="text (default), json, or an RDF changeset: the removed and the added triples "
+    "as two named graphs (trig, nquads, jsonld). Default: from -o's extension, else text.",
+)
+@output_option("Write the differences to this file.")
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    old: str,
+    new: str,
+    records: Path | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """Compare two graphs as facts: what NEW adds, removes or changes from OLD.
+
+    OLD and NEW are each a build folder (kg build's output), an RDF file, a
+    records folder or file, or a git revision of the records (HEAD~1). Facts
+    are grouped by the thing they are about, in the words kg describe uses,
+    each with the sources behind it on each side. Exit 0: the same triples;
+    1: they differ; 2: bad input (as diff does).
+
+    Examples:
+
+        kg diff build records
+
+        kg diff HEAD~1 HEAD
+
+        kg diff old/kg.ttl new/kg.ttl -o changes.trig
+    """
+    from kg.views.diff.compare import compare
+    from kg.views.diff.render import format_for, render
+    from kg.views.diff.sides import open_side
+
+    fmt = format_for(fmt, output)
+    result = compare(open_side(old, records), open_side(new, records))
+    _emit(render(result, fmt), output)
+    ctx.exit(EXIT_OK if result.same else EXIT_DIFFERENT)
