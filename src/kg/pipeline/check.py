@@ -10,7 +10,7 @@ from kg.builder.graph import records_to_graph
 from kg.errors import BadInput, UsageError
 from kg.pipeline.open import read_graph, read_triples
 from kg.pipeline.outputs import gc_paused
-from kg.records.load import load_records
+from kg.records.load import RECORDS_SUFFIXES, load_records
 from kg.resources import records_dir
 from kg.validate.engines import validate_graph
 from kg.validate.report import Report
@@ -20,7 +20,7 @@ def validate_paths(paths: list[Path], fail_on: str = "violation", engine: str = 
     """Validate records (files or folders of YAML) or RDF files against the shapes."""
     if not paths:
         paths = [records_dir()]
-    record_paths = [p for p in paths if p.is_dir() or p.suffix in (".yaml", ".yml")]
+    record_paths = [p for p in paths if p.is_dir() or p.suffix.lower() in RECORDS_SUFFIXES]
     rdf_paths = [p for p in paths if p not in record_paths]
     for p in paths:
         if not p.exists():
