@@ -126,7 +126,9 @@ class Report:
             if (f.location is not None and f.location.file in files)
             or SEVERITIES.index(f.severity) <= limit
         ]
-        keys = {(f.focus, f.path, f.value, f.component, f.shape) for f in kept}
+        keys: set[tuple[str, ...]] = {
+            (f.focus, f.path, f.value, f.component, f.shape) for f in kept
+        }
         return Report(
             kept, None, self.fail_on, make_graph=lambda: _results_within(self.graph(), keys)
         )
@@ -182,7 +184,10 @@ def _results_within(g: Graph, keys: set[tuple[str, ...]]) -> Graph:
     out = Graph()
     bind_prefixes(out)
     report = g.value(None, RDF.type, SH.ValidationReport)
-    todo, seen = [report], set()
+    if report is None:
+        return out
+    todo: list[Node] = [report]
+    seen: set[Node] = set()
     while todo:
         node = todo.pop()
         if node in seen:
