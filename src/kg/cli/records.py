@@ -16,7 +16,14 @@ class _RecordsGroup(click.Group):
 
 @cli.group(cls=_RecordsGroup)
 def records() -> None:
-    """Write records: a type's empty template, the authoring guide."""
+    """Write records: a type's empty template, the authoring guide.
+
+    Examples:
+
+        kg records template meeting --format csv > meetings.csv
+
+        kg records guide -o docs/records.md
+    """
 
 
 @records.command()
