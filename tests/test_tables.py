@@ -235,3 +235,40 @@ def test_fumio_kishda_suggests_fumio_kishida(tmp_path: Path):
         f"{new}:5, record 'new-talks', field 'participant': refers to 'fumio-kishda', "
         "which is not the id of any record (did you mean 'fumio-kishida'?)"
     ]
+
+
+def test_a_header_separated_by_semicolons_is_told_so(mini):
+    (mini / "t.csv").write_text("id;type;label@en\nx;event;X\n", encoding="utf-8")
+    assert _problems(mini) == [
+        f"{mini}/t.csv:1: a records table needs the columns 'id' and 'type' (missing: id, type); "
+        "line 1 names the columns, each later line is a record "
+        "(its cells are separated by ';', not ',')"
+    ]
+
+
+def test_only_the_first_unknown_ids_get_a_hint(mini):
+    from kg.records.load import MAX_HINTS
+
+    rows = "".join(f"x{i},event,X,2020,alice{i},src-test\n" for i in range(MAX_HINTS + 1))
+    (mini / "t.csv").write_text("id,type,label@en,start,participant,sources\n" + rows)
+    problems = _problems(mini)
+    assert len(problems) == MAX_HINTS + 1
+    assert sum("did you mean 'alice'?" in p for p in problems) == MAX_HINTS
+
+
+def test_an_incremental_build_reads_a_changed_table_as_a_full_build_does(invoke, mini, tmp_path):
+    table = mini / "new-events.csv"
+    table.write_text(EVENTS_CSV, encoding="utf-8")
+    assert invoke("build", str(mini), "-o", str(tmp_path / "inc")).exit_code == 0
+    table.write_text(EVENTS_CSV.replace("Talks B", "Talks B renamed"), encoding="utf-8")
+
+    inc = invoke("build", str(mini), "-o", str(tmp_path / "inc"))
+    full = invoke("build", str(mini), "-o", str(tmp_path / "full"), "--full")
+
+    assert inc.exit_code == 0 and full.exit_code == 0, inc.output + full.output
+    assert (tmp_path / "inc" / "kg.ttl").read_bytes() == (tmp_path / "full" / "kg.ttl").read_bytes()
+    assert b"Talks B renamed" in (tmp_path / "inc" / "kg.ttl").read_bytes()
+    table.write_text(EVENTS_CSV.replace("2021-05,", "2021-02-30,"), encoding="utf-8")
+    bad = invoke("build", str(mini), "-o", str(tmp_path / "inc"))
+    assert bad.exit_code == 2
+    assert f"{table}:3, record 'talks-b', field 'start': '2021-02-30'" in bad.output

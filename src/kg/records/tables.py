@@ -71,7 +71,7 @@ def parse_table(
         header = next(reader, None)
         if header is None:
             return _Node([], 1)
-        columns = _columns(header, file, schema)
+        columns = _columns(header, file, schema, dialect)
         start = reader.line_num + 1
         for cells in reader:
             row = _row(cells, columns, Location(file, start), schema, problems)
@@ -83,15 +83,23 @@ def parse_table(
     return _Node(rows, 1)
 
 
-def _columns(header: list[str], file: str, schema: Schema) -> list[Column | None]:
+def _columns(
+    header: list[str], file: str, schema: Schema, dialect: type[csv.Dialect]
+) -> list[Column | None]:
     """The header read into columns (None: an unnamed column, which must stay empty)."""
     at = Location(file, 1)
     names = [h.strip() for h in header]
     missing = [k for k in ("id", "type") if k not in names]
     if missing:
+        other = next((c for c in ";\t," if len(names) == 1 and c in names[0]), None)
         raise BadInput(
             f"a records table needs the columns 'id' and 'type' (missing: {', '.join(missing)}); "
-            "line 1 names the columns, each later line is a record",
+            "line 1 names the columns, each later line is a record"
+            + (
+                f" (its cells are separated by {other!r}, not {dialect.delimiter!r})"
+                if other
+                else ""
+            ),
             at,
         )
     fields = {f for t in schema.types.values() for f in t.fields} | set(STRUCTURAL)
