@@ -7,7 +7,7 @@ code in one place (:class:`KgGroup`); tracebacks only with ``--debug``.
 
 from __future__ import annotations
 
-from kg.cli import build, query, stores, views  # noqa: F401 - they register the commands
+from kg.cli import build, query, records, stores, views  # noqa: F401 - they register the commands
 from kg.cli.app import cli
 
 

@@ -104,6 +104,12 @@ def build(
     show_default=True,
     help="Lowest severity listed in the text report (the summary counts every finding).",
 )
+@click.option(
+    "--records",
+    type=click.Path(path_type=Path),
+    help="The records that the records files of PATHS refer to (a folder or file). "
+    "Default, when PATHS are files: the bundled records.",
+)
 @output_option("Write the report to this file.")
 @engine_option
 def validate(
@@ -111,21 +117,25 @@ def validate(
     fmt: str,
     fail_on: str,
     show: str,
+    records: Path | None,
     output: Path | None,
     engine: str,
 ) -> None:
     """Check records or RDF files against the SHACL shapes.
 
-    PATHS are records files or folders (YAML) or RDF files (format from the
-    extension); default: the bundled records. Exit 0 conforms, 1 does not.
+    PATHS are records files or folders (YAML, CSV or TSV) or RDF files (format
+    from the extension); default: the bundled records. Records files are read
+    with the records they refer to (--records), and the report is about
+    theirs. Exit 0 conforms, 1 does not.
 
     Example:
 
         kg validate records/ --fail-on warning
+        kg validate new-source.yaml --records records/
     """
     from kg.pipeline.check import validate_paths
 
-    report = validate_paths(list(paths), fail_on=fail_on, engine=engine)
+    report = validate_paths(list(paths), fail_on=fail_on, engine=engine, records=records)
     # Whatever fails the run is always listed.
     if SEVERITY_NAMES.index(fail_on) > SEVERITY_NAMES.index(show):
         show = fail_on

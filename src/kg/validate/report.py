@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kg.errors import Location, UsageError
 from kg.terms.checks import visible
-from kg.terms.namespaces import bind_prefixes
+from kg.terms.namespaces import bind_prefixes, compact
 from kg.validate.shacl_compile import Result
 
 
@@ -113,6 +114,25 @@ class Report:
         limit = SEVERITIES.index(self.fail_on)
         return not any(SEVERITIES.index(f.severity) <= limit for f in self.findings)
 
+    def within(self, files: Collection[str]) -> Report:
+        """The report on the records of ``files`` among others: their findings,
+        and every other finding that fails the report (at or above ``fail_on``),
+        since those fail a build of them all too. The report graph keeps the
+        same results."""
+        limit = SEVERITIES.index(self.fail_on)
+        kept = [
+            f
+            for f in self.findings
+            if (f.location is not None and f.location.file in files)
+            or SEVERITIES.index(f.severity) <= limit
+        ]
+        keys: set[tuple[str, ...]] = {
+            (f.focus, f.path, f.value, f.component, f.shape) for f in kept
+        }
+        return Report(
+            kept, None, self.fail_on, make_graph=lambda: _results_within(self.graph(), keys)
+        )
+
     def summary(self) -> str:
         c = self.counts
         verdict = "conforms" if self.conforms else "does not conform"
@@ -156,6 +176,42 @@ class Report:
         if fmt == "turtle":
             return self.graph().serialize(format="turtle")
         raise UsageError(f"unknown report format {fmt!r}; use text, turtle or json")
+
+
+def _results_within(g: Graph, keys: set[tuple[str, ...]]) -> Graph:
+    """The report graph ``g`` with only the results whose (focus, path, value,
+    component, shape) are in ``keys``, and what they reach (their paths)."""
+    out = Graph()
+    bind_prefixes(out)
+    report = g.value(None, RDF.type, SH.ValidationReport)
+    if report is None:
+        return out
+    todo: list[Node] = [report]
+    seen: set[Node] = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in g.predicate_objects(node):
+            if node == report and p == SH.result and _key(g, o) not in keys:
+                continue
+            out.add((node, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    out.set((report, SH.conforms, Literal(not any(out.objects(report, SH.result)))))
+    return out
+
+
+def _key(g: Graph, r: Node) -> tuple[str, ...]:
+    path, value = g.value(r, SH.resultPath), g.value(r, SH.value)
+    return (
+        compact(g.value(r, SH.focusNode)),
+        compact(path) if isinstance(path, URIRef) else "",
+        compact(value) if value is not None else "",
+        compact(g.value(r, SH.sourceConstraintComponent)),
+        compact(g.value(r, SH.sourceShape)),
+    )
 
 
 def _message(results: Graph, node: Node) -> str:

@@ -279,7 +279,8 @@ def _changed_records(
 
     # No other file can have a problem: every record they may refer to is
     # still there, with a type their references accept.
-    problems += check_references(new_by_id.values(), type_of, schema)
+    known = catalogue.entries.keys() | new_by_id.keys()  # the ids a full build knows
+    problems += check_references(new_by_id.values(), type_of, schema, known)
     raise_problems(problems)
     return old_recs, new_recs
 
