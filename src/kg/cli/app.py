@@ -99,16 +99,25 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.option(
     "--debug", is_flag=True, help="Show a traceback on errors (the exit code stays the same)."
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress on standard error (shown only on a terminal, and not when CI is set).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.
 
     Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input,
     usage error or an output that could not be written, 3 remote store or
     network failure.
     """
+    from kg.progress import set_quiet
+
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    set_quiet(quiet)
 
 
 def _shown(exc: KgError) -> str:
