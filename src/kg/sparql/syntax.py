@@ -7,8 +7,9 @@ character classes of a local name after ``Prefix not found`` (shown whole:
 noise; cut: ``expected one of Prefix not found, ['%'], …``), or, after a
 one-letter local name, ``expected OPTIONAL`` further on. So an error at or
 after a prefixed name whose prefix is neither declared nor kg's names that
-prefix instead, with the closest one there is; and every error shows its
-line with a caret under the column.
+prefix instead, with the closest one there is; the character classes of a
+name are said in words (a letter, a digit); and every error shows its line
+with a caret under the column.
 
 >>> text = "SELECT ?x { ?x fof:name ?n }"
 >>> print(syntax_error(text, "error at 1:24: expected one of Prefix not found, ['%']"))
@@ -32,6 +33,15 @@ from kg.terms.namespaces import PREFIXES
 _AT = re.compile(r"error at (\d+):(\d+): ")
 
 
+# Oxigraph lists the character classes of SPARQL's names as ranges of code
+# points, a few hundred characters each: said in words, the rest kept as it is.
+_CLASSES = (
+    (re.compile(r"\['A' \.\.= 'Z' \| 'a' \.\.= 'z'[^\]]*\]"), "a letter"),
+    (re.compile(r"\['-' \| '0' \.\.= '9'[^\]]*\]"), "a name character"),
+    (re.compile(r"\['0' ?\.\.= ?'9'\]"), "a digit"),
+)
+
+
 # The widest stretch of a line shown around the column: a query written on one
 # long line (generated, pasted) still gives one readable line.
 _WINDOW = 100
@@ -43,6 +53,8 @@ def syntax_error(text: str | None, message: str) -> BadInput:
     message without a place is passed on as it is (on one line)."""
     found = _AT.match(message)
     what = " ".join(part.strip() for part in message.splitlines())
+    for pattern, words in _CLASSES:
+        what = pattern.sub(words, what)
     if found is None or text is None:
         return BadInput(f"SPARQL error: {what}")
     line, column = int(found.group(1)), int(found.group(2))
