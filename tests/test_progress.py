@@ -86,7 +86,7 @@ def test_quiet_and_ci_silence_a_terminal(generated, tmp_path, terminal, monkeypa
 def test_report_pages_on_a_terminal(tmp_path, terminal, mini):
     r = _kg("report", "--records", str(mini), "-o", str(tmp_path / "site"))
     assert r.exit_code == 0, r.output
-    assert r.stderr == "report: records\nreport: pages\n"
+    assert r.stderr == "report: records\nreport: queries\nreport: pages\n"
 
 
 def test_push_bytes_and_triples_on_a_terminal(oxigraph, tmp_path, terminal, mini):

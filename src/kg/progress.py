@@ -3,8 +3,8 @@
 One decision, :func:`shows`: standard error is a terminal, ``kg --quiet``
 was not given and the ``CI`` variable is not set. Otherwise nothing is drawn,
 so pipes, logs, CI and tests see exactly the output they saw before. Each
-long step reports here (the build's stages, ``kg generate``'s records, ``kg
-push``'s bytes and triples, ``kg report``'s pages); click's progress bar
+long step reports here (the build's stages, ``kg generate``'s events, ``kg
+push``'s bytes and triples, ``kg report``'s records, queries and pages); click's progress bar
 draws it (on a stream that is no terminal after all, click writes the label
 once).
 
