@@ -7,6 +7,11 @@ command that exits with another code than 0 is followed by `$ echo $?` and
 that code, as a shell shows it. The examples run in a fresh temporary folder
 (after `kg build -o build` when they read build/), exactly as
 tests/test_docs.py runs them to check the README: output and exit code.
+
+The round trip on a copy of the records starts with `$ cp -r records
+my-records` (the one line that is not kg's); a later line that reads
+my-records/ or out/ gets them made first, the copy and `kg build my-records
+-o out`, as the lines before it in the README made them.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +32,9 @@ BLOCK_RE = re.compile(r"(```console\n)(.*?)(```)", re.S)
 
 
 ECHO_STATUS = "echo $?"
+
+
+COPY = "cp -r records my-records"
 
 
 def examples(text: str) -> list[tuple[str, str, int]]:
@@ -56,6 +65,11 @@ def run(line: str, workdir: Path) -> tuple[str, int]:
     the exit code."""
     from kg.cli.app import cli
 
+    copy = workdir / "my-records"
+    if (line == COPY or "my-records" in line or "out/" in line) and not copy.exists():
+        shutil.copytree(ROOT / "records", copy)
+    if line == COPY:
+        return "", 0
     args = shlex.split(line)
     assert args[0] == "kg", line
     runner = CliRunner()
@@ -64,6 +78,9 @@ def run(line: str, workdir: Path) -> tuple[str, int]:
     try:
         if "build/" in line and not (workdir / "build" / "kg.ttl").exists():
             built = runner.invoke(cli, ["build", "-o", "build"], obj={})
+            assert built.exit_code == 0, built.output
+        if "out/" in line and not (workdir / "out" / "kg.ttl").exists():
+            built = runner.invoke(cli, ["build", "my-records", "-o", "out"], obj={})
             assert built.exit_code == 0, built.output
         result = runner.invoke(cli, args[1:], obj={})
     finally:

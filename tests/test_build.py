@@ -240,3 +240,26 @@ def test_every_stage_checks_the_engine_name_the_same_way(call, tmp_path):
     with pytest.raises(UsageError, match=r"unknown engine 'Native'; use one of: native, reference"):
         calls[call]()
     assert not (tmp_path / "out").exists()
+
+
+def test_records_as_the_argument_or_with_records_alike(invoke, mini, tmp_path):
+    """`--records DIR` works on kg build and kg validate as on every other
+    command (the README said so; it failed with "No such option")."""
+    by_argument = invoke("build", str(mini), "-o", str(tmp_path / "a"))
+    by_option = invoke("build", "--records", str(mini), "-o", str(tmp_path / "b"))
+    assert by_argument.exit_code == by_option.exit_code == 0
+    assert by_option.output == by_argument.output.replace(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert (tmp_path / "a" / "kg.ttl").read_bytes() == (tmp_path / "b" / "kg.ttl").read_bytes()
+    checked = invoke("validate", "--records", str(mini), "--format", "json")
+    assert checked.exit_code == 0
+    assert checked.output == invoke("validate", str(mini), "--format", "json").output
+
+
+def test_records_given_twice_is_refused(invoke, mini, tmp_path, monkeypatch):
+    """kg build takes one records set. (kg validate FILE --records DIR is
+    meaningful: FILE read with the records it refers to.)"""
+    monkeypatch.chdir(tmp_path)
+    r = invoke("build", str(mini), "--records", str(mini))
+    assert r.exit_code == 2
+    assert r.output == "Error: give the records as RECORDS or with --records, not both\n"
+    assert not (tmp_path / "build").exists()

@@ -596,29 +596,29 @@ SYNTAX_ERRORS = {
         "  FILTER(LANG(?label) = ?lang\n}\n",
         {"lang": FR},
         # The query's own error, as written (no "@" or "^^" a literal would allow).
-        'error at 4:1: expected one of "&&", ")", "*", "+", "-", "/", "||"',
+        'at 4:1: expected one of "&&", ")", "*", "+", "-", "/", "||"',
     ),
     "error after a literal predicate": (
         "SELECT ?s WHERE {\n ?s ?v ?o .\n FILTER(?o = 1\n}",
         {"v": FR},
         # At the unclosed FILTER, not on line 2 where "fr" was written in as a predicate.
-        "error at 4:2:",
+        "at 4:2:",
     ),
     "no group for the VALUES block": (
         "SELECT ?x WHERE ?x ?p ?lang",
         {"lang": LABEL},
-        'error at 1:17: expected "{"',
+        'at 1:17: expected "{"',
     ),
     "no group, a literal": (
         "SELECT ?x WHERE ?x ?p ?lang",
         {"lang": FR},
-        'error at 1:17: expected "{"',
+        'at 1:17: expected "{"',
     ),
     "unbound variable grouped": (
         "SELECT ?x WHERE { ?x ?p ?lang } GROUP BY ?y",
         {"lang": FR},
         # The column of the query as written (`?lang`, not the shorter "fr").
-        'error at 1:44: expected one of "$", "(", ":", "<", "?", IF, TZ,'
+        'at 1:44: expected one of "$", "(", ":", "<", "?", IF, TZ,'
         " The SELECT contains a variable that is unbound",
     ),
 }
@@ -633,7 +633,7 @@ def test_syntax_error_with_parameters_is_the_querys_own(text, bindings, error, m
 
     with pytest.raises(BadInput) as exc:
         run_query(open_native(records=mini), text, bindings)
-    assert str(exc.value).startswith(f"SPARQL error: {error}")
+    assert str(exc.value).startswith(f"SPARQL error {error}")
 
 
 def test_canned_query_with_a_syntax_error_exits_2(invoke, mini, tmp_path, monkeypatch):
@@ -647,7 +647,9 @@ def test_canned_query_with_a_syntax_error_exits_2(invoke, mini, tmp_path, monkey
     r = invoke("query", "broken", "--records", str(mini), "-p", "lang=fr")
     assert r.exit_code == 2
     assert r.output == (  # the header's four lines come first
-        'Error: SPARQL error: error at 8:1: expected one of "&&", ")", "*", "+", "-", "/", "||"\n'
+        'Error: SPARQL error at 8:1: expected one of "&&", ")", "*", "+", "-", "/", "||"\n'
+        "  }\n"
+        "  ^\n"
     )
 
 

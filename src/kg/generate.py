@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import UsageError
+from kg.progress import bar
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
 
@@ -266,8 +267,10 @@ class _Gen:
     def add_events(self, violations: int) -> int:
         picks = random.Random(self.seed + 1).sample(range(self.n), violations)
         bad_dates, bad_labels = set(picks[0::2]), set(picks[1::2])
-        for i in range(self.n):
-            self.event(i, i in bad_dates, i in bad_labels)
+        with bar("generate: events", self.n) as made:
+            for i in range(self.n):
+                self.event(i, i in bad_dates, i in bad_labels)
+                made.advance()
         return len(bad_dates) + len(bad_labels)
 
     def event(self, i: int, bad_date: bool, bad_label: bool) -> None:

@@ -189,7 +189,7 @@ def test_a_syntax_error_is_oxigraphs_whatever_the_engine(invoke, mini):
         for engine in ("native", "reference")
     }
     assert len(outputs) == 1
-    assert outputs.pop().startswith("Error: SPARQL error: error at 1:43: expected one of")
+    assert outputs.pop().startswith("Error: SPARQL error at 1:43: expected one of")
 
 
 def test_the_lexer_reads_sparqls_terminals_with_their_places():

@@ -8,11 +8,26 @@ from typing import Any
 import click
 
 from kg import __version__
-from kg.errors import EXIT_BAD_INPUT, KgError
+from kg.errors import EXIT_BAD_INPUT, KgError, did_you_mean
 from kg.terms.checks import visible
 
 
-class KgCommand(click.Command):
+class _Hints(click.Command):
+    """An unknown option's hint from :func:`kg.errors.did_you_mean`, phrased and
+    ranked as every other near miss of kg's (click has its own)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            names = [o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)]
+            hint = did_you_mean(exc.option_name, names)
+            raise click.NoSuchOption(
+                exc.option_name, f"no such option {exc.option_name!r}{hint}", ctx=ctx
+            ) from None
+
+
+class KgCommand(_Hints):
     """A command that runs offline (:func:`kg.sandbox.offline.offline`) unless it talks
     to a store or serves by design; those open only their own hosts."""
 
@@ -27,10 +42,21 @@ class KgCommand(click.Command):
             return super().invoke(ctx)
 
 
-class KgGroup(click.Group):
+class KgGroup(_Hints, click.Group):
     """Maps kg's exceptions to exit codes, for every command."""
 
     command_class = KgCommand
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.NoSuchCommand as exc:
+            hint = did_you_mean(exc.command_name, self.list_commands(ctx))
+            raise click.UsageError(
+                f"no such command {exc.command_name!r}{hint}; `kg --help` lists them", ctx
+            ) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,16 +99,25 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.option(
     "--debug", is_flag=True, help="Show a traceback on errors (the exit code stays the same)."
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress on standard error (shown only on a terminal, and not when CI is set).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.
 
     Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input,
     usage error or an output that could not be written, 3 remote store or
     network failure.
     """
+    from kg.progress import set_quiet
+
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    set_quiet(quiet)
 
 
 def _shown(exc: KgError) -> str:

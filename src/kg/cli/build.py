@@ -8,12 +8,20 @@ from pathlib import Path
 import click
 
 from kg.cli.app import cli
-from kg.cli.options import SEVERITY_NAMES, _emit, engine_option, output_option
+from kg.cli.options import (
+    SEVERITY_NAMES,
+    Choice,
+    _emit,
+    engine_option,
+    output_option,
+    records_option,
+)
 from kg.terms.checks import visible
 
 
 @cli.command()
 @click.argument("records", required=False, type=click.Path(path_type=Path))
+@records_option("records")
 @click.option(
     "-o",
     "--output",
@@ -27,7 +35,7 @@ from kg.terms.checks import visible
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not recommended).")
 @click.option(
     "--fail-on",
-    type=click.Choice(SEVERITY_NAMES),
+    type=Choice(SEVERITY_NAMES),
     default="violation",
     show_default=True,
     help="Lowest severity that fails the build.",
@@ -49,7 +57,7 @@ def build(
 ) -> None:
     """Build the graph from records, validate it and write Turtle.
 
-    RECORDS is a records folder or file (default: the bundled records). A graph
+    RECORDS (or --records) is a records folder or file (default: the bundled records). A graph
     that does not conform fails the build (exit 1) and nothing is written.
     A later build into the same folder redoes only what the changed record
     files affect (state in OUT/.kg-state/), with the same outputs; --full
@@ -85,21 +93,21 @@ def build(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "turtle", "json"]),
+    type=Choice(["text", "turtle", "json"]),
     default="text",
     show_default=True,
     help="Report format (turtle = the SHACL report graph).",
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(SEVERITY_NAMES),
+    type=Choice(SEVERITY_NAMES),
     default="violation",
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
 @click.option(
     "--show",
-    type=click.Choice(SEVERITY_NAMES),
+    type=Choice(SEVERITY_NAMES),
     default="warning",
     show_default=True,
     help="Lowest severity listed in the text report (the summary counts every finding).",
@@ -124,9 +132,9 @@ def validate(
     """Check records or RDF files against the SHACL shapes.
 
     PATHS are records files or folders (YAML, CSV or TSV) or RDF files (format
-    from the extension); default: the bundled records. Records files are read
-    with the records they refer to (--records), and the report is about
-    theirs. Exit 0 conforms, 1 does not.
+    from the extension); default: the bundled records, or those of --records.
+    Records files are read with the records they refer to (--records), and
+    the report is about theirs. Exit 0 conforms, 1 does not.
 
     Example:
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from kg.engines import ENGINES
-from kg.errors import UsageError
+from kg.errors import UsageError, did_you_mean
 from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
 from kg.sandbox.limits import limit_value
 
@@ -26,6 +26,16 @@ QUERY_FORMAT_NAMES = RESULT_FORMAT_NAMES + [f for f in RDF_FORMAT_NAMES if f not
 
 
 SEVERITY_NAMES = ["violation", "warning", "info"]
+
+
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """click's Choice, an unknown value's hint from :func:`kg.errors.did_you_mean`
+    (``--format jsn``: did you mean 'json'?). Every option of kg with a fixed
+    set of values takes one of these."""
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        hint = did_you_mean(str(value), [str(c) for c in self.choices])
+        return super().get_invalid_choice_message(value, ctx).removesuffix(".") + hint
 
 
 def graph_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,12 +60,40 @@ def graph_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def records_option(argument: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--records DIR on a command that takes its records as the argument
+    ``argument`` too (kg build RECORDS, kg validate PATHS): the option every
+    other command takes works here as well, and giving both is refused."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @click.option(
+            "--records",
+            "records_option",
+            type=click.Path(path_type=Path),
+            help=f"A records folder or file (the same as giving it as {argument.upper()}).",
+        )
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = kwargs.pop("records_option")
+            if given is not None:
+                if kwargs[argument]:
+                    raise UsageError(
+                        f"give the records as {argument.upper()} or with --records, not both"
+                    )
+                kwargs[argument] = (given,) if isinstance(kwargs[argument], tuple) else given
+            return f(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--engine native|reference: Oxigraph and kg's native reasoner and validator, or
     the reference engines (rdflib SPARQL, owlrl, pySHACL). Same answers."""
     return click.option(
         "--engine",
-        type=click.Choice(ENGINES),
+        type=Choice(ENGINES),
         default="native",
         show_default=True,
         help="native: Oxigraph store, native OWL RL and SHACL (fast); "
@@ -77,7 +115,7 @@ def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--auth",
         "auth_type",
-        type=click.Choice(["basic", "digest"]),
+        type=Choice(["basic", "digest"]),
         default="basic",
         show_default=True,
         help="HTTP authentication scheme (Virtuoso's -auth endpoints: digest).",

@@ -11,6 +11,7 @@ from kg.cli.app import cli
 from kg.cli.options import (
     QUERY_FORMAT_NAMES,
     RESULT_FORMAT_NAMES,
+    Choice,
     _emit,
     _parse_params,
     engine_option,
@@ -21,14 +22,37 @@ from kg.cli.options import (
 from kg.errors import BadInput, UsageError
 
 
+def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """The canned query names that start with what was typed (shell completion)."""
+    from kg.sparql.canned import catalog
+
+    return [n for n in sorted(catalog()) if n.startswith(incomplete)]
+
+
+def _complete_param(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """``NAME=`` for each parameter of the query named before ``-p`` (shell completion)."""
+    from kg.errors import KgError
+    from kg.sparql.canned import get_query
+
+    # With `-p` last and no value yet, click's resilient parse stops early and
+    # leaves the query's name among the unparsed arguments.
+    name = ctx.params.get("name") or next((a for a in ctx.args if a[:1] != "-"), None)
+    try:
+        params = get_query(name).params if name else ()
+    except KgError:  # no such query: nothing to offer
+        return []
+    return [f"{p.name}=" for p in params if f"{p.name}=".startswith(incomplete)]
+
+
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=_complete_name)
 @click.option(
     "-p",
     "--param",
     "params",
     multiple=True,
     metavar="NAME=VALUE",
+    shell_complete=_complete_param,
     help="A parameter of the canned query (repeatable).",
 )
 @click.option("-e", "--execute", "sparql", metavar="SPARQL", help="Run this SPARQL text.")
@@ -43,7 +67,7 @@ from kg.errors import BadInput, UsageError
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(QUERY_FORMAT_NAMES),
+    type=Choice(QUERY_FORMAT_NAMES),
     help=f"SELECT/ASK: {', '.join(RESULT_FORMAT_NAMES)} (SPARQL results); CONSTRUCT/DESCRIBE: "
     "an RDF format (xml: RDF/XML). Default: from -o's extension, else table (Turtle for a graph).",
 )

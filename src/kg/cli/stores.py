@@ -11,6 +11,7 @@ from kg.cli.app import cli
 from kg.cli.options import (
     RDF_FORMAT_NAMES,
     SECONDS,
+    Choice,
     _emit,
     engine_option,
     graph_options,
@@ -25,7 +26,7 @@ from kg.terms.checks import visible
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(RDF_FORMAT_NAMES),
+    type=Choice(RDF_FORMAT_NAMES),
     help="RDF format (default: from the output's extension, else turtle).",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology.")

@@ -13,6 +13,7 @@ from typing import Any
 from rdflib import Graph
 
 from kg.builder.graph import BuiltGraph
+from kg.progress import stage
 from kg.validate.report import Report
 
 GRAPH_FILE = "kg.ttl"
@@ -79,12 +80,15 @@ class Laps:
     """Seconds spent per stage of a command, summed when a stage recurs (the
     build's ``timings``: what ``bench/`` reports)."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: str = "build") -> None:
         self.timings: dict[str, float] = {}
         self.clock = time.perf_counter()
+        self.command = command
 
     def lap(self, name: str) -> None:
-        """Charge the time since the last lap to ``name``."""
+        """Charge the time since the last lap to ``name`` (and say so on a
+        terminal: :func:`kg.progress.stage`)."""
         now = time.perf_counter()
         self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
+        stage(self.command, name, now - self.clock)
         self.clock = now

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kg.errors import BadInput, UsageError
+from kg.errors import BadInput, UsageError, did_you_mean
 
 Kind = Literal["rdf", "results"]
 
@@ -117,8 +117,9 @@ def format_from_path(path: Path | str, default: str | None = None, kind: Kind = 
     if default:
         return default
     what = "RDF" if kind == "rdf" else "results"
+    near = did_you_mean(suffix, [e for f in formats_of(kind).values() for e in f.extensions])
     raise UsageError(
-        f"cannot tell the {what} format of {str(path)!r} from its extension; "
+        f"cannot tell the {what} format of {str(path)!r} from its extension{near}; "
         f"use --format ({', '.join(formats_of(kind))})"
     )
 

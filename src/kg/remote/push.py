@@ -17,6 +17,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.pipeline.export import export_bytes
+from kg.progress import bar
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import parse_rdf, plain_strings
 from kg.remote.endpoints import _required_endpoint, graph_iri, graph_store_url
@@ -196,15 +197,24 @@ def push(
             result = PushResult(store_url, "replace" if replace else "append", atomic)
             result.prepare_seconds = time.perf_counter() - t0
             t1 = time.perf_counter()
-            if atomic:
-                # Oxigraph loads a private staging graph far faster without a
-                # transaction; the count check and the MOVE keep the push atomic.
-                bulk = "&no_transaction" if server.lower().startswith("oxigraph") else ""
-                _push_staged(store, payloads, result, bulk)
-            else:
-                _push_direct(store, payloads, result)
+            size = sum(p.path.stat().st_size for p in payloads)
+            label = f"push: {sum(p.triples for p in payloads)} triples, bytes sent"
+            with bar(label, size) as store.sent:
+                _push(store, payloads, result, server, atomic=atomic)
             result.seconds = time.perf_counter() - t1
     return result
+
+
+def _push(
+    store: Store, payloads: list[Payload], result: PushResult, server: str, *, atomic: bool
+) -> None:
+    if atomic:
+        # Oxigraph loads a private staging graph far faster without a
+        # transaction; the count check and the MOVE keep the push atomic.
+        bulk = "&no_transaction" if server.lower().startswith("oxigraph") else ""
+        _push_staged(store, payloads, result, bulk)
+    else:
+        _push_direct(store, payloads, result)
 
 
 def _endpoints(
@@ -286,7 +296,7 @@ def _stage(
         staged[i] = staging = Staged(f"{STAGING}{uuid.uuid4().hex}", p.triples)
         url = graph_store_url(store.url, staging.iri) + bulk
         try:
-            result.bytes_sent += _upload(store.client, url, p, "PUT")
+            result.bytes_sent += store.sent_bytes(_upload(store.client, url, p, "PUT"))
         except KgError as exc:
             staging.settled = not isinstance(exc, NoAnswer)  # else it may still be loading
             raise
@@ -303,7 +313,8 @@ def _push_direct(store: Store, payloads: list[Payload], result: PushResult) -> N
         before = {p.target: store.count(p.target) for p in payloads}
     method = "PUT" if store.replace else "POST"
     for p in payloads:
-        result.bytes_sent += _upload(store.client, graph_store_url(store.url, p.target), p, method)
+        url = graph_store_url(store.url, p.target)
+        result.bytes_sent += store.sent_bytes(_upload(store.client, url, p, method))
     _verify(store, payloads, result, before=before)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kg.errors import BadInput, KgError, RemoteError
+from kg.progress import Bar
 from kg.remote.http import Client, NoAnswer, Refused, redact
 from kg.remote.protocol import count_triples, update
 from kg.terms.namespaces import GRAPH
@@ -50,6 +51,12 @@ class Store:
     query_endpoint: str | None
     update_endpoint: str | None
     notify: Callable[[str], None] = field(default=lambda message: None)
+    sent: Bar = field(default_factory=Bar)  # the push's progress (kg.progress)
+
+    def sent_bytes(self, n: int) -> int:
+        """``n`` bytes uploaded: told to the progress bar, and returned."""
+        self.sent.advance(n)
+        return n
 
     def count(self, graph: str | None) -> int:
         assert self.query_endpoint is not None

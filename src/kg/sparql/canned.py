@@ -21,7 +21,7 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg.errors import BadInput, UsageError
+from kg.errors import BadInput, UsageError, did_you_mean
 from kg.resources import queries_dir
 from kg.sparql.rewrite import query_form
 from kg.terms.checks import (
@@ -161,8 +161,8 @@ def get_query(name: str, directory: Path | None = None) -> CannedQuery:
     queries = catalog(directory)
     if name not in queries:
         raise UsageError(
-            f"no canned query named {name!r}; `kg query --list` shows them: "
-            + ", ".join(sorted(queries))
+            f"no canned query named {name!r}{did_you_mean(name, queries)}; "
+            "`kg query --list` shows them: " + ", ".join(sorted(queries))
         )
     return queries[name]
 
@@ -214,7 +214,9 @@ def bind_params(query: CannedQuery, given: dict[str, str]) -> dict[str, URIRef |
     unknown = set(given) - set(known)
     if unknown:
         raise UsageError(
-            f"query {query.name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
+            f"query {query.name!r} has no parameter(s) "
+            + ", ".join(u + did_you_mean(u, known) for u in sorted(unknown))
+            + "; "
             f"it takes: {', '.join(known) or 'none'}"
         )
     bindings = {}

@@ -43,6 +43,7 @@ from kg.sparql.bind import bind, terms_of
 from kg.sparql.guard import check_sparql
 from kg.sparql.lexer import Token, Tokens, groups, readings, tokens
 from kg.sparql.rewrite import query_form, star_in_full, with_prefixes
+from kg.sparql.syntax import syntax_error
 from kg.terms.namespaces import PREFIXES
 
 # Where a prepared text goes. The native and reference engines get kg's
@@ -105,9 +106,14 @@ def _rdflib_safe(term: str) -> str:
     return term.replace("\\", "\\U0000005C") if term.startswith('"') else term
 
 
-def sparql_error(exc: BaseException) -> BadInput:
-    """An engine's own message for a query it cannot read, its first line, bounded."""
-    return BadInput(f"SPARQL error: {str(exc).splitlines()[0][:300]}")
+def sparql_error(exc: BaseException, text: str | None = None) -> BadInput:
+    """An engine's message for ``text``, a query it cannot read. Oxigraph's
+    (``error at L:C: …``) whole, with the line and a caret
+    (:func:`kg.sparql.syntax.syntax_error`); another engine's first line, bounded."""
+    message = str(exc)
+    if text is not None and message.startswith("error at "):
+        return syntax_error(text, message)
+    return BadInput(f"SPARQL error: {message.splitlines()[0][:300]}")
 
 
 @cache
@@ -136,7 +142,7 @@ def _read(text: str) -> Any:
     try:
         return _empty().query(text, prefixes=_PREFIXES)
     except SyntaxError as exc:
-        raise sparql_error(exc) from None
+        raise sparql_error(exc, text) from None
     except Exception:  # as above
         return None
 

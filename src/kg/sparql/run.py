@@ -95,7 +95,7 @@ def _run_native(native: Any, query: Prepared) -> QueryResult:
     try:
         result = native.select(query.text)
     except SyntaxError as exc:
-        raise sparql_error(exc) from None
+        raise sparql_error(exc, query.text) from None
     conv, form = native.conv, query.form
     if form == "ASK":
         return QueryResult(form, boolean=bool(result))

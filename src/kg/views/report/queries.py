@@ -8,6 +8,7 @@ from typing import Any
 from rdflib import Graph, Literal
 
 from kg.errors import UsageError
+from kg.progress import bar
 from kg.rdfio.write import serialize
 from kg.sparql.canned import bind_params
 from kg.sparql.run import run_query
@@ -37,23 +38,27 @@ def build_query_pages(
     view: GraphView, query_graph: Graph, queries: dict[str, Any]
 ) -> list[QueryPage]:
     pages = []
-    for name in sorted(queries):
-        q = queries[name]
-        try:  # through kg's front door first: a refused text is not read further
-            res = run_query(query_graph, q.text, bind_params(q, {}))
-        except UsageError as exc:
-            page = QueryPage(name, q.title, q.description, q.text, list(q.params), q.form)
-            page.error = f"Not run: {exc}"
-            pages.append(page)
-            continue
-        page = QueryPage(name, q.title, q.description, q.text, list(q.params), res.form)
-        page.vars = res.vars
-        page.boolean = res.boolean
-        if res.graph is not None:
-            page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
-        page.rows = [_cells(view, row) for row in res.rows]
-        pages.append(page)
+    with bar("report: queries", len(queries)) as done:
+        for name in sorted(queries):
+            pages.append(_query_page(view, query_graph, name, queries[name]))
+            done.advance()
     return pages
+
+
+def _query_page(view: GraphView, query_graph: Graph, name: str, q: Any) -> QueryPage:
+    try:  # through kg's front door first: a refused text is not read further
+        res = run_query(query_graph, q.text, bind_params(q, {}))
+    except UsageError as exc:
+        page = QueryPage(name, q.title, q.description, q.text, list(q.params), q.form)
+        page.error = f"Not run: {exc}"
+        return page
+    page = QueryPage(name, q.title, q.description, q.text, list(q.params), res.form)
+    page.vars = res.vars
+    page.boolean = res.boolean
+    if res.graph is not None:
+        page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
+    page.rows = [_cells(view, row) for row in res.rows]
+    return page
 
 
 def _cells(view: GraphView, row: tuple[Any, ...]) -> list[tuple[str, Ref | None, str | None]]:

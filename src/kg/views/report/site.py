@@ -39,6 +39,7 @@ from kg import __version__
 from kg.builder.ontology import load_ontology
 from kg.errors import UsageError, write_error
 from kg.pipeline.open import as_graph, load, read_triples
+from kg.progress import bar
 from kg.rdfio.atomic import Staged
 from kg.rdfio.folders import output_folder
 from kg.reason.engines import infer
@@ -117,7 +118,11 @@ def build_site(
     view = GraphView(graph, ontology, display)
     if query_graph is None:
         query_graph = _with_ontology(graph, view.ont)
-    descriptions = {str(n): describe(view, n) for n in view.records}
+    with bar("report: records", len(view.records)) as done:
+        descriptions = {}
+        for n in view.records:
+            descriptions[str(n)] = describe(view, n)
+            done.advance()
     kinds = _by_kind(view.display, descriptions.values())
     query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
@@ -131,9 +136,11 @@ def build_site(
         },
     )
     _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
-    for d in descriptions.values():
-        ego = build_ego(d)
-        site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
+    with bar("report: pages", len(descriptions)) as pages:
+        for d in descriptions.values():
+            ego = build_ego(d)
+            site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
+            pages.advance()
     site.style_sheet(view.display)
     return site.done()
 
