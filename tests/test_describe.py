@@ -256,7 +256,7 @@ BAD_DISPLAY = [
      "is not a colour written #RRGGBB"),
     ("{type: person,", "{type: persn,", "  person:", "kinds: person: 'persn' is not a record type"),
     ('"#2563EB", network: true}', '"#2563EB", netwrk: true}', "  person:", "kinds: person: "
-     "unknown key 'netwrk' (known: type, singular, plural, colour, network)"),
+     "unknown key 'netwrk' (known: type, singular, plural, colour, network, export)"),
     ('"#2563EB", network: true}', '"#2563EB", network: yes}', "  person:", "kinds: person: "
      "network must be true or false, not 'yes'"),
     ("  place:        {type: place,", "  Place:        {type: place,", "  Place:", "kinds: Place: "

@@ -82,7 +82,7 @@ def test_format_option_overrides_extension_and_stdout(invoke, mini):
 def test_unknown_extension_is_a_usage_error(invoke, mini, tmp_path):
     result = invoke("export", "--records", str(mini), "-o", str(tmp_path / "kg.txt"))
     assert result.exit_code == 2
-    assert "cannot tell the RDF format of" in result.output
+    assert "cannot tell the RDF or network format of" in result.output
     assert not (tmp_path / "kg.txt").exists()
 
 
