@@ -47,7 +47,7 @@ def jsonld_bytes(graph: Graph | Dataset) -> bytes:
     >>> g = Graph()
     >>> _ = g.add((URIRef("https://w3id.org/kg-nj/id/a"), URIRef(str(PREFIXES["rdfs"]) + "label"),
     ...            Literal("A")))
-    >>> print(jsonld_bytes(g).decode().split("},", 1)[1])
+    >>> print(jsonld_bytes(g).decode().split("},\\n", 1)[1])
       "@id": "id:a",
       "rdfs:label": "A"
     }
