@@ -42,8 +42,8 @@ def export(
     reason: bool,
     engine: str,
 ) -> None:
-    """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML;
-    or its entity network as GraphML or GEXF (for Gephi, Cytoscape, networkx).
+    """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
+    Or its entity network as GraphML or GEXF (for Gephi, Cytoscape, networkx).
 
     N-Quads, TriG and JSON-LD keep named graphs: one per source (named by the
     source's IRI, holding every triple that source supports), inferred (with
