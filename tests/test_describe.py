@@ -256,7 +256,7 @@ BAD_DISPLAY = [
      "is not a colour written #RRGGBB"),
     ("{type: person,", "{type: persn,", "  person:", "kinds: person: 'persn' is not a record type"),
     ('"#2563EB", network: true}', '"#2563EB", netwrk: true}', "  person:", "kinds: person: "
-     "unknown key 'netwrk' (known: type, singular, plural, colour, network)"),
+     "unknown key 'netwrk' (known: type, singular, plural, colour, network, export)"),
     ('"#2563EB", network: true}', '"#2563EB", network: yes}', "  person:", "kinds: person: "
      "network must be true or false, not 'yes'"),
     ("  place:        {type: place,", "  Place:        {type: place,", "  Place:", "kinds: Place: "
@@ -305,3 +305,62 @@ def test_the_bundled_display_file_covers_every_kind_once():
     assert sorted(display.order) == sorted([*names, "other"])
     assert display.network_kinds == ("person", "organisation", "group", "event", "document")
     assert display.title("person", plural=True) == "People" and display.title("x") == "Other"
+
+
+def test_describe_json_has_the_text_facts_structured(invoke):
+    """kg describe --format json: the same facts as the text, with their sources."""
+    import json
+
+    r = invoke("describe", "shinzo-abe", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert list(d) == [
+        "entity", "labels", "alt_labels", "qualifiers", "record_citations", "label_facts",
+        "facts", "corrections", "supports", "citations", "neighbours",
+    ]  # fmt: skip
+    assert d["entity"] == {
+        "iri": "https://w3id.org/kg-nj/id/shinzo-abe", "id": "shinzo-abe",
+        "label": "Shinzo Abe", "kind": "person", "kind_title": "Person",
+        "classes": [{"iri": "https://w3id.org/kg-nj/ontology#Person", "id": None,
+                     "label": "Person", "kind": None}],
+    }  # fmt: skip
+    assert d["labels"] == {"en": ["Shinzo Abe"], "fr": ["Shinzo Abe"], "ja": ["安倍晋三"]}
+    text = " ".join(invoke("describe", "shinzo-abe").output.split())
+    for f in d["facts"]:  # every fact's phrasing is the text's, with its sources
+        assert " ".join(f["text"].split()) in text
+        by_n = {c["n"]: c["source"]["id"] for c in d["citations"]}
+        cited = [by_n[n] for n in f["citations"]]
+        assert f["sources"] == list(dict.fromkeys(cited)) != []
+    roles = [f for f in d["facts"] if f["section"] == "Roles held"]
+    assert roles[0]["text"].startswith("Shinzo Abe held the post of Prime Minister of Japan")
+    assert roles[0]["sources"][0] == "src-nato-2013-esc-tokyo"
+    assert {"iri": "https://w3id.org/kg-nj/id/japan", "id": "japan", "label": "Japan",
+            "kind": "organisation"} in roles[0]["links"]  # fmt: skip
+    assert d["label_facts"][0]["qualifiers"] == ["corrected"]
+    assert d["neighbours"][0] == {
+        "iri": "https://w3id.org/kg-nj/id/abe-rasmussen-discussion-east-asia-2013-04-15",
+        "id": "abe-rasmussen-discussion-east-asia-2013-04-15",
+        "label": "Abe and Rasmussen on East Asian security and North Korea (15 April 2013)",
+        "kind": "event", "relation": "took part in", "outgoing": False,
+    }  # fmt: skip
+
+
+def test_query_list_json_names_parameters_with_defaults(invoke):
+    import json
+
+    from kg.sparql.canned import catalog
+
+    r = invoke("query", "--list", "--format", "json")
+    assert r.exit_code == 0, r.output
+    listing = json.loads(r.output)
+    assert [q["name"] for q in listing] == sorted(catalog())
+    timeline = next(q for q in listing if q["name"] == "timeline")
+    assert timeline["title"] == "Timeline of events" and timeline["form"] == "SELECT"
+    params = [(p["name"], p["type"], p["default"], p["required"]) for p in timeline["parameters"]]
+    assert params == [
+        ("from", "date", "1900", False), ("to", "date", "2100", False),
+        ("lang", "lang", "en", False),
+    ]  # fmt: skip
+    r = invoke("query", "--list", "--format", "csv")
+    assert r.exit_code == 2
+    assert "Error: --list writes a table or json (--format json)" in r.output

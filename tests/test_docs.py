@@ -32,7 +32,7 @@ def test_every_canned_query_is_in_the_readme():
 
 
 def _format_row(f: Format) -> str:
-    kind = {"results": "query results", "rdf": "RDF graph"}[f.kind]
+    kind = {"results": "query results", "rdf": "RDF graph", "network": "entity network"}[f.kind]
     kind = "RDF dataset (named graphs)" if f.dataset else kind
     exts = " ".join(f"`{e}`" for e in f.extensions)
     media = " ".join(f"`{m}`" for m in f.media_types)

@@ -82,7 +82,7 @@ def test_format_option_overrides_extension_and_stdout(invoke, mini):
 def test_unknown_extension_is_a_usage_error(invoke, mini, tmp_path):
     result = invoke("export", "--records", str(mini), "-o", str(tmp_path / "kg.txt"))
     assert result.exit_code == 2
-    assert "cannot tell the RDF format of" in result.output
+    assert "cannot tell the RDF or network format of" in result.output
     assert not (tmp_path / "kg.txt").exists()
 
 
@@ -487,3 +487,46 @@ def test_an_export_with_the_ontology_reads_back_without_owlrl(invoke, mini, tmp_
     r = invoke("export", "--graph", str(full), "--reason", "--format", "nt")
     assert r.exit_code == 0, r.output
     same_quads(as_dataset(r.stdout_bytes, "nt"), as_dataset(ref.stdout_bytes, "nt"))
+
+
+def test_jsonld_is_compacted_with_the_ontology_prefixes_and_reads_back_whole(invoke, tmp_path):
+    """Every key a prefixed name under one @context of kg's prefixes, not a full
+    IRI; the same quads as N-Quads; the same bytes from both engines."""
+    import json
+
+    import pyoxigraph as ox
+
+    from kg.terms.namespaces import PREFIXES
+
+    out = {}
+    for engine in ("native", "reference"):
+        path = tmp_path / f"{engine}.jsonld"
+        r = invoke("export", "--reason", "-o", str(path), "--engine", engine)
+        assert r.exit_code == 0, r.output
+        out[engine] = path.read_bytes()
+    assert out["native"] == out["reference"]
+    doc = json.loads(out["native"])
+    assert list(doc) == ["@context", "@graph"]
+    assert doc["@context"] == {k: str(v) for k, v in sorted(PREFIXES.items())}
+    source = next(g for g in doc["@graph"] if g["@id"] == "id:src-fact-sheet")
+    abe = next(n for n in source["@graph"] if n["@id"] == "id:shinzo-abe")
+    assert abe["@type"] == "kg:Person"
+    assert {"@language": "ja", "@value": "安倍晋三"} in abe["rdfs:label"]
+    keys = {k for g in doc["@graph"] for n in g["@graph"] for k in n}
+    assert not [k for k in keys if k.startswith("http")]
+    r = invoke("export", "--reason", "--format", "nquads")
+    as_quads = set(ox.parse(r.stdout_bytes, format=ox.RdfFormat.N_QUADS))
+    assert set(ox.parse(out["native"], format=ox.RdfFormat.JSON_LD)) == as_quads
+
+
+def test_a_construct_as_jsonld_is_compacted_too(invoke):
+    import json
+
+    r = invoke(
+        "query", "-e", "CONSTRUCT { id:nato rdfs:label ?l } WHERE { id:nato rdfs:label ?l }",
+        "--format", "jsonld",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["@id"] == "id:nato" and doc["@context"]["rdfs"].endswith("rdf-schema#")
+    assert doc["rdfs:label"][0] == {"@language": "en", "@value": "NATO"}

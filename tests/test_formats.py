@@ -16,6 +16,7 @@ from servers import reply
 from kg.errors import BadInput, UsageError
 from kg.rdfio.formats import (
     FORMATS,
+    NETWORK_FORMATS,
     RDF_FORMATS,
     RESULT_FORMATS,
     accept_header,
@@ -27,7 +28,7 @@ from kg.remote.protocol import RDF_ACCEPT, RESULTS_JSON, remote_query
 
 pytest_plugins = ["servers"]
 
-KINDS = {"rdf": RDF_FORMATS, "results": RESULT_FORMATS}
+KINDS = {"rdf": RDF_FORMATS, "results": RESULT_FORMATS, "network": NETWORK_FORMATS}
 
 
 # --- the table -------------------------------------------------------------------------
@@ -42,8 +43,10 @@ def test_each_format_once_per_kind():
         assert len(exts) == len(set(exts)), kind
         assert len(media) == len(set(media)), kind
         assert all(e.startswith(".") and e == e.lower() for e in exts)
-    assert len(FORMATS) == len(RDF_FORMATS) + len(RESULT_FORMATS)
-    assert not any(f.dataset for f in RESULT_FORMATS.values())
+    assert len(FORMATS) == len(RDF_FORMATS) + len(RESULT_FORMATS) + len(NETWORK_FORMATS)
+    assert not any(f.dataset for f in [*RESULT_FORMATS.values(), *NETWORK_FORMATS.values()])
+    # kg export --format takes both RDF and network names: none is in both.
+    assert not set(RDF_FORMATS) & set(NETWORK_FORMATS)
 
 
 def test_xml_is_one_name_in_each_kind_and_never_ambiguous():

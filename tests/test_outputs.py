@@ -285,7 +285,9 @@ def test_an_export_that_does_not_read_back_replaces_nothing(
     assert invoke("export", "--graph", str(src), "-o", str(out)).exit_code == 0
     previous = out.read_bytes()
     _broken_writer(monkeypatch, write, "rdf_bytes" if writer == "oxigraph" else "serialize")
-    parser = "rdflib" if writer == "oxigraph" else "Oxigraph"
+    # JSON-LD is compacted by rdflib's serialiser on either path: Oxigraph reads it back.
+    by_rdflib = writer == "rdflib" or fmt in write.WRITTEN_BY_RDFLIB
+    parser = "Oxigraph" if by_rdflib else "rdflib"
     label = RDF_FORMATS[fmt].label
     for target in (out, "-"):
         r = invoke("export", "--graph", str(src), "-o", str(target), "--format", fmt)

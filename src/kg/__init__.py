@@ -6,6 +6,8 @@ The library does everything; the ``kg`` command is a thin shell over it::
     built = kg.load()                       # bundled records -> graph
     report = kg.validate_graph(built.graph, built.index)
     result = kg.run_query(built.graph, "SELECT ...")
+    rows = kg.query("timeline", lang="fr")  # a canned query, its defaults bound
+    frame = rows.to_dataframe()             # pandas: pip install kg[notebook]
 
 Heavy modules are imported on first use, so ``import kg`` and ``kg --help``
 stay fast.
@@ -29,12 +31,15 @@ _EXPORTS = {
     "get_query": "kg.sparql.canned",
     "bind_params": "kg.sparql.canned",
     "run_query": "kg.sparql.run",
+    "query": "kg.pipeline.query",
     "render": "kg.sparql.render",
     "load": "kg.pipeline.build",
     "build": "kg.pipeline.build",
     "validate_paths": "kg.pipeline.check",
     "open_graph": "kg.pipeline.open",
     "export": "kg.pipeline.export",
+    "describe_thing": "kg.views.describe",
+    "render_text": "kg.views.text",
     "KgError": "kg.errors",
     "BadInput": "kg.errors",
     "NotConforming": "kg.errors",

@@ -12,13 +12,16 @@ import click
 
 from kg.engines import ENGINES
 from kg.errors import UsageError, did_you_mean
-from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
+from kg.rdfio.formats import EXPORT_FORMATS, RDF_FORMATS, RESULT_FORMATS
 from kg.sandbox.limits import limit_value
 
 RDF_FORMAT_NAMES = list(RDF_FORMATS)
 
 
 RESULT_FORMAT_NAMES = list(RESULT_FORMATS)
+
+
+EXPORT_FORMAT_NAMES = list(EXPORT_FORMATS)  # kg export's: RDF, then the network's
 
 
 # kg query's: a name in both lists (xml) is looked up among the kind of the answer.

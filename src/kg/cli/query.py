@@ -144,7 +144,10 @@ def query(
     from kg.sparql.render import default_format, render
 
     if list_:
-        _emit(_render_catalog(catalog()), output)
+        if fmt not in (None, "table", "json"):
+            raise UsageError("--list writes a table or json (--format json)")
+        listing = _catalog_json(catalog()) if fmt == "json" else _render_catalog(catalog())
+        _emit(listing, output)
         return
     text, bindings = _text_and_bindings(name, sparql, query_file, params, show)
     if show and name is not None:  # --show prints a canned query's SPARQL
@@ -226,6 +229,33 @@ def _local(
     else:
         graph = open_graph(graph_file, records, reason=reason, engine=engine)
     return run_query(graph, text, bindings)
+
+
+def _catalog_json(queries: dict[str, Any]) -> str:
+    """The canned queries for a program: name, title, description and parameters."""
+    import json
+
+    listing = [
+        {
+            "name": qname,
+            "title": cq.title,
+            "description": cq.description,
+            "form": cq.form,
+            "parameters": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "description": p.description,
+                    "default": p.default,
+                    "required": p.required,
+                    "optional": p.optional,
+                }
+                for p in cq.params
+            ],
+        }
+        for qname, cq in sorted(queries.items())
+    ]
+    return json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
 
 
 def _render_catalog(queries: dict[str, Any]) -> str:

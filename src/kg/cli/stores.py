@@ -9,7 +9,7 @@ import click
 
 from kg.cli.app import cli
 from kg.cli.options import (
-    RDF_FORMAT_NAMES,
+    EXPORT_FORMAT_NAMES,
     SECONDS,
     Choice,
     _emit,
@@ -18,6 +18,7 @@ from kg.cli.options import (
     output_option,
     remote_options,
 )
+from kg.errors import UsageError
 from kg.terms.checks import visible
 
 
@@ -26,8 +27,9 @@ from kg.terms.checks import visible
 @click.option(
     "--format",
     "fmt",
-    type=Choice(RDF_FORMAT_NAMES),
-    help="RDF format (default: from the output's extension, else turtle).",
+    type=Choice(EXPORT_FORMAT_NAMES),
+    help="An RDF format, or graphml or gexf for the entity network "
+    "(default: from the output's extension, else turtle).",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology.")
 @graph_options
@@ -42,17 +44,38 @@ def export(
     engine: str,
 ) -> None:
     """Write the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML.
+    Or its entity network as GraphML or GEXF (for Gephi, Cytoscape, networkx).
 
     N-Quads, TriG and JSON-LD keep named graphs: one per source (named by the
     source's IRI, holding every triple that source supports), inferred (with
     --reason) and ontology (with --with-ontology). The other formats merge them.
+    JSON-LD is compacted with kg's prefixes as its @context.
 
-    Example:
+    The network: people, groups, organisations, events, documents and themes,
+    with their labels, kinds and dates, and the relation on each link.
+
+    Examples:
 
         kg export -o build/kg.trig --reason
+
+        kg export -o build/network.graphml
     """
     from kg.pipeline.export import export as run_export
+    from kg.rdfio.formats import NETWORK_FORMATS, format_from_path
 
+    if fmt is None and output is not None:
+        fmt = format_from_path(output, kind=("rdf", "network"))
+    if fmt in NETWORK_FORMATS:
+        if with_ontology:
+            raise UsageError("--with-ontology goes with the RDF formats, not the network's")
+        from kg.views.netexport import export_network
+
+        net = export_network(output, fmt, graph_file, records, reason=reason, engine=engine)
+        if net is not None:
+            _emit(net, None)
+        else:
+            click.echo(visible(f"Wrote {output} ({fmt})"), err=True)
+        return
     used, data = run_export(
         output, fmt, graph_file, records, reason=reason, with_ontology=with_ontology,
         engine=engine,

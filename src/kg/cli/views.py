@@ -46,8 +46,18 @@ def report(out_dir: Path, graph_file: Path | None, records: Path | None, reason:
 
 @cli.command()
 @click.argument("thing")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a person; json: the same facts structured, for a program.",
+)
 @graph_options
-def describe(thing: str, graph_file: Path | None, records: Path | None, reason: bool) -> None:
+def describe(
+    thing: str, fmt: str, graph_file: Path | None, records: Path | None, reason: bool
+) -> None:
     """Print what the graph says about THING, with the source of every fact.
 
     THING is an IRI, a prefixed name (id:shinzo-abe), a record id or a name in
@@ -59,13 +69,17 @@ def describe(thing: str, graph_file: Path | None, records: Path | None, reason: 
         kg describe "Shinzo Abe"
 
         kg describe joint-political-declaration-2013
+
+        kg describe shinzo-abe --format json
     """
     from kg.pipeline.open import open_graph
     from kg.views.describe import describe_thing
+    from kg.views.jsonview import render_json
     from kg.views.text import render_text
 
     graph = open_graph(graph_file, records, reason=reason, with_ontology=False)
-    click.echo(render_text(describe_thing(graph, thing)), nl=False)
+    d = describe_thing(graph, thing)
+    click.echo(render_json(d) if fmt == "json" else render_text(d), nl=False)
 
 
 @cli.command()

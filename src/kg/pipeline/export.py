@@ -17,7 +17,7 @@ from kg.pipeline.outputs import gc_paused
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.readback import ReadBack
-from kg.rdfio.write import rdf_bytes, serialize
+from kg.rdfio.write import WRITTEN_BY_RDFLIB, rdf_bytes, serialize
 from kg.reason.engines import infer, infer_data
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
@@ -152,7 +152,7 @@ def _written(
             )
             quads = _dataset_quads(ds, is_dataset_format(fmt))
         if quads is not None:
-            return rdf_bytes(quads, fmt), "oxigraph"
+            return rdf_bytes(quads, fmt), "rdflib" if fmt in WRITTEN_BY_RDFLIB else "oxigraph"
     if ds is None:
         ds = export_dataset(
             graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine

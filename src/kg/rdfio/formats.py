@@ -2,6 +2,11 @@
 datasets) and the SPARQL query results formats, each with kg's name for it,
 its file extensions, its media types and the engines' names.
 
+The network formats (GraphML, GEXF) are not RDF: they hold the entity
+network ``kg export`` writes with networkx (:mod:`kg.views.netexport`); their
+names are unique among the RDF formats' too, since ``kg export --format``
+takes both.
+
 A name is unique within its kind, not across kinds: ``xml`` is RDF/XML among
 the RDF formats (``kg export --format xml``) and the SPARQL XML results among
 the results formats (``kg query --format xml`` on a SELECT). So every look-up
@@ -22,7 +27,7 @@ from typing import Literal
 
 from kg.errors import BadInput, UsageError, did_you_mean
 
-Kind = Literal["rdf", "results"]
+Kind = Literal["rdf", "results", "network"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,10 @@ FORMATS: tuple[Format, ...] = (
            ("application/sparql-results+json",), "json", "JSON"),
     Format("xml", "results", "SPARQL XML", (".srx", ".xml"),
            ("application/sparql-results+xml",), "xml", "XML"),
+    Format("graphml", "network", "GraphML", (".graphml",),
+           ("application/graphml+xml",), "", ""),
+    Format("gexf", "network", "GEXF", (".gexf",),
+           ("application/gexf+xml",), "", ""),
 )  # fmt: skip
 
 
@@ -92,35 +101,51 @@ RESULT_FORMATS: dict[str, Format] = {f.name: f for f in FORMATS if f.kind == "re
 """The SPARQL query results formats by kg's name (``kg query --format`` on SELECT/ASK)."""
 
 
+NETWORK_FORMATS: dict[str, Format] = {f.name: f for f in FORMATS if f.kind == "network"}
+"""The entity network's formats by kg's name (``kg export --format graphml|gexf``)."""
+
+
+EXPORT_FORMATS: dict[str, Format] = {**RDF_FORMATS, **NETWORK_FORMATS}
+"""What ``kg export --format`` takes: the RDF formats, then the network's."""
+
+
 def formats_of(kind: Kind) -> dict[str, Format]:
     """The formats of one kind by name.
 
     >>> list(formats_of("results"))
     ['table', 'csv', 'tsv', 'json', 'xml']
     """
-    return RDF_FORMATS if kind == "rdf" else RESULT_FORMATS
+    return {"rdf": RDF_FORMATS, "results": RESULT_FORMATS, "network": NETWORK_FORMATS}[kind]
 
 
-def format_from_path(path: Path | str, default: str | None = None, kind: Kind = "rdf") -> str:
-    """kg's name of the format of kind ``kind`` that a file's extension names;
-    ``default`` when none does (a :class:`UsageError` when there is no default).
+def format_from_path(
+    path: Path | str, default: str | None = None, kind: Kind | tuple[Kind, ...] = "rdf"
+) -> str:
+    """kg's name of the format of kind ``kind`` (or of the first of several kinds
+    that has one) that a file's extension names; ``default`` when none does (a
+    :class:`UsageError` when there is no default).
 
     >>> format_from_path("out/kg.nq")
     'nquads'
     >>> format_from_path("out/rows.xml", "table", kind="results")
     'xml'
+    >>> format_from_path("out/net.graphml", kind=("rdf", "network"))
+    'graphml'
     """
+    kinds = (kind,) if isinstance(kind, str) else kind
     suffix = Path(path).suffix.lower()
-    for f in formats_of(kind).values():
-        if suffix in f.extensions:
-            return f.name
+    for k in kinds:
+        for f in formats_of(k).values():
+            if suffix in f.extensions:
+                return f.name
     if default:
         return default
-    what = "RDF" if kind == "rdf" else "results"
-    near = did_you_mean(suffix, [e for f in formats_of(kind).values() for e in f.extensions])
+    what = " or ".join({"rdf": "RDF", "results": "results", "network": "network"}[k] for k in kinds)
+    names = [name for k in kinds for name in formats_of(k)]
+    near = did_you_mean(suffix, [e for k in kinds for f in formats_of(k).values() for e in f.extensions])
     raise UsageError(
         f"cannot tell the {what} format of {str(path)!r} from its extension{near}; "
-        f"use --format ({', '.join(formats_of(kind))})"
+        f"use --format ({', '.join(names)})"
     )
 
 

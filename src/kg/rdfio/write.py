@@ -31,10 +31,49 @@ def serialize(graph: Graph | Dataset, fmt: str) -> bytes:
         lines = sorted(set(data.splitlines(keepends=True)))
         return b"".join(line for line in lines if line.strip())
     if fmt == "jsonld":
-        return graph.serialize(format=rdflib_fmt, encoding="utf-8", sort_keys=True, indent=2)
+        return jsonld_bytes(graph)
     if fmt == "xml":  # every RDF/XML kg writes, whatever path asks (rdf_bytes too)
         check_xml_predicates(graph.predicates(unique=True))
     return graph.serialize(format=rdflib_fmt, encoding="utf-8")
+
+
+def jsonld_bytes(graph: Graph | Dataset) -> bytes:
+    """JSON-LD compacted with kg's prefixes as its ``@context`` (``"kg:Person"``,
+    not the full IRI), by rdflib's serialiser, in a stable order: keys sorted,
+    and every array but an ``@list`` sorted by its items' ``@id`` and JSON text (JSON-LD's
+    arrays are sets; rdflib writes them in hash order, which changes from
+    process to process), indented.
+
+    >>> g = Graph()
+    >>> _ = g.add((URIRef("https://w3id.org/kg-nj/id/a"), URIRef(str(PREFIXES["rdfs"]) + "label"),
+    ...            Literal("A")))
+    >>> print(jsonld_bytes(g).decode().split("},\\n", 1)[1])
+      "@id": "id:a",
+      "rdfs:label": "A"
+    }
+    <BLANKLINE>
+    """
+    context = {k: str(v) for k, v in sorted(PREFIXES.items())}
+    data = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    doc = _jsonld_sorted(json.loads(data))
+    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+
+
+def _jsonld_sorted(node: Any, key: str = "") -> Any:
+    if isinstance(node, dict):
+        return {k: _jsonld_sorted(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_jsonld_sorted(v) for v in node]
+        if key == "@list":  # an RDF list: its order is its meaning
+            return items
+        return sorted(items, key=_jsonld_key)
+    return node
+
+
+def _jsonld_key(item: Any) -> tuple[str, str]:
+    """A node by its ``@id`` (a named graph too), then by its JSON text."""
+    name = item.get("@id", "") if isinstance(item, dict) else ""
+    return str(name), json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
 # Oxigraph's bulk loader into the disk store grows faster than the data when
@@ -142,16 +181,33 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
         raise BadInput(_not_writable(quads, fmt)) from None
     if fmt == "xml":
         check_xml_predicates({p for _s, p, _o, _g in quads})
+    if fmt == "jsonld":  # compacted: rdflib's serialiser (Oxigraph's writes full IRIs)
+        return jsonld_bytes(_dataset(quads))
     if fmt in ("nt", "nquads"):
         lines = ox.serialize(items, format=form).splitlines(keepends=True)
         return b"".join(sorted(lines))
     if fmt in ("turtle", "trig"):
         return _prefixed(ox, items, form)
     prefixes = {k: str(v) for k, v in sorted(PREFIXES.items())}
-    data = ox.serialize(items, format=form, prefixes=prefixes)
-    if fmt == "jsonld":  # one line from Oxigraph: indented, so diffs show what changed
-        data = json.dumps(json.loads(data), indent=2, ensure_ascii=False).encode() + b"\n"
-    return bytes(data)
+    return bytes(ox.serialize(items, format=form, prefixes=prefixes))
+
+
+def _dataset(quads: Iterable[tuple]) -> Dataset:
+    """``quads`` (graph None: the default graph) as an rdflib Dataset."""
+    ds = Dataset()
+    graphs: dict[Any, Graph] = {}
+    for s, p, o, g in quads:
+        if g is None:
+            ds.add((s, p, o))
+        else:
+            if g not in graphs:
+                graphs[g] = ds.graph(g)
+            graphs[g].add((s, p, o))
+    return ds
+
+
+WRITTEN_BY_RDFLIB = ("jsonld",)
+"""The formats :func:`rdf_bytes` writes with rdflib's serialiser (read back by Oxigraph)."""
 
 
 def _not_writable(quads: Iterable[tuple], fmt: str) -> str:

@@ -43,7 +43,7 @@ _COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TOP_KEYS = ("kinds", "other", "order", "themes", "phrases")
 
 
-_KIND_KEYS = ("type", "singular", "plural", "colour", "network")
+_KIND_KEYS = ("type", "singular", "plural", "colour", "network", "export")
 
 
 _PHRASE_KEYS = ("sentence", "inverse", "heading", "field", "hidden")
@@ -60,6 +60,7 @@ class Kind:
     plural: str
     colour: str  # #RRGGBB
     network: bool = False  # drawn in the picture of the whole network
+    export: bool = False  # a node of the network file too (kg export --format graphml)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,13 @@ class Display:
         """The kinds drawn in the picture of the whole network, in display order."""
         drawn = {k.name for k in self.kinds if k.network}
         return tuple(name for name in self.order if name in drawn)
+
+    @property
+    def export_kinds(self) -> tuple[str, ...]:
+        """The kinds whose records are the nodes of the network file (``kg export
+        --format graphml|gexf``): the network's and those marked ``export``."""
+        kept = {k.name for k in self.kinds if k.network or k.export}
+        return tuple(name for name in self.order if name in kept)
 
 
 class _Node(Protocol):
@@ -237,6 +245,7 @@ class _Reader:
             plural=self.text(spec["plural"], f"{what}: plural"),
             colour=self.colour(spec["colour"], f"{what}: colour"),
             network=self.flag(spec["network"], f"{what}: network") if "network" in spec else False,
+            export=self.flag(spec["export"], f"{what}: export") if "export" in spec else False,
         )
 
     def order(self, node: _Node, kinds: list[str]) -> tuple[str, ...]:

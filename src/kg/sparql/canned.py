@@ -13,6 +13,7 @@ Parameters given by a user are checked and turned into RDF terms here;
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,35 @@ def _header(text: str, path: Path) -> dict[str, Any]:
         return yaml.load(header, Loader=_HeaderLoader) or {}
     except yaml.YAMLError as exc:
         raise BadInput(f"{path}: malformed '#+' header: {exc}") from None
+
+
+def unbound_params(text: str, bound: Iterable[str]) -> list[str]:
+    """The parameters the ``#+ params`` header of ``text`` declares (those not
+    ``optional``) that are not among ``bound``, in the header's order. A text
+    without a readable header declares none.
+
+    A parameter left unbound is a variable that matches anything, or nothing
+    (timeline compares dates with it: no row): :mod:`kg.sparql.door` refuses
+    such a text, so that every way in gets the same error.
+
+    >>> unbound_params(get_query("timeline").text, ["lang"])
+    ['from', 'to']
+    """
+    if "#+" not in text:
+        return []
+    try:
+        meta = _header(text, Path("query"))
+    except BadInput:  # an ad-hoc text's `#+` comment that is not YAML: it declares nothing
+        return []
+    params = meta.get("params") if isinstance(meta, dict) else None
+    if not isinstance(params, dict):
+        return []
+    given = set(bound)
+    return [
+        str(name)
+        for name, spec in params.items()
+        if str(name) not in given and not (isinstance(spec, dict) and spec.get("optional") is True)
+    ]
 
 
 def _param(pname: Any, spec: Any, path: Path) -> Param:

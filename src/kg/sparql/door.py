@@ -5,7 +5,8 @@ to bind and where it goes (:data:`NATIVE`, :data:`REFERENCE`, :data:`REMOTE`),
 and returns the text to run:
 
 1. the guard (:func:`kg.sparql.guard.check_sparql`) refuses SERVICE, FROM,
-   updates, deep nesting;
+   updates, deep nesting; a text whose ``#+ params`` header declares
+   parameters left unbound is refused (:func:`kg.sparql.canned.unbound_params`);
 2. Oxigraph's parser reads it: a syntax error is Oxigraph's message, at the
    user's lines and columns, whatever engine was asked; for ``SELECT *`` it
    names the variables in scope, written out (:func:`kg.sparql.rewrite.star_in_full`);
@@ -37,9 +38,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from kg.errors import BadInput
+from kg.errors import BadInput, UsageError
 from kg.sandbox.worker import run_limited
 from kg.sparql.bind import bind, terms_of
+from kg.sparql.canned import unbound_params
 from kg.sparql.guard import check_sparql
 from kg.sparql.lexer import Token, Tokens, groups, readings, tokens
 from kg.sparql.rewrite import query_form, star_in_full, with_prefixes
@@ -72,6 +74,13 @@ def prepare(text: str, bindings: Mapping[str, Any] | None = None, target: str = 
     'PREFIX kg: <https://w3id.org/kg-nj/ontology#>'
     """
     check_sparql(text)
+    unbound = unbound_params(text, bindings or {})
+    if unbound:
+        raise UsageError(
+            f"the query declares parameter(s) {', '.join(unbound)} (its '#+ params' header) "
+            "but they are not bound; run it by name (`kg query NAME`, kg.query(NAME)), "
+            "which binds the defaults, or bind them (kg.bind_params(query, {...}))"
+        )
     form = query_form(text)
     # A SERVICE the limits allow is never run an extra time, whatever a parser
     # would evaluate: such a query goes to the engine as it is, a literal

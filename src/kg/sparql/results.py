@@ -12,7 +12,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.errors import RemoteError
+from kg.errors import RemoteError, UsageError
 from kg.rdfio.read import quiet_literals
 
 
@@ -25,6 +25,38 @@ class QueryResult:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
+
+    def to_dataframe(self) -> Any:
+        """The rows as a pandas DataFrame (``pip install kg[notebook]``), a typed
+        column per variable (:mod:`kg.sparql.frames`): dates as ``datetime64``,
+        numbers as numbers, unbound cells as NA. A graph (CONSTRUCT, DESCRIBE)
+        gives its triples, sorted, in columns subject, predicate and object.
+
+        >>> QueryResult("SELECT", ["n"], [(Literal(3),), (None,)]).to_dataframe().dtypes["n"]
+        Int64Dtype()
+        """
+        from kg.sparql.frames import dataframe
+
+        if self.form == "ASK":
+            raise UsageError("an ASK query's answer is a boolean (.boolean), not a table")
+        return dataframe(*self._table())
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: an HTML table (a graph as its triples, ASK as its answer)."""
+        from kg.sparql.frames import html_table
+
+        if self.form == "ASK":
+            return f"<p>{'true' if self.boolean else 'false'}</p>"
+        return html_table(*self._table())
+
+    def _table(self) -> tuple[list[str], list[tuple[Any, ...]]]:
+        if self.graph is None:
+            return self.vars, self.rows
+        return ["subject", "predicate", "object"], sorted(self.graph, key=_triple_key)
+
+
+def _triple_key(t: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(f"{type(x).__name__}:{x.n3()}" for x in t)
 
 
 # --- results -----------------------------------------------------------------------

@@ -58,15 +58,18 @@ def _short_label(view: GraphView, node: Node) -> str:
     return shorten(view.label(node), 30)
 
 
-def network_edges(view: GraphView) -> list[tuple[Node, Node, str]]:
-    """Links between actors, organisations, events and documents.
+def network_edges(
+    view: GraphView, kinds: Iterable[str] | None = None
+) -> list[tuple[Node, Node, str]]:
+    """Links between actors, organisations, events and documents (the records
+    of ``kinds``; by default the network picture's).
 
     Direct links, plus links through the nodes between them: a role links its
     holder to the post's organisation ("held a post in"), a statement links its
     speaker to the event it was said at ("spoke at").
     """
     g = view.g
-    drawn = view.display.network_kinds
+    drawn = set(view.display.network_kinds if kinds is None else kinds)
     keep = {n for n in view.records if view.kind(n) in drawn}
     edges: set[tuple[Node, Node, str]] = set()
     for s in keep:

@@ -1,0 +1,87 @@
+"""One call for a canned query, as ``kg query NAME -p ...`` runs it: the query's
+defaults and the given parameters bound, on the bundled records' graph (or
+another), offline and within the limits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg.builder.ontology import load_ontology
+from kg.errors import UsageError
+from kg.pipeline.open import open_graph, open_native
+from kg.reason.engines import infer
+from kg.sparql.canned import bind_params, get_query
+from kg.sparql.results import QueryResult
+from kg.sparql.run import run_query
+from kg.store.native import NativeGraph
+
+
+def query(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    graph: Any = None,
+    records: str | os.PathLike[str] | None = None,
+    reason: bool = False,
+    engine: str = "native",
+    **more: Any,
+) -> QueryResult:
+    """Run the canned query ``name`` with its defaults and the given parameters.
+
+    Parameters come as keywords (``lang="fr"``) or in ``params`` (for names
+    Python reserves: ``{"from": "2013"}``); a value is what ``-p`` takes
+    (a record id, a prefixed name, an IRI, "2013-06-25", "fr"), or a
+    :class:`datetime.date` or a number. ``graph`` is an RDF file (as
+    ``--graph``; a ``kg.ttl`` opens its built store), an rdflib Graph (queried
+    with the ontology merged in, as ``kg query`` does), or None: the records
+    (``records``, the bundled ones by default).
+
+    >>> r = query("roles-at-date", date="2013-06-25")
+    >>> r.vars[:2], len(r.rows)
+    (['person', 'personLabel'], 6)
+    """
+    canned = get_query(name)
+    given = {**(params or {}), **more}
+    bindings = bind_params(canned, {k: _text(k, v) for k, v in given.items()})
+    return run_query(_graph(graph, records, reason, engine), canned.text, bindings)
+
+
+def _text(name: str, value: Any) -> str:
+    """A parameter's value as ``-p`` would take it."""
+    if isinstance(value, datetime.datetime):
+        raise UsageError(f"parameter {name!r}: give a date, not a date and time")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool) or not isinstance(value, str | int):  # IRIs are str too
+        raise UsageError(f"parameter {name!r}: {value!r} is not text, a date or a number")
+    return str(value)
+
+
+def _graph(graph: Any, records: Any, reason: bool, engine: str) -> Any:
+    """The graph to run on, as ``kg query`` opens it."""
+    if isinstance(graph, NativeGraph):  # opened already (kg.pipeline.open.open_native)
+        if records is not None or reason:
+            raise UsageError("an opened store is queried as it is: drop records= and reason=")
+        return graph
+    if isinstance(graph, Graph):
+        if records is not None:
+            raise UsageError("give either graph= or records=, not both")
+        g = Graph()
+        g += graph
+        if reason:
+            for t in infer(graph, engine=engine):
+                g.add(t)
+        g += load_ontology()
+        return g
+    path = None if graph is None else Path(graph)
+    folder = None if records is None else Path(records)
+    if engine == "native":
+        return open_native(path, folder, reason=reason)
+    return open_graph(path, folder, reason=reason, engine=engine)
