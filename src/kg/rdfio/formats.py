@@ -142,7 +142,9 @@ def format_from_path(
         return default
     what = " or ".join({"rdf": "RDF", "results": "results", "network": "network"}[k] for k in kinds)
     names = [name for k in kinds for name in formats_of(k)]
-    near = did_you_mean(suffix, [e for k in kinds for f in formats_of(k).values() for e in f.extensions])
+    near = did_you_mean(
+        suffix, [e for k in kinds for f in formats_of(k).values() for e in f.extensions]
+    )
     raise UsageError(
         f"cannot tell the {what} format of {str(path)!r} from its extension{near}; "
         f"use --format ({', '.join(names)})"
