@@ -270,11 +270,10 @@ def _corrections(node: _Node, rec: Record, schema: Schema, problems: _Problems) 
                 vals[key] = _scalar(item.value[key], f"correction {key!r}", iloc, problems)
             elif key != "source":
                 problems.add(f"a correction needs {key!r}", iloc)
-        if vals.get("field") and vals["field"] not in allowed:
+        named = vals.get("field")
+        if named and named not in allowed:
             problems.add(
-                f"correction names unknown field {vals['field']!r}"
-                + did_you_mean(vals["field"], allowed),
-                iloc,
+                f"correction names unknown field {named!r}{did_you_mean(named, allowed)}", iloc
             )
             continue
         note = (
