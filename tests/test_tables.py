@@ -272,3 +272,28 @@ def test_an_incremental_build_reads_a_changed_table_as_a_full_build_does(invoke,
     bad = invoke("build", str(mini), "-o", str(tmp_path / "inc"))
     assert bad.exit_code == 2
     assert f"{table}:3, record 'talks-b', field 'start': '2021-02-30'" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            "  labl: {en: Bob}\n",
+            "field 'labl': unknown field for type 'person' (did you mean 'label'?); allowed: ",
+        ),
+        (
+            "  sources: [{source: src-test, qoute: q}]\n",
+            "field 'sources': unknown key(s) ['qoute'] in a citation (did you mean 'quote'?); ",
+        ),
+        (
+            "  corrections: [{field: labl, printed: a, corrected: b}]\n",
+            "field 'corrections': correction names unknown field 'labl' (did you mean 'label'?)",
+        ),
+    ],
+)
+def test_a_near_miss_key_in_yaml_suggests_the_closest(mini, record, message):
+    (mini / "t.yaml").write_text(
+        "- id: bob\n  type: person\n  label: {en: Bob}\n" + record, encoding="utf-8"
+    )
+    (problem,) = _problems(mini)
+    assert message in problem

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kg.errors import Location
+from kg.errors import Location, did_you_mean
 from kg.records.model import (
     ANNOTATION_KEYS,
     CITATION_KEYS,
@@ -74,6 +74,11 @@ def _text_pairs(
             if text is not None:
                 pairs.append((text.strip(), lang.lower()))
     return pairs
+
+
+def _hint(unknown: set[str], allowed: set[str]) -> str:
+    """The closest allowed key to a single unknown one ("" for several)."""
+    return did_you_mean(next(iter(unknown)), allowed) if len(unknown) == 1 else ""
 
 
 def _datetime_value(s: str) -> tuple[str, str] | None:
@@ -153,7 +158,8 @@ def _citation(item: _Node, iloc: Location, problems: _Problems) -> Citation | No
     unknown = set(item.value) - CITATION_KEYS
     if unknown:
         problems.add(
-            f"unknown key(s) {sorted(unknown)} in a citation; allowed: {sorted(CITATION_KEYS)}",
+            f"unknown key(s) {sorted(unknown)} in a citation{_hint(unknown, CITATION_KEYS)}; "
+            f"allowed: {sorted(CITATION_KEYS)}",
             iloc,
         )
     if "source" not in item.value:
@@ -219,7 +225,8 @@ def _field_values(
             unknown = set(item.value) - ANNOTATION_KEYS
             if unknown:
                 problems.add(
-                    f"unknown key(s) {sorted(unknown)} in a qualified value; "
+                    f"unknown key(s) {sorted(unknown)} in a qualified value"
+                    f"{_hint(unknown, ANNOTATION_KEYS)}; "
                     f"allowed: {sorted(ANNOTATION_KEYS)}",
                     iloc,
                 )
@@ -252,15 +259,22 @@ def _corrections(node: _Node, rec: Record, schema: Schema, problems: _Problems) 
             continue
         unknown = set(item.value) - CORRECTION_KEYS
         if unknown:
-            problems.add(f"unknown key(s) {sorted(unknown)} in a correction", iloc)
+            problems.add(
+                f"unknown key(s) {sorted(unknown)} in a correction"
+                + _hint(unknown, CORRECTION_KEYS),
+                iloc,
+            )
         vals = {}
         for key in ("field", "printed", "corrected", "source"):
             if key in item.value:
                 vals[key] = _scalar(item.value[key], f"correction {key!r}", iloc, problems)
             elif key != "source":
                 problems.add(f"a correction needs {key!r}", iloc)
-        if vals.get("field") and vals["field"] not in allowed:
-            problems.add(f"correction names unknown field {vals['field']!r}", iloc)
+        named = vals.get("field")
+        if named and named not in allowed:
+            problems.add(
+                f"correction names unknown field {named!r}{did_you_mean(named, allowed)}", iloc
+            )
             continue
         note = (
             tuple(_text_pairs(item.value["note"], False, "note", iloc, problems))
