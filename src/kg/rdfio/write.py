@@ -53,9 +53,21 @@ def jsonld_bytes(graph: Graph | Dataset) -> bytes:
     }
     <BLANKLINE>
     """
+    from rdflib.plugins.serializers.jsonld import Converter
+    from rdflib.plugins.shared.jsonld.context import Context
+
     context = {k: str(v) for k, v in sorted(PREFIXES.items())}
-    data = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
-    doc = _jsonld_sorted(json.loads(data))
+    # rdflib's serialiser (its from_rdf) writes native JSON numbers and booleans
+    # whenever a context is active, whatever use_native_types says: "+5" and
+    # "007"^^xsd:integer became 5 and 7, "1"^^xsd:boolean true (the lexical
+    # form is lost; tests/hostile/test_integrity.py). Its converter, told not to:
+    converter = Converter(Context(context), False, False)
+    converter.use_native_types = False
+    doc = converter.convert(graph)
+    if isinstance(doc, list):
+        doc = {"@graph": doc}
+    doc["@context"] = context
+    doc = _jsonld_sorted(doc)
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
