@@ -96,8 +96,20 @@ def _render_table(res: QueryResult) -> str:
 
     lines = [fmt(names), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
-    lines.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})")
+    lines.append(_count_line(res))
     return "\n".join(lines) + "\n"
+
+
+def _count_line(res: QueryResult) -> str:
+    """The table's last line: the rows, and those left out (``--limit``)."""
+    shown = len(res.rows)
+    if res.total is None or res.total <= shown:
+        return f"({shown} row{'s' if shown != 1 else ''})"
+    more = res.total - shown
+    return (
+        f"({shown} of {res.total} rows; {more} more: --limit N shows N, --limit 0 all, "
+        "--format csv every row)"
+    )
 
 
 def _render_csv(res: QueryResult, delimiter: str = ",") -> str:
