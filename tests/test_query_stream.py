@@ -18,23 +18,9 @@ from kg.sparql.run import run_query
 QUERIES = sorted(catalog())
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A kg build of generated records (about 10k triples), with its persisted store."""
-    from click.testing import CliRunner
-
-    from kg.cli import cli
-
-    root = tmp_path_factory.mktemp("gen")
-    runner = CliRunner()
-    for args in (
-        ["generate", "--events", "40", "--seed", "3", "-o", str(root / "records")],
-        ["build", str(root / "records"), "--reason", "-o", str(root / "build")],
-    ):
-        result = runner.invoke(cli, args)
-        assert result.exit_code == 0, result.output
-    assert (root / "build" / "kg.oxigraph").is_dir()
-    return root / "build" / "kg.ttl"
+@pytest.fixture
+def built(generated_build) -> Path:
+    return generated_build
 
 
 def _reference_rows(graph_file: Path, name: str) -> tuple[list, list]:

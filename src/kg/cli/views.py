@@ -58,12 +58,15 @@ def describe(thing: str, graph_file: Path | None, records: Path | None, reason: 
 
         kg describe joint-political-declaration-2013
     """
-    from kg.pipeline.open import open_graph
-    from kg.views.describe import describe_thing
+    from kg.pipeline.open import open_native
+    from kg.store.view import store_graph
+    from kg.views.describe import describe_indexed
     from kg.views.text import render_text
 
-    graph = open_graph(graph_file, records, reason=reason, with_ontology=False)
-    click.echo(render_text(describe_thing(graph, thing)), nl=False)
+    # The store kg build persisted (or the graph loaded into one), read by index:
+    # a description never reads the whole graph.
+    graph = store_graph(open_native(graph_file, records, reason=reason))
+    click.echo(render_text(describe_indexed(graph, thing)), nl=False)
 
 
 @cli.command()
