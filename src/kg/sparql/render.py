@@ -17,6 +17,7 @@ from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
 from kg.rdfio.write import serialize
 from kg.sparql.results import QueryResult
 from kg.terms.checks import visible
+from kg.terms.convert import oxigraph
 from kg.terms.namespaces import compact
 
 # --- rendering -------------------------------------------------------------------
@@ -148,6 +149,20 @@ def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
     return r
 
 
+def _oxigraph_written(res: QueryResult, fmt: str) -> str:
+    """SELECT rows in TSV, SPARQL JSON or XML as Oxigraph's writers put them: the
+    bytes ``kg query`` writes on the native store (:mod:`kg.sparql.stream`),
+    whatever engine or store gave the rows. The rows go to Oxigraph as SPARQL
+    JSON (rdflib's writer), which reads back to the same terms; rdflib's XML
+    writer left ``false`` and ``0`` empty."""
+    ox = oxigraph()
+    doc = _sparql_result(res).serialize(format="json", encoding="utf-8")
+    solutions = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON)
+    out = solutions.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt].oxigraph))
+    text = out.decode("utf-8")
+    return text if fmt == "tsv" else text + "\n"
+
+
 def default_format(res: QueryResult, out: Path | None = None) -> str:
     """The format ``kg query`` writes ``res`` in when ``--format`` is not given:
     the one ``out``'s extension names among the formats of the result's kind
@@ -187,6 +202,8 @@ def render(res: QueryResult, fmt: str = "table") -> str:
         return _render_table(res)
     if fmt == "csv":
         return _render_csv(res)
+    if fmt in ("tsv", "json", "xml") and res.form == "SELECT":
+        return _oxigraph_written(res, fmt)
     if fmt == "tsv":
         return _render_tsv(res)
     if fmt in ("json", "xml"):
