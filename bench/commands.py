@@ -35,8 +35,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS_MD = HERE / "RESULTS.md"
-BEGIN = "<!-- bench/commands.py: begin -->"
-END = "<!-- bench/commands.py: end -->"
+BEGIN = "<!-- bench/commands.py{}: begin -->"
+END = "<!-- bench/commands.py{}: end -->"
 QUERIES = [
     "meetings",
     "timeline",
@@ -66,7 +66,7 @@ from kg.sparql.canned import bind_params, get_query
 from kg.sparql.render import _render_csv, _render_table
 from kg.sparql.run import run_query
 q = get_query(sys.argv[2])
-with limits(max_rows=0):
+with limits(max_rows=0, timeout=3600):
     res = run_query(open_native(Path(sys.argv[1])), q.text, bind_params(q, {}))
 text = (_render_table if sys.argv[3] == "table" else _render_csv)(res)
 Path(sys.argv[4]).write_text(text, encoding="utf-8", newline="")
@@ -131,7 +131,7 @@ def rows_of(ttl: Path) -> dict[str, int]:
     return out
 
 
-def measure(ttl: Path, tmp: Path) -> dict[str, tuple[float, float]]:
+def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
     kg, py = kg_bin(), sys.executable
     g = str(ttl)
     jobs: dict[str, list[str]] = {
@@ -141,13 +141,25 @@ def measure(ttl: Path, tmp: Path) -> dict[str, tuple[float, float]]:
         "serve (old)": [py, "-c", SERVE, g, "old"],
     }
     for name in QUERIES:
-        jobs[f"{name} table"] = [kg, "query", name, "--graph", g, "--max-rows", "0"]
+        jobs[f"{name} table"] = [
+            kg,
+            "query",
+            name,
+            "--graph",
+            g,
+            "--max-rows",
+            "0",
+            "--timeout",
+            "3600",
+        ]
         jobs[f"{name} table (old)"] = [py, "-c", OLD_QUERY, g, name, "table", str(tmp / "o.txt")]
-        jobs[f"{name} csv"] = [kg, "query", name, "--graph", g, "--max-rows", "0",
-                               "-o", str(tmp / "n.csv")]  # fmt: skip
+        jobs[f"{name} csv"] = [kg, "query", name, "--graph", g, "--max-rows", "0", "--timeout",
+                               "3600", "-o", str(tmp / "n.csv")]  # fmt: skip
         jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv")]
     out = {}
     for label, args in jobs.items():
+        if not re.search(only, label):
+            continue
         out[label] = timed(args)
         print(f"  {label}: {out[label][0]:.2f} s, {out[label][1]:.0f} MB", flush=True)
     return out
@@ -179,6 +191,7 @@ def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
+    ap.add_argument("--only", default="", help="run the commands whose label matches (a regex)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kg-bench-cmds")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -196,26 +209,29 @@ def main() -> None:
             rows[n] = rows_of(ttl)
             print(f"{n} events: {triples[n]:,} triples (with inferred and ontology)", flush=True)
             load.append(os.getloadavg()[0])
-            results[n] = measure(ttl, Path(tmp))
+            results[n] = measure(ttl, Path(tmp), args.only)
     write(args, started, load, table(args.events, triples, results, rows))
 
 
 def write(args: argparse.Namespace, started: str, load: list[float], body: str) -> None:
-    ev = " ".join(str(n) for n in args.events)
+    # One section per --only, so runs of parts of the commands stand side by side.
+    tag = f" --only '{args.only}'" if args.only else ""
+    begin, end = BEGIN.format(tag), END.format(tag)
+    ev = " ".join(str(n) for n in args.events) + (f" --only '{args.only}'" if args.only else "")
     text = (
-        f"{BEGIN}\n## Read commands on a kg build\n\n"
+        f"{begin}\n## Read commands on a kg build\n\n"
         f"`python bench/commands.py --events {ev}`, run {started} on {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}; the machine was shared with other work (load "
         f"average {min(load):.1f}–{max(load):.1f} at the sizes' starts), so the ratios within "
         "the run are what counts. Each cell: wall time end to end (process start to exit; "
         "serve: to the first answer) and peak memory (`/usr/bin/time`), new path then "
         "the path it replaces (old). Records: `kg generate --events N --seed 3`, built with "
-        "`kg build --reason`.\n\n" + body + END + "\n"
+        "`kg build --reason`.\n\n" + body + end + "\n"
     )
     md = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if BEGIN in md:
+    if begin in md:
         md = re.sub(
-            re.escape(BEGIN) + ".*?" + re.escape(END) + "\n", lambda _m: text, md, flags=re.S
+            re.escape(begin) + ".*?" + re.escape(end) + "\n", lambda _m: text, md, flags=re.S
         )
     else:
         md = md.rstrip("\n") + "\n\n" + text

@@ -149,16 +149,21 @@ def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
     return r
 
 
-def _oxigraph_written(res: QueryResult, fmt: str) -> str:
+def _oxigraph_written(res: QueryResult, fmt: str) -> str | None:
     """SELECT rows in TSV, SPARQL JSON or XML as Oxigraph's writers put them: the
     bytes ``kg query`` writes on the native store (:mod:`kg.sparql.stream`),
     whatever engine or store gave the rows. The rows go to Oxigraph as SPARQL
     JSON (rdflib's writer), which reads back to the same terms; rdflib's XML
     writer left ``false`` and ``0`` empty."""
     ox = oxigraph()
-    doc = _sparql_result(res).serialize(format="json", encoding="utf-8")
-    solutions = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON)
-    out = solutions.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt].oxigraph))
+    kind = getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt].oxigraph)
+    try:
+        doc = _sparql_result(res).serialize(format="json", encoding="utf-8")
+        out = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON).serialize(format=kind)
+    except Exception:  # rdflib raises bare Exceptions (a variable named "")
+        # A name or term rdflib or Oxigraph refuses (a store's malformed answer):
+        # kg's writers put it as it came, as before.
+        return None
     text = out.decode("utf-8")
     return text if fmt == "tsv" else text + "\n"
 
@@ -203,7 +208,9 @@ def render(res: QueryResult, fmt: str = "table") -> str:
     if fmt == "csv":
         return _render_csv(res)
     if fmt in ("tsv", "json", "xml") and res.form == "SELECT":
-        return _oxigraph_written(res, fmt)
+        written = _oxigraph_written(res, fmt)
+        if written is not None:
+            return written
     if fmt == "tsv":
         return _render_tsv(res)
     if fmt in ("json", "xml"):
