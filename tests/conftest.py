@@ -42,3 +42,19 @@ def mini(tmp_path: Path) -> Path:
     dest = tmp_path / "records"
     shutil.copytree(MINI, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def generated_build(tmp_path_factory) -> Path:
+    """``kg.ttl`` of a ``kg build --reason`` of generated records (40 events, about
+    10k triples), with the store the build persists beside it."""
+    root = tmp_path_factory.mktemp("generated")
+    runner = CliRunner()
+    for args in (
+        ["generate", "--events", "40", "--seed", "3", "-o", str(root / "records")],
+        ["build", str(root / "records"), "--reason", "-o", str(root / "build")],
+    ):
+        result = runner.invoke(cli, args, obj={})
+        assert result.exit_code == 0, result.output
+    assert (root / "build" / "kg.oxigraph").is_dir()
+    return root / "build" / "kg.ttl"

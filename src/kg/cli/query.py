@@ -20,6 +20,9 @@ from kg.cli.options import (
     remote_options,
 )
 from kg.errors import BadInput, UsageError
+from kg.rdfio.formats import format_from_path
+
+TABLE_ROWS = 50  # rows a table shows unless --limit says otherwise
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -99,6 +102,13 @@ def _complete_param(ctx: click.Context, param: click.Parameter, incomplete: str)
     metavar="N",
     help="Refuse results of more than N rows (0: no limit). Default: 100000 or KG_MAX_ROWS.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=f"Show at most N rows (0: all). Default: {TABLE_ROWS} in a table (which says how "
+    "many more there are), every row in csv, tsv, json and xml.",
+)
 @engine_option
 def query(
     name: str | None,
@@ -117,6 +127,7 @@ def query(
     conn: Any,
     allow_service: tuple[str, ...],
     max_rows: int | None,
+    limit: int | None,
     engine: str,
 ) -> None:
     """Run a canned query by NAME, or ad-hoc SPARQL with -e or --file.
@@ -165,8 +176,14 @@ def query(
                 )
             result = _remote(endpoint, text, bindings, default_graph_uris, conn)
         else:
-            result = _local(text, bindings, graph_file, records, reason, engine)
+            rows_fmt = fmt or format_from_path(output, "table", "results") if output else fmt
+            result = _local(
+                text, bindings, graph_file, records, reason, engine, rows_fmt, limit, output
+            )
+            if result is None:  # written already, by Oxigraph
+                return
     used = fmt or default_format(result, output)
+    result = result.first(TABLE_ROWS if limit is None and used == "table" else limit or 0)
     graph = None if result.graph is None else ("turtle" if used == "table" else used)
     _emit(render(result, used), output, rdf=graph)
 
@@ -220,15 +237,58 @@ def _local(
     records: Path | None,
     reason: bool,
     engine: str,
+    fmt: str | None,
+    limit: int | None,
+    output: Path | None,
 ) -> Any:
+    """The result of the query on the local graph; None when a SELECT's rows were
+    written already (the native engine's own writer: every row, in ``fmt``)."""
     from kg.pipeline.open import open_graph, open_native
     from kg.sparql.run import run_query
+    from kg.sparql.stream import STREAMED, first_rows
 
-    if engine == "native":
-        graph: Any = open_native(graph_file, records, reason=reason)
-    else:
+    if engine != "native":
         graph = open_graph(graph_file, records, reason=reason, engine=engine)
-    return run_query(graph, text, bindings)
+        return run_query(graph, text, bindings)
+    native = open_native(graph_file, records, reason=reason)
+    if fmt in STREAMED and not limit:
+        return _streamed(native, text, bindings, fmt, output)
+    return first_rows(native, text, bindings, TABLE_ROWS if limit is None else limit)
+
+
+def _streamed(
+    native: Any, text: str, bindings: dict[str, Any], fmt: str, output: Path | None
+) -> Any:
+    """Run the query on the native store; a SELECT's rows are written to
+    ``output`` (atomically) or standard output by Oxigraph's writer, through a
+    temporary file (the row limit is checked before anything is written): None.
+    Otherwise (another form, or a CSV cell that needs kg's formula guard) the
+    result, for the caller to render."""
+    import shutil
+    import sys
+    import tempfile
+
+    from kg.rdfio.atomic import atomic_write
+    from kg.sparql.run import run_query
+    from kg.sparql.stream import stream_select
+
+    with tempfile.TemporaryFile(prefix="kg-query-") as rows:
+        outcome = stream_select(native, text, bindings, fmt, rows.fileno())
+        if outcome is None:
+            return run_query(native, text, bindings)
+        if not isinstance(outcome, int):
+            return outcome
+
+        def copy(fh: Any) -> None:
+            rows.seek(0)
+            shutil.copyfileobj(rows, fh, 1 << 20)
+
+        if output is None:
+            copy(sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            atomic_write(output, copy)
+    return None
 
 
 def _catalog_json(queries: dict[str, Any]) -> str:

@@ -72,13 +72,16 @@ def describe(
 
         kg describe shinzo-abe --format json
     """
-    from kg.pipeline.open import open_graph
-    from kg.views.describe import describe_thing
+    from kg.pipeline.open import open_native
+    from kg.store.view import store_graph
+    from kg.views.describe import describe_indexed
     from kg.views.jsonview import render_json
     from kg.views.text import render_text
 
-    graph = open_graph(graph_file, records, reason=reason, with_ontology=False)
-    d = describe_thing(graph, thing)
+    # The store kg build persisted (or the graph loaded into one), read by index:
+    # a description never reads the whole graph.
+    graph = store_graph(open_native(graph_file, records, reason=reason))
+    d = describe_indexed(graph, thing)
     click.echo(render_json(d) if fmt == "json" else render_text(d), nl=False)
 
 

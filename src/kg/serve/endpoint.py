@@ -18,6 +18,7 @@ temporary database.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field, replace
@@ -25,10 +26,12 @@ from pathlib import Path
 
 from kg.errors import RemoteError, UsageError
 from kg.pipeline.export import export_bytes
+from kg.pipeline.outputs import GRAPH_FILE
 from kg.sandbox.limits import current_limits
 from kg.serve.engines import HOST, EnginePool, oxigraph_binary
 from kg.serve.front import FrontServer, Settings
 from kg.serve.scratch import ServeFolder, sweep
+from kg.store.persist import STORE_DIR, open_persisted
 
 DEFAULT_PORT = 7878
 
@@ -137,9 +140,18 @@ def serve(
     folder = scratch.path
     endpoint = LocalEndpoint(front.port, 0, scratch, timeout, front)
     try:
-        endpoint.triples, db = _load(binary, folder, graph_file, records, reason)
+        persisted = _persisted(folder, graph_file, reason)
+        if persisted is not None:
+            endpoint.triples, db = persisted
+        else:
+            endpoint.triples, db = _load(binary, folder, graph_file, records, reason)
         endpoint.pool = EnginePool(
-            binary, db, folder / "server.log", engines or default_engines(), lim.max_query_memory
+            binary,
+            db,
+            folder / "server.log",
+            engines or default_engines(),
+            lim.max_query_memory,
+            union=persisted is not None and reason,
         )
         endpoint.pool.start(ready_timeout)
         # SERVICE is refused whatever the environment allows kg query.
@@ -149,6 +161,36 @@ def serve(
         endpoint.stop()
         raise
     return endpoint
+
+
+def _persisted(folder: Path, graph_file: Path | None, reason: bool) -> tuple[int, Path] | None:
+    """The store ``kg build`` persisted beside ``graph_file``, when it was built from
+    that very file (:func:`kg.store.persist.open_persisted`): its triple count and
+    a read-only copy of it in ``folder`` (hard links: instant, and a build that
+    replaces the store meanwhile changes nothing here), or the store itself
+    where links cannot be made. At 1M triples, reloading the data took 12 s.
+
+    Served as it is, the store keeps the inferred triples of a ``--reason``
+    build in their named graph: with ``reason``, every query's default graph
+    is the union of its graphs (the asserted, the ontology's and the inferred
+    triples, as :func:`_load` merges them); without, the inferred graph is left
+    out of the default graph but can be named in ``GRAPH``.
+    """
+    if graph_file is None or graph_file.name != GRAPH_FILE:
+        return None
+    native = open_persisted(graph_file, reason=reason)
+    if native is None:
+        return None
+    triples = len(native)
+    native.store = None  # closes it before the engines open it
+    store = graph_file.parent / STORE_DIR
+    copy = folder / "db"
+    try:
+        shutil.copytree(store, copy, copy_function=os.link)
+    except OSError:  # another file system: serve it where it is (read-only)
+        shutil.rmtree(copy, ignore_errors=True)
+        return triples, store
+    return triples, copy
 
 
 def _load(

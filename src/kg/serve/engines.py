@@ -116,8 +116,13 @@ class EnginePool:
     (:meth:`acquire`), gives it back (:meth:`release`) or has it killed and
     replaced (:meth:`discard`)."""
 
-    def __init__(self, binary: str, db: Path, log: Path, size: int, memory: int = 0) -> None:
+    def __init__(
+        self, binary: str, db: Path, log: Path, size: int, memory: int = 0, union: bool = False
+    ) -> None:
         self.binary, self.db, self.log, self.size = binary, db, log, size
+        # The default graph of a query: all the store's graphs (kg build's store with
+        # --reason: the asserted and ontology triples, and the inferred graph).
+        self.union = union
         self.memory = memory  # bytes an engine may grow by once it listens (0: no cap)
         self.failure: str | None = None  # why an engine could not be started
         self._idle: queue.Queue[Engine] = queue.Queue()
@@ -218,7 +223,8 @@ class EnginePool:
                     try:
                         proc = subprocess.Popen(
                             [self.binary, "serve-read-only", "--location", str(self.db),
-                             "--bind", f"{HOST}:{port}"],
+                             "--bind", f"{HOST}:{port}",
+                             *(["--union-default-graph"] if self.union else [])],
                             stdin=subprocess.DEVNULL,
                             stdout=out,
                             stderr=subprocess.STDOUT,

@@ -17,6 +17,7 @@ from kg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS, format_from_path
 from kg.rdfio.write import serialize
 from kg.sparql.results import QueryResult
 from kg.terms.checks import visible
+from kg.terms.convert import oxigraph
 from kg.terms.namespaces import compact
 
 # --- rendering -------------------------------------------------------------------
@@ -96,8 +97,20 @@ def _render_table(res: QueryResult) -> str:
 
     lines = [fmt(names), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
-    lines.append(f"({len(res.rows)} row{'s' if len(res.rows) != 1 else ''})")
+    lines.append(_count_line(res))
     return "\n".join(lines) + "\n"
+
+
+def _count_line(res: QueryResult) -> str:
+    """The table's last line: the rows, and those left out (``--limit``)."""
+    shown = len(res.rows)
+    if res.total is None or res.total <= shown:
+        return f"({shown} row{'s' if shown != 1 else ''})"
+    more = res.total - shown
+    return (
+        f"({shown} of {res.total} rows; {more} more: --limit N shows N, --limit 0 all, "
+        "--format csv every row)"
+    )
 
 
 def _render_csv(res: QueryResult, delimiter: str = ",") -> str:
@@ -134,6 +147,25 @@ def _sparql_result(res: QueryResult):  # type: ignore[no-untyped-def]
             for row in res.rows
         ]
     return r
+
+
+def _oxigraph_written(res: QueryResult, fmt: str) -> str | None:
+    """SELECT rows in TSV, SPARQL JSON or XML as Oxigraph's writers put them: the
+    bytes ``kg query`` writes on the native store (:mod:`kg.sparql.stream`),
+    whatever engine or store gave the rows. The rows go to Oxigraph as SPARQL
+    JSON (rdflib's writer), which reads back to the same terms; rdflib's XML
+    writer left ``false`` and ``0`` empty."""
+    ox = oxigraph()
+    kind = getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt].oxigraph)
+    try:
+        doc = _sparql_result(res).serialize(format="json", encoding="utf-8")
+        out = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON).serialize(format=kind)
+    except Exception:  # rdflib raises bare Exceptions (a variable named "")
+        # A name or term rdflib or Oxigraph refuses (a store's malformed answer):
+        # kg's writers put it as it came, as before.
+        return None
+    text = out.decode("utf-8")
+    return text if fmt == "tsv" else text + "\n"
 
 
 def default_format(res: QueryResult, out: Path | None = None) -> str:
@@ -175,6 +207,10 @@ def render(res: QueryResult, fmt: str = "table") -> str:
         return _render_table(res)
     if fmt == "csv":
         return _render_csv(res)
+    if fmt in ("tsv", "json", "xml") and res.form == "SELECT":
+        written = _oxigraph_written(res, fmt)
+        if written is not None:
+            return written
     if fmt == "tsv":
         return _render_tsv(res)
     if fmt in ("json", "xml"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -25,6 +25,18 @@ class QueryResult:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
+    total: int | None = None  # rows in all, when ``rows`` is the first page only
+
+    def first(self, limit: int) -> QueryResult:
+        """This result with at most ``limit`` rows (0: all), ``total`` saying how many
+        there are in all.
+
+        >>> QueryResult("SELECT", ["x"], [(1,), (2,), (3,)]).first(2).total
+        3
+        """
+        if not limit or self.total is not None or len(self.rows) <= limit:
+            return self
+        return replace(self, rows=self.rows[:limit], total=len(self.rows))
 
     def to_dataframe(self) -> Any:
         """The rows as a pandas DataFrame (``pip install kg[notebook]``), a typed

@@ -42,10 +42,14 @@ def run_query(graph: Any, text: str, bindings: dict[str, Any] | None = None) -> 
 
 
 def _prepare_and_run(graph: Any, text: str, bindings: dict[str, Any] | None) -> QueryResult:
-    return _run(graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE))
+    return run_prepared(
+        graph, prepare(text, bindings, REFERENCE if isinstance(graph, Graph) else NATIVE)
+    )
 
 
-def _run(graph: Any, query: Prepared) -> QueryResult:
+def run_prepared(graph: Any, query: Prepared) -> QueryResult:
+    """Run a text :func:`kg.sparql.door.prepare` made for ``graph``'s engine, here
+    (in the caller's worker)."""
     if not isinstance(graph, Graph):  # a kg.store.native.NativeGraph: Oxigraph
         return _run_native(graph, query)
     try:

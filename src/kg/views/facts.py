@@ -139,10 +139,11 @@ class FactBuilder:
                 use(KG.endDate, end)
                 return [Segment(f" from {start} to {end}", value=True)]
             return [Segment(" " + date_phrase(start), value=True)]
-        attested = sorted(str(v) for v in g.objects(s, KG.attestedOn))
+        values = sorted(g.objects(s, KG.attestedOn), key=str)
+        attested = [str(v) for v in values]
         if not attested:
             return []
-        for v in g.objects(s, KG.attestedOn):
+        for v in values:  # in order: the citations' numbers must not follow the store's
             use(KG.attestedOn, v)
         listed = (
             attested[0] if len(attested) == 1 else ", ".join(attested[:-1]) + " and " + attested[-1]
