@@ -54,6 +54,7 @@ from kg.views.report.common import shorten
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
+from kg.views.report.search import search_files
 from kg.views.report.timeline import build_timeline
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -134,6 +135,8 @@ def build_site(
     for d in descriptions.values():
         ego = build_ego(d)
         site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
+    site.page("search.html", "search.html", active="search")
+    site.files.update(search_files(descriptions.values()))
     site.style_sheet(view.display)
     return site.done()
 
