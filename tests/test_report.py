@@ -44,6 +44,7 @@ MINI_IDS = sorted(
 
 
 SCRIPTS = [
+    "filters.js",
     "search.js",
     "search/meta.js",
     "vendor/minisearch/LICENSE.txt",

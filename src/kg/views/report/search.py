@@ -225,9 +225,10 @@ def vendored(package: str) -> dict[str, bytes]:
 
 
 def search_files(descriptions: Iterable[Description]) -> dict[str, bytes]:
-    """Everything ``search.html`` loads but the page itself: MiniSearch, the index
-    and ``search.js``."""
+    """The site's scripts but the pages: MiniSearch, the index, ``search.js`` (for
+    ``search.html``) and ``filters.js`` (the timeline's and entity list's filters)."""
     files = vendored("minisearch")
     files.update(build_search_index(descriptions).files())
     files["search.js"] = (SCRIPTS / "search.js").read_bytes()
+    files["filters.js"] = (SCRIPTS / "filters.js").read_bytes()
     return files
