@@ -218,7 +218,8 @@ class _Strip:
                 months = sorted(g[4][:7] for g in group)
                 when = months[0] if months[0] == months[-1] else f"{months[0]} – {months[-1]}"
                 x = rounded(sum(g[0] for g in group) / len(group))
-                out.append((x, rounded(min(g[1] for g in group) - 9), f"{len(group)} events, {when}"))
+                top = rounded(min(g[1] for g in group) - 9)
+                out.append((x, top, f"{len(group)} events, {when}"))
             group = [m] if m is not None else []
         return out
 

@@ -38,12 +38,13 @@
     var total = status.dataset.total;
     status.textContent = Object.keys(filters).length ?
       shown + " of " + total + " shown." : total + " in all.";
-    var url = new URL(location.href);
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name) return;
-      if (el.value) url.searchParams.set(el.name, el.value); else url.searchParams.delete(el.name);
-    });
-    history.replaceState(null, "", url.href);
+    /* The filters in the form's order, after any other parameter. */
+    var params = new URLSearchParams(location.search);
+    var named = Array.prototype.filter.call(form.elements, function (el) { return el.name; });
+    named.forEach(function (el) { params.delete(el.name); });
+    named.forEach(function (el) { if (el.value) params.append(el.name, el.value); });
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
   }
   function start() {
     var form = document.querySelector("form.filters");
