@@ -148,11 +148,15 @@ def test_person_page_sections(mini_site):
 
 def test_timeline_lists_events_in_order_with_links(mini_site):
     html = page(mini_site, "timeline.html")
-    rows = re.findall(r'<a href="entity/([a-z0-9-]+)\.html"><circle cx="[\d.]+" cy', html)
+    rows = re.findall(r'<tr id="([a-z0-9-]+)" data-theme=', html)
     assert rows == ["visit-2020", "day-2020"]  # the part under its event
-    assert '<text class="date" x="10" y="' in html
-    assert "2020-01-01 – 2020-01-03" in html
-    assert '<svg class="timeline"' in html
+    depths = re.findall(r'<td class="event depth-(\d)"><span class="swatch" style="[^"]+"></span>'
+                        r'<a href="entity/([a-z0-9-]+)\.html">', html)  # fmt: skip
+    assert depths == [("0", "visit-2020"), ("1", "day-2020")]
+    assert '<td class="date">2020-01-01 – 2020-01-03</td>' in html
+    marks = re.findall(r'<circle class="mark" [^>]+ data-event="([a-z0-9-]+)">', html)
+    assert sorted(marks) == ["day-2020", "visit-2020"]  # the year strip: a dot each
+    assert '<svg class="timeline"' in html and '<g class="rows">' not in html
 
 
 def test_network_and_neighbourhood_are_svg_with_links(mini_site):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,10 @@ def test_timeline_theme_filter_matches_sparql(watched, site, invoke):
     assert len(shown) == len(dated)
     assert page.inner_text(".filter-status") == f"{len(shown)} of 47 shown."
     assert page.input_value("select[name=theme]") == "theme-cyber-defence"
+    bright = page.eval_on_selector_all(
+        "svg.timeline circle[data-event]:not(.dim)", "dots => dots.map(d => d.dataset.event)"
+    )
+    assert sorted(bright) == sorted(shown)  # the year strip fades the other events
     watched.shot("timeline-cyber-defence.png")
 
 
@@ -158,7 +163,9 @@ def test_timeline_filters_combine_and_write_the_url(watched, site):
         row = page.query_selector(f"tr#{rid}")
         assert row.get_attribute("data-from") <= "2015" and row.get_attribute("data-to") >= "2013"
     page.select_option("select[name=actor]", "shinzo-abe")
-    assert page.url == base + "?theme=theme-cyber-defence&actor=shinzo-abe&from=2013&to=2015"
+    page.wait_for_function(
+        "location.search === '?theme=theme-cyber-defence&actor=shinzo-abe&from=2013&to=2015'"
+    )
     with_abe = timeline_rows(page)
     assert with_abe and set(with_abe) < set(period)
     for rid in with_abe:
@@ -179,3 +186,48 @@ def test_timeline_rows_show_place_people_and_sources(watched, site):
     assert cells[3] == "Anders Fogh Rasmussen, Shinzo Abe"
     assert "S04" in cells[4] and "S22" in cells[4]
     assert "17 events, 2013-04 – 2013-06" in page.text_content("svg.timeline")
+
+
+def test_entity_list_filters(watched, site):
+    base = (site / "entities.html").as_uri()
+    page = watched.open(base + "?actor=shinzo-abe&reliability=primary")
+    shown = page.eval_on_selector_all(
+        "ul.entity-list li", "items => items.filter(i => !i.hidden).map(i => i.id)"
+    )
+    assert "shinzo-abe" in shown and "signing-joint-political-declaration-2013" in shown
+    assert "anders-fogh-rasmussen" not in shown and len(shown) < 100
+    for rid in shown:
+        item = page.query_selector(f"li#{rid}")
+        assert "shinzo-abe" in item.get_attribute("data-actor").split()
+        assert "primary" in item.get_attribute("data-reliability").split()
+    sections = page.eval_on_selector_all(
+        "section[data-group]", "s => s.filter(x => !x.hidden).map(x => x.id)"
+    )
+    assert "event" in sections and "theme" not in sections  # no theme links to Abe
+    page.fill("input[name=from]", "2014")
+    page.wait_for_function("location.search === '?actor=shinzo-abe&reliability=primary&from=2014'")
+    later = page.eval_on_selector_all(
+        "ul.entity-list li", "items => items.filter(i => !i.hidden).map(i => i.id)"
+    )
+    assert later and set(later) < set(shown) and "shinzo-abe" not in later  # undated: out
+    watched.shot("entities-filtered.png")
+
+
+@pytest.mark.parametrize("name", ["timeline.html", "entity/shinzo-abe.html", "search.html"])
+def test_pages_print_on_a4_without_navigation(watched, site, name):
+    page = watched.open((site / name).as_uri())
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        "['header.site', 'form', '.site-search'].map(s => [...document.querySelectorAll(s)]"
+        ".every(e => getComputedStyle(e).display === 'none'))"
+    )
+    assert hidden == [True, True, True]
+    width = page.evaluate("getComputedStyle(document.querySelector('main')).borderTopWidth")
+    assert width == "0px"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF")
+    # A4 is 595 x 842 points: every page of the PDF has that media box.
+    boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf))
+    assert boxes and {(round(float(w)), round(float(h))) for w, h in boxes} == {(595, 842)}
+    (ARTIFACTS / f"print-{name.replace('/', '-').replace('.html', '')}.pdf").write_bytes(pdf)

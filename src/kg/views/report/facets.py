@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import RDF
+from rdflib import RDF, URIRef
 from rdflib.namespace import PROV, SKOS
 from rdflib.term import Node
 
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import KG
 from kg.views.graphview import GraphView, record_id
-from kg.views.model import Ref
+from kg.views.model import Description, Ref
 
 RELIABILITY = (("primary", "a primary source"), ("secondary", "secondary sources only"),
                ("disputed", "disputed"))  # fmt: skip
@@ -100,6 +100,36 @@ def event_facets(view: GraphView, event: Node) -> Facets:
     )
 
 
+DATES = (KG.startDate, KG.endDate, KG.date, KG.foundingDate)
+
+
+def record_facets(view: GraphView, d: Description) -> Facets:
+    """The filter values of any record, for the entity list: its themes, the people
+    and organisations it is linked with (either way), its classes, reliability and
+    the years of its dates (start, end, date, founding)."""
+    node = URIRef(d.iri)
+    g = view.g
+    themes = {b for t in g.objects(node, KG.theme) for b in _broader(view, t)}
+    linked = [n.ref for n in d.neighbours if n.ref.id]
+    linked.append(Ref(d.label, d.iri, d.id, d.kind))  # a person is linked with themself
+    return Facets(
+        themes=sorted(i for i in (record_id(t) for t in themes) if i),
+        people=sorted({r for r in linked if r.kind == "person"}),
+        organisations=sorted({r for r in linked if r.kind == "organisation"}),
+        kinds=sorted({c.term for c in d.classes if c.term}),
+        reliability=_reliability(view, node),
+        place=[],
+        sources=[],
+    )
+
+
+def years(view: GraphView, d: Description) -> tuple[str, str]:
+    """The first and last year of a record's dates ("" when it has none)."""
+    found = sorted(str(v)[:4] for p in DATES for v in view.g.objects(URIRef(d.iri), p))
+    found = [y for y in found if y.isdigit()]
+    return (found[0], found[-1]) if found else ("", "")
+
+
 def choices(view: GraphView, facets: list[Facets]) -> Choices:
     """Every value that some row has, for the filters' menus."""
     out = Choices()
@@ -120,3 +150,22 @@ def _label(view: GraphView, rid: str) -> str:
 
 def _kind_label(view: GraphView, term: str) -> str:
     return view.label(KG[term])
+
+
+@dataclass
+class EntityFilters:
+    """The entity list's filters: each record's ``data-`` attributes, and the menus."""
+
+    data: dict[str, dict[str, str]]  # record IRI -> attribute -> value
+    choices: Choices
+
+
+def entity_filters(view: GraphView, descriptions: list[Description]) -> EntityFilters:
+    data: dict[str, dict[str, str]] = {}
+    facets = []
+    for d in descriptions:
+        f = record_facets(view, d)
+        first, last = years(view, d)
+        data[d.iri] = {**f.data(), "from": first, "to": last}
+        facets.append(f)
+    return EntityFilters(data, choices(view, facets))

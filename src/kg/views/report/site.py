@@ -51,6 +51,7 @@ from kg.views.describe import describe
 from kg.views.graphview import GraphView
 from kg.views.model import Description
 from kg.views.report.common import shorten
+from kg.views.report.facets import entity_filters
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
@@ -166,7 +167,8 @@ def _top_pages(
         onto=onto,
         active="index",
     )
-    site.page("entities.html", "entities.html", kinds=kinds, active="entities")
+    filters = entity_filters(view, list(descriptions.values()))
+    site.page("entities.html", "entities.html", kinds=kinds, filters=filters, active="entities")
     site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
     site.page("network.html", "network.html", net=network, active="network")
     site.page("queries.html", "queries.html", queries=query_pages, active="queries")

@@ -31,6 +31,11 @@
       row.hidden = !ok;
       if (ok) shown++;
     });
+    /* The timeline's year strip: the dots of hidden rows fade. */
+    Array.prototype.forEach.call(document.querySelectorAll("svg [data-event]"), function (dot) {
+      var row = document.getElementById(dot.dataset.event);
+      dot.classList.toggle("dim", !!row && row.hidden);
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-group]"), function (group) {
       group.hidden = !group.querySelector(form.dataset.rows.split(" ").pop() + ":not([hidden])");
     });
