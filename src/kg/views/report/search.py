@@ -218,7 +218,7 @@ SCRIPTS = Path(__file__).parent.parent / "templates"
 
 
 def vendored(package: str) -> dict[str, bytes]:
-    """A vendored library's files (``vendor/PACKAGE/``, see ``scripts/vendor-js``), at
+    """A vendored library's files (``vendor/PACKAGE/``, see ``scripts/vendor_js.py``), at
     ``vendor/PACKAGE/`` in the site: the code and its licence."""
     folder = VENDOR / package
     return {f"vendor/{package}/{p.name}": p.read_bytes() for p in sorted(folder.iterdir())}
