@@ -62,8 +62,12 @@ def expected_files(ids: list[str], shards: Sequence[str] = ()) -> list[str]:
 
 
 def shards_listed(meta_js: bytes) -> list[str]:
+    """The index's files that search/meta.js implies: its shards and record files."""
     meta = json.loads(meta_js.decode("utf-8").split(" = ", 1)[1].rstrip(";\n"))
-    return [f"search/{length}-{key}.js" for length, key in meta["shards"]]
+    docs = range(-(-meta["documentCount"] // meta["docsPerFile"]))
+    return [f"search/{length}-{key}.js" for length, key in meta["shards"]] + [
+        f"search/docs-{k}.js" for k in docs
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -41,17 +41,26 @@ def test_index_is_minisearch_serialised_form():
     assert idx.meta["fieldIds"] == {"name": 0, "id": 1, "text": 2}
     assert idx.meta["averageFieldLength"] == [2, 2, 0]
     assert idx.shards["1-k"] == {
-        "documentIds": {"1": "minoru-kiuchi"},
+        "documentIds": {"1": 1},
         "fieldLength": {"1": [2, 2, 0]},
-        "storedFields": {"1": {"t": "Minoru Kiuchi", "u": "entity/minoru-kiuchi.html",
-                               "k": "Person", "o": ""}},
         "index": [["kiuchi", {"0": {"1": 1}, "1": {"1": 1}}]],
-    }  # fmt: skip
+    }
+    shown = {"t": "Minoru Kiuchi", "u": "entity/minoru-kiuchi.html", "k": "Person", "o": ""}
+    assert idx.shown == [shown]
     files = idx.files()
-    assert sorted(files) == ["search/1-k.js", "search/1-m.js", "search/meta.js"]
+    assert sorted(files) == ["search/1-k.js", "search/1-m.js", "search/docs-0.js", "search/meta.js"]
     head, _, body = files["search/1-k.js"].decode().partition('window.kgSearchShard["1-k"] = ')
     assert head == "window.kgSearchShard = window.kgSearchShard || {};\n"
     assert json.loads(body.rstrip(";\n")) == idx.shards["1-k"]
+    docs = files["search/docs-0.js"].decode().partition('window.kgSearchDocs["0"] = ')[2]
+    assert json.loads(docs.rstrip(";\n")) == [shown]
+
+
+def test_records_shown_come_a_thousand_a_file():
+    idx = build_search_index([record(f"p{i:04}", {"en": [f"P {i}"]}) for i in range(2500)])
+    docs = sorted(f for f in idx.files() if "docs-" in f)
+    assert docs == ["search/docs-0.js", "search/docs-1.js", "search/docs-2.js"]
+    assert idx.shown[1000]["u"] == "entity/p1000.html"  # MiniSearch id 1001: docs-1, first
 
 
 def test_big_shards_split_by_more_characters(monkeypatch):

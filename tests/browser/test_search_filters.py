@@ -118,6 +118,7 @@ def test_search_loads_only_the_shards_it_needs(watched, site):
     results(page, "Kiuchi")
     loaded = page.evaluate("Object.keys(window.kgSearchShard).sort()")
     assert loaded == ["1-k"]
+    assert page.evaluate("Object.keys(window.kgSearchDocs)") == ["0"]
     assert len(list((site / "search").glob("*.js"))) > 40
 
 

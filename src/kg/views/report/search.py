@@ -14,10 +14,11 @@ word matches inside a longer one without a dictionary.
 The index comes in pieces so a page loads only what a query needs: a shard
 (``search/L-KEY.js``) holds the terms whose first L characters give its key
 (L is 1, or 2 when a shard would hold more than :data:`SHARD_POSTINGS`
-postings, and so on), with the per-document data of the documents those
-terms occur in. Document counts and average field lengths are the whole
-index's (in ``search/meta.js``), so the shards a query
-loads, merged, score exactly as the whole index would.
+postings, and so on), with the lengths of the documents those terms occur in.
+Document counts and average field lengths are the whole index's (in
+``search/meta.js``), so the shards a query loads, merged, score exactly as the
+whole index would. What a result shows (title, address, kind, other labels) is
+in ``search/docs-K.js``, 1000 records a file, loaded for the results shown.
 
 >>> tokens("Tōkyō: NATO–Japan 安倍晋三")
 ['tokyo', 'nato', 'japan', '安倍', '倍晋', '晋三']
@@ -37,7 +38,7 @@ from pathlib import Path
 from kg.views.model import Description
 
 FIELDS = ("name", "id", "text")
-STORED = ("t", "u", "k", "o")  # title, address, kind, other labels
+DOCS_PER_FILE = 1000  # records shown in results: search/docs-K.js holds 1000 of them
 SHARD_POSTINGS = 20_000  # a shard above this is split by one more character of its key
 CJK = (
     (0x3005, 0x3007),
@@ -104,25 +105,37 @@ def shard_key(term: str, length: int) -> str:
 
 @dataclass
 class SearchIndex:
-    """The index's files: ``meta`` (options, counts, shard keys) and the shards."""
+    """The index's files: ``meta`` (options, counts, shard keys), the shards, and
+    what a result shows of each record (title, address, kind, other labels), by
+    MiniSearch's id (1, 2, …)."""
 
     meta: dict[str, object]
     shards: dict[str, dict[str, object]]
+    shown: list[dict[str, str]]
 
     def files(self) -> dict[str, bytes]:
-        """``search/meta.js`` and ``search/KEY.js``: JSON in a script, so pages opened
-        from disk (where ``fetch`` is refused) load them with a ``<script>`` tag."""
+        """``search/meta.js``, ``search/L-KEY.js`` and ``search/docs-K.js`` (records
+        ``K*1000+1`` to ``(K+1)*1000``): JSON in a script, so pages opened from disk
+        (where ``fetch`` is refused) load them with a ``<script>`` tag."""
         out = {"search/meta.js": _script("kgSearchMeta", self.meta)}
         for key, shard in self.shards.items():
-            out[f"search/{key}.js"] = _script(f"kgSearchShard[{json.dumps(key)}]", shard)
+            out[f"search/{key}.js"] = _script("kgSearchShard", shard, key)
+        for k in range(0, len(self.shown), DOCS_PER_FILE):
+            part = self.shown[k : k + DOCS_PER_FILE]
+            out[f"search/docs-{k // DOCS_PER_FILE}.js"] = _script(
+                "kgSearchDocs", part, str(k // DOCS_PER_FILE)
+            )
         return out
 
 
-def _script(target: str, data: object) -> bytes:
+def _script(name: str, data: object, key: str | None = None) -> bytes:
+    """``window.NAME = DATA;``, or ``window.NAME[KEY] = DATA;`` for one of many."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     body = body.replace("<", "\\u003c")  # "<" only occurs in strings: no "</script>" in a file
-    prefix = "window.kgSearchShard = window.kgSearchShard || {};\n" if "[" in target else ""
-    return f"{prefix}window.{target} = {body};\n".encode()
+    if key is None:
+        return f"window.{name} = {body};\n".encode()
+    init = f"window.{name} = window.{name} || {{}};\n"
+    return f"{init}window.{name}[{json.dumps(key)}] = {body};\n".encode()
 
 
 def _document(d: Description) -> tuple[dict[str, str], dict[str, str]]:
@@ -158,16 +171,16 @@ def build_search_index(descriptions: Iterable[Description]) -> SearchIndex:
         "averageFieldLength": [
             sum(lengths[s][i] for s in lengths) / n if n else 0 for i in range(len(FIELDS))
         ],
-        "storeFields": list(STORED),
+        "docsPerFile": DOCS_PER_FILE,
         "serializationVersion": 2,
     }
     groups = _split(sorted(postings), postings, 1)
     meta["shards"] = [[length, key] for length, key in sorted(groups)]
     shards = {
-        f"{length}-{key}": _shard(terms, postings, lengths, stored, docs)
+        f"{length}-{key}": _shard(terms, postings, lengths)
         for (length, key), terms in sorted(groups.items())
     }
-    return SearchIndex(meta, shards)
+    return SearchIndex(meta, shards, [stored[s] for s in range(1, n + 1)])
 
 
 def _split(
@@ -197,18 +210,17 @@ def _shard(
     terms: list[str],
     postings: dict[str, dict[int, dict[int, int]]],
     lengths: dict[int, list[int]],
-    stored: dict[int, dict[str, str]],
-    docs: list[Description],
 ) -> dict[str, object]:
+    """The terms of one shard with the lengths of the records they occur in (their
+    ids are MiniSearch's own numbers: what a result shows is in search/docs-K.js)."""
     present = sorted({doc for t in terms for per in postings[t].values() for doc in per})
     index = [
         [t, {str(f): {str(d): c for d, c in sorted(per.items())} for f, per in postings[t].items()}]
         for t in terms
     ]
     return {
-        "documentIds": {str(s): docs[s - 1].id for s in present},
+        "documentIds": {str(s): s for s in present},
         "fieldLength": {str(s): lengths[s] for s in present},
-        "storedFields": {str(s): stored[s] for s in present},
         "index": index,
     }
 

@@ -53,14 +53,15 @@
       return n >= length ? shardKey(term, length) === key : key.indexOf(shardKey(term, n)) === 0;
     }).map(function (s) { return s[0] + "-" + s[1]; });
   }
-  function load(names, done) {
-    window.kgSearchShard = window.kgSearchShard || {};
-    var missing = names.filter(function (n) { return !(n in window.kgSearchShard); });
+  /* Loads search/PREFIX+KEY.js for each key that window[global] does not hold yet. */
+  function load(global, prefix, names, done) {
+    window[global] = window[global] || {};
+    var missing = names.filter(function (n) { return !(n in window[global]); });
     var left = missing.length;
     if (!left) return done();
     missing.forEach(function (name) {
       var s = document.createElement("script");
-      s.src = "search/" + name + ".js";
+      s.src = "search/" + prefix + name + ".js";
       s.onload = s.onerror = function () { if (--left === 0) done(); };
       document.head.appendChild(s);
     });
@@ -76,7 +77,6 @@
       if (!s) return;
       Object.assign(js.documentIds, s.documentIds);
       Object.assign(js.fieldLength, s.fieldLength);
-      Object.assign(js.storedFields, s.storedFields);
       js.index = js.index.concat(s.index);
     });
     return js;
@@ -84,28 +84,42 @@
   function search(query, done) {
     var meta = window.kgSearchMeta;
     var terms = tokens(query);
-    if (!terms.length) return done([]);
+    if (!terms.length) return done([], 0);
     var names = [];
     terms.forEach(function (t) {
       shardsFor(t, meta).forEach(function (n) { if (names.indexOf(n) < 0) names.push(n); });
     });
-    load(names, function () {
+    load("kgSearchShard", "", names, function () {
       var options = {
-        fields: Object.keys(meta.fieldIds), storeFields: meta.storeFields,
+        fields: Object.keys(meta.fieldIds),
         tokenize: tokens, processTerm: function (t) { return t; },
         searchOptions: {
           combineWith: "AND", prefix: true, boost: { name: 3, id: 2 },
           fuzzy: function (term) { return term.length > 4 ? 0.2 : false; }
         }
       };
-      done(MiniSearch.loadJS(merged(names, meta), options).search(query));
+      var found = MiniSearch.loadJS(merged(names, meta), options).search(query);
+      shown(found.slice(0, 200), meta.docsPerFile, function (records) { done(records, found.length); });
     });
   }
-  function show(query, results) {
+  /* What the results show (title, address, kind, other labels), from search/docs-K.js. */
+  function shown(results, per, done) {
+    var files = [];
+    results.forEach(function (r) {
+      var key = String(Math.floor((r.id - 1) / per));
+      if (files.indexOf(key) < 0) files.push(key);
+    });
+    load("kgSearchDocs", "docs-", files, function () {
+      done(results.map(function (r) {
+        return window.kgSearchDocs[String(Math.floor((r.id - 1) / per))][(r.id - 1) % per];
+      }));
+    });
+  }
+  function show(query, results, total) {
     var list = document.getElementById("results");
     var status = document.getElementById("status");
     list.textContent = "";
-    results.slice(0, 200).forEach(function (r) {
+    results.forEach(function (r) {
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = r.u; a.textContent = r.t;
@@ -120,21 +134,21 @@
       list.appendChild(li);
     });
     status.textContent = !query ? "Type words to search for." :
-      results.length + (results.length === 1 ? " record matches " : " records match ") +
-      "\u201c" + query + "\u201d" + (results.length > 200 ? " (the first 200 shown)." : ".");
+      total + (total === 1 ? " record matches " : " records match ") +
+      "\u201c" + query + "\u201d" + (total > results.length ? " (the first 200 shown)." : ".");
   }
   function run() {
     var input = document.getElementById("q");
     var query = new URLSearchParams(location.search).get("q") || "";
     input.value = query;
-    search(query, function (results) { show(query, results); });
+    search(query, function (results, total) { show(query, results, total); });
     document.getElementById("search-form").addEventListener("submit", function (e) {
       e.preventDefault();
       var q = input.value.trim();
       var url = new URL(location.href);
       if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
       history.replaceState(null, "", url.href);
-      search(q, function (results) { show(q, results); });
+      search(q, function (results, total) { show(q, results, total); });
     });
   }
   window.kgSearch = { fold: fold, tokens: tokens, shardKey: shardKey, search: search };
