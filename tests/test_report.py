@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ TOP_PAGES = [
     "network.html",
     "ontology.html",
     "queries.html",
+    "search.html",
     "timeline.html",
     "validation.html",
 ]
@@ -40,12 +43,31 @@ MINI_IDS = sorted(
 )  # fmt: skip
 
 
-def expected_files(ids: list[str]) -> list[str]:
+SCRIPTS = [
+    "filters.js",
+    "search.js",
+    "search/meta.js",
+    "vendor/minisearch/LICENSE.txt",
+    "vendor/minisearch/index.js",
+]
+
+
+def expected_files(ids: list[str], shards: Sequence[str] = ()) -> list[str]:
+    """Every file of a site; ``shards``: the search index's, as its meta.js lists them."""
     return sorted(
-        [MARKER, "style.css", *TOP_PAGES]
+        [MARKER, "style.css", *TOP_PAGES, *SCRIPTS, *shards]
         + [f"entity/{i}.html" for i in ids]
         + [f"query/{q}.html" for q in catalog()]
     )
+
+
+def shards_listed(meta_js: bytes) -> list[str]:
+    """The index's files that search/meta.js implies: its shards and record files."""
+    meta = json.loads(meta_js.decode("utf-8").split(" = ", 1)[1].rstrip(";\n"))
+    docs = range(-(-meta["documentCount"] // meta["docsPerFile"]))
+    return [f"search/{length}-{key}.js" for length, key in meta["shards"]] + [
+        f"search/docs-{k}.js" for k in docs
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +85,9 @@ def test_cli_writes_every_page(invoke, tmp_path):
     result = invoke("report", "--records", str(MINI), "-o", str(out))
     assert result.exit_code == 0, result.output
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == expected_files(MINI_IDS)
+    shards = shards_listed((out / "search" / "meta.js").read_bytes())
+    assert len(shards) > 10
+    assert files == expected_files(MINI_IDS, shards)
     lines = result.output.splitlines()
     n_pages = len(TOP_PAGES) + len(MINI_IDS) + len(catalog())
     assert lines[0].startswith(
@@ -128,11 +152,15 @@ def test_person_page_sections(mini_site):
 
 def test_timeline_lists_events_in_order_with_links(mini_site):
     html = page(mini_site, "timeline.html")
-    rows = re.findall(r'<a href="entity/([a-z0-9-]+)\.html"><circle cx="[\d.]+" cy', html)
+    rows = re.findall(r'<tr id="([a-z0-9-]+)" data-theme=', html)
     assert rows == ["visit-2020", "day-2020"]  # the part under its event
-    assert '<text class="date" x="10" y="' in html
-    assert "2020-01-01 – 2020-01-03" in html
-    assert '<svg class="timeline"' in html
+    depths = re.findall(r'<td class="event depth-(\d)"><span class="swatch" style="[^"]+"></span>'
+                        r'<a href="entity/([a-z0-9-]+)\.html">', html)  # fmt: skip
+    assert depths == [("0", "visit-2020"), ("1", "day-2020")]
+    assert '<td class="date">2020-01-01 – 2020-01-03</td>' in html
+    marks = re.findall(r'<circle class="mark" [^>]+ data-event="([a-z0-9-]+)">', html)
+    assert sorted(marks) == ["day-2020", "visit-2020"]  # the year strip: a dot each
+    assert '<svg class="timeline"' in html and '<g class="rows">' not in html
 
 
 def test_network_and_neighbourhood_are_svg_with_links(mini_site):
@@ -189,10 +217,15 @@ def test_everything_is_escaped(tmp_path, mini):
     )
     built = records_to_graph(load_records(mini))
     site = build_site(built.graph, validation=None)
+    own_script = re.compile(r'<script src="(?:\.\./)*[\w/.-]+\.js"></script>')
     for name, data in site.items():
-        text = data.decode("utf-8")
+        if name.startswith("vendor/"):
+            continue  # a library's own code: no record's text goes there
+        text = own_script.sub("", data.decode("utf-8"))  # the site's own scripts, by address
         assert "<script" not in text, name
         assert "<img" not in text, name
+    index = b"".join(v for k, v in site.items() if k.startswith("search/")).decode("utf-8")
+    assert "\\u003cscript>alert(1)\\u003c/script> & \\u003cb>bold\\u003c/b>" in index
     html = page(site, "entity/evil.html")
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</h1>" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -288,7 +321,8 @@ def bundled_site(bundled) -> dict[str, bytes]:
 
 def test_bundled_every_record_and_every_query_has_a_page(bundled, bundled_site):
     ids = sorted(bundled.records.records)
-    assert sorted(bundled_site) == expected_files(ids)
+    shards = shards_listed(bundled_site["search/meta.js"])
+    assert sorted(bundled_site) == expected_files(ids, shards)
 
 
 def test_bundled_key_pages(bundled_site):

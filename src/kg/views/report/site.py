@@ -52,9 +52,11 @@ from kg.views.describe import describe
 from kg.views.graphview import GraphView
 from kg.views.model import Description
 from kg.views.report.common import shorten
+from kg.views.report.facets import entity_filters
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
+from kg.views.report.search import search_files
 from kg.views.report.timeline import build_timeline
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -141,6 +143,8 @@ def build_site(
             ego = build_ego(d)
             site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
             pages.advance()
+    site.page("search.html", "search.html", active="search")
+    site.files.update(search_files(descriptions.values()))
     site.style_sheet(view.display)
     return site.done()
 
@@ -170,7 +174,8 @@ def _top_pages(
         onto=onto,
         active="index",
     )
-    site.page("entities.html", "entities.html", kinds=kinds, active="entities")
+    filters = entity_filters(view, list(descriptions.values()))
+    site.page("entities.html", "entities.html", kinds=kinds, filters=filters, active="entities")
     site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
     site.page("network.html", "network.html", net=network, active="network")
     site.page("queries.html", "queries.html", queries=query_pages, active="queries")

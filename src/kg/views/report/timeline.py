@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib.namespace import SKOS
 from rdflib.term import Node
@@ -14,6 +14,7 @@ from kg.terms.namespaces import KG
 from kg.views.graphview import GraphView, record_id
 from kg.views.model import Ref
 from kg.views.report.common import rounded, year_value
+from kg.views.report.facets import Choices, Facets, choices, event_facets
 
 # --- timeline -------------------------------------------------------------------------------
 
@@ -29,6 +30,7 @@ class TimelineRow:
     kind: str
     x: float = 0.0
     y: float = 0.0
+    facets: Facets | None = None  # what the filters filter on; place, people, sources
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Timeline:
     row_height: int
     x0: float
     x1: float
+    choices: Choices = field(default_factory=Choices)
+    clusters: list[tuple[float, float, str]] = field(default_factory=list)  # x, y, label
 
 
 def _theme_roots(view: GraphView) -> tuple[dict[Node, Node], list[Node]]:
@@ -73,6 +77,8 @@ def build_timeline(view: GraphView, width: int = 1180) -> Timeline:
     main = _main_themes(view, [e for e, _depth in ordered])
     colour_of = _theme_colours(view, main)
     rows = [_row(view, e, depth, main[e], colour_of) for e, depth in ordered]
+    for row, (e, _depth) in zip(rows, ordered, strict=True):
+        row.facets = event_facets(view, e)
     years = [v for r in rows for v in (year_value(r.start), year_value(r.end or r.start)) if v]
     lo = math.floor(min(years)) if years else 2000
     hi = math.floor(max(years)) + 1 if years else 2001
@@ -106,6 +112,8 @@ def build_timeline(view: GraphView, width: int = 1180) -> Timeline:
         row_h,
         x0,
         x1,
+        choices(view, [r.facets for r in rows if r.facets]),
+        strip.clusters,
     )
 
 
@@ -195,11 +203,31 @@ class _Strip:
     spans: list[tuple[float, float, float, str]]
     max_level: int
 
+    @property
+    def clusters(self) -> list[tuple[float, float, str]]:
+        """A label above each stack of four dots or more: how many events, and when
+        (a month, or the first and last month), so a pile of dots says what it is."""
+        out = []
+        marks = sorted(self.marks, key=lambda m: (m[0], m[4]))
+        group: list[tuple[float, float, str, Ref, str]] = []
+        for m in [*marks, None]:
+            if m is not None and (not group or m[0] - group[-1][0] < 9):
+                group.append(m)
+                continue
+            if len(group) >= 4:
+                months = sorted(g[4][:7] for g in group)
+                when = months[0] if months[0] == months[-1] else f"{months[0]} – {months[-1]}"
+                x = rounded(sum(g[0] for g in group) / len(group))
+                top = rounded(min(g[1] for g in group) - 9)
+                out.append((x, top, f"{len(group)} events, {when}"))
+            group = [m] if m is not None else []
+        return out
+
     def lift(self, rows: list[TimelineRow]) -> int:
         """Lift the axis above the tallest stack of dots; returns the extra height."""
         if self.max_level <= 5:
             return 0
-        shift = (self.max_level - 5) * 9
+        shift = (self.max_level - 5) * 9 + 12  # room for the stack's label
         self.axis_y += shift
         self.marks = [(x, rounded(y + shift), c, ref, d) for x, y, c, ref, d in self.marks]
         self.spans = [(a, b, self.axis_y, c) for a, b, _y, c in self.spans]
