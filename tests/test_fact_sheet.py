@@ -1118,6 +1118,14 @@ FACTS.update(
         "T34: press only": ask(
             record_qualified("hamada-press-conference-ccdcoe-2022-11", "SecondaryOnly")
         ),
+        # S12 confirms only the status the description ends with: it is cited on that fact,
+        # never by the record, which rests on the press alone.
+        "T34: S12 supports the status only": ask(
+            "?f rdf:subject id:hamada-press-conference-ccdcoe-2022-11 ; "
+            "rdf:predicate dct:description ; kg:accordingTo id:src-s12 .",
+            "FILTER NOT EXISTS { id:hamada-press-conference-ccdcoe-2022-11 "
+            "prov:wasDerivedFrom id:src-s12 }",
+        ),
         "T35: the meeting produced the Joint Statement (D6)": ask(
             "id:kishida-stoltenberg-meeting-2023-01-31 kg:producedDocument "
             "id:nato-japan-joint-statement-2023-01-31 ."
@@ -1596,6 +1604,7 @@ AREAS: list[tuple[str, str, list[str], list[str], list[str]]] = [
             "defence-science-and-technology",
         ],
     ),
+    # Row A5: two lists on one page, one listing each; the second is the declaration's.
     (
         "A5",
         "cooperation-areas-a5-nato-c2013",
@@ -1610,9 +1619,20 @@ AREAS: list[tuple[str, str, list[str], list[str], list[str]]] = [
             "proliferation",
             "participation-in-military-activities",
             "afghanistan",
+        ],
+    ),
+    (
+        "A5",
+        "cooperation-areas-a5-nato-declaration-summary-c2013",
+        ["S13"],
+        ["2013"],
+        [
+            "crisis-management",
+            "peace-support",
             "disaster-relief",
             "missile-threats",
             "counter-piracy",
+            "cyber-defence",
         ],
     ),
     (
@@ -1657,22 +1677,42 @@ AREAS: list[tuple[str, str, list[str], list[str], list[str]]] = [
             "women-peace-and-security",
         ],
     ),
+    # Row A9: three versions of one page, one listing each with its own date and source;
+    # the row says what each later version adds or renames, not what it keeps.
     (
         "A9",
-        "cooperation-areas-a9-nato-topic-page-2018-2023",
-        ["S09", "S10", "S11"],
-        ["2018-09-12", "2021-04-09", "2023-02-10"],
+        "cooperation-areas-a9-nato-topic-page-2018",
+        ["S09"],
+        ["2018-09-12"],
         [
             "cyber-defence",
             "maritime-security",
             "humanitarian-assistance-and-disaster-relief",
             "proliferation",
             "defence-science-and-technology",
-            "science-and-technology",
             "women-peace-and-security",
             "interoperability",
             "support-to-isaf",
-            "human-security",
+        ],
+    ),
+    (
+        "A9",
+        "cooperation-areas-a9-nato-topic-page-2021",
+        ["S10"],
+        ["2021-04-09"],
+        ["human-security"],
+    ),
+    (
+        "A9",
+        "cooperation-areas-a9-nato-topic-page-2023",
+        ["S11"],
+        ["2023-02-10"],
+        [
+            "maritime-security",
+            "cyber-defence",
+            "proliferation",
+            "science-and-technology",
+            "women-peace-and-security",
         ],
     ),
     (
@@ -1726,9 +1766,10 @@ AREAS: list[tuple[str, str, list[str], list[str], list[str]]] = [
 AREAS_SECONDARY_ONLY = {"A4", "A10", "A11"}
 
 
-def areas_ask(row: str) -> str:
-    """The ASK for one A-row, with the properties the record type maps its fields to."""
-    _, rid, keys, dates, areas = next(a for a in AREAS if a[0] == row)
+def areas_ask(rid: str) -> str:
+    """The ASK for one listing of an A-row, with the properties the record type maps its
+    fields to."""
+    row, _, keys, dates, areas = next(a for a in AREAS if a[1] == rid)
     fields = load_schema().types[AREAS_TYPE].fields
     source_p, date_p, areas_p = (
         f"<{fields[name].property}>" for name in ("source", "date", "areas")
@@ -1743,8 +1784,8 @@ def areas_ask(row: str) -> str:
     return ask(*parts)
 
 
-for row, *_ in AREAS:
-    FACTS[f"{row}: areas of cooperation (source, date, areas)"] = f"AREAS:{row}"
+for row, rid, *_ in AREAS:
+    FACTS[f"{row}: areas of cooperation (source, date, areas), {rid}"] = f"AREAS:{rid}"
 
 
 # --- the tests ---------------------------------------------------------------------------------
@@ -1773,7 +1814,8 @@ def test_areas_rows_in_yaml() -> None:
         assert [plain(x) for x in rec["date"]] == dates, row
         assert {plain(a) for a in rec["areas"]} == {f"theme-{a}" for a in areas}, row
         assert any(c.get("locator") == row for c in rec["sources"]), row
-    assert len(records) == len(AREAS) == 13
+    assert len(records) == len(AREAS) == 16
+    assert len({row for row, *_ in AREAS}) == 13
 
 
 def _sheet_rows(sheet: str) -> list[str]:

@@ -291,13 +291,13 @@ BINDING_CASES = {
     "object in [ ]": (
         "SELECT ?st WHERE { ?st rdf:predicate kg:attendance ; rdf:subject [ kg:attendance ?n ] }",
         {"n": FORTY},
-        f"st\n{DAY_2020}/fact/attendance/1",
+        f"st\n{DAY_2020}/fact/attendance/1/src-test",
     ),
     "predicate and object in [ ]": (
         "SELECT ?st WHERE { ?st rdf:subject ?e . OPTIONAL { ?e ?p [ ?n ?n ] }\n"
         "  ?e kg:attendance ?n }",
         {"n": FORTY},
-        f"st\n{DAY_2020}/fact/attendance/1",
+        f"st\n{DAY_2020}/fact/attendance/1/src-test",
     ),
     "graph name": (
         "SELECT ?x WHERE { ?x kg:attendance ?n . OPTIONAL { GRAPH ?n { ?x ?p ?o } } }",
@@ -343,7 +343,7 @@ BINDING_CASES = {
     "object after a negated path": (
         "SELECT ?e WHERE { ?e !rdf:type ?n } ORDER BY ?e",
         {"n": FORTY},
-        f"e\n{DAY_2020}\n{DAY_2020}/fact/attendance/1",
+        f"e\n{DAY_2020}\n{DAY_2020}/fact/attendance/1/src-test",
     ),
     "object after a path with ?": (
         "SELECT ?e WHERE { ?e kg:attendance? ?n } ORDER BY ?e",

@@ -91,6 +91,17 @@ CASES = {
         "- id: ev\n  type: meeting\n  start: {value: '2020', qualifier: [maybe]}\n",
         "extra.yaml:3, record 'ev', field 'start': 'maybe' is not one of: approximate",
     ),
+    "reading-on-a-record-citation": (
+        "- id: bob\n  type: person\n  label: {en: Bob}\n"
+        "  sources: [{source: src-test, qualifier: [derived]}]\n",
+        "extra.yaml:4, record 'bob', field 'sources': a citation carries a 'qualifier' only "
+        "among the sources of a qualified value",
+    ),
+    "unknown-reading-qualifier": (
+        "- id: ev\n  type: meeting\n  start:\n    value: '2020'\n"
+        "    sources: [{source: src-test, qualifier: [maybe]}]\n",
+        "extra.yaml:5, record 'ev', field 'start': 'maybe' is not one of: approximate",
+    ),
     "citation-of-non-source": (
         "- id: bob\n  type: person\n  label: {en: Bob}\n  sources: [{source: alice}]\n",
         "extra.yaml:4, record 'bob', field 'sources': refers to 'alice' of type 'person'; "

@@ -289,6 +289,7 @@ PARAMETER_CASES = [
     ("meetings", ["who=shinzo-abe", "lang=fr"]),
     ("organisation-units", ["org=nato", "lang=fr"]),
     ("source-facts", ["source=src-s29a"]),
+    ("stated-facts", ["source=src-s05"]),
     ("statements", ["speaker=shinzo-abe"]),
     ("statements", ["theme=theme-cyber-defence", "lang=fr"]),
 ]

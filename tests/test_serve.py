@@ -304,6 +304,7 @@ CANNED_PARAMS: dict[str, dict[str, str]] = {
     "roles-at-date": {"date": "2014-05-06", "lang": "fr"},
     "secondary-only": {},
     "source-facts": {"source": "src-s05"},
+    "stated-facts": {"source": "src-s03"},
     "statements": {"speaker": "michael-gaul", "theme": "theme-global-security", "lang": "fr"},
     "theme-hierarchy": {},
     "timeline": {"from": "2013-04-15", "to": "2014-05", "lang": "fr"},

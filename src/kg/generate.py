@@ -353,7 +353,11 @@ class _Gen:
             f"  text: {{en: {_q(f'We will deepen our work on {e.themes[0][8:]} together.')}}}",
             f"  saidAt: {e.id}",
             f'  date: "{e.start}"',
-            f"  theme: [{e.themes[0]}]",
+            # A statement's theme cites the words that give it (kgsh:CitedThemeShape).
+            "  theme:",
+            f"    - value: {e.themes[0]}",
+            "      sources:",
+            *self.cite(e.src, f"E{e.i}", f"our work on {e.themes[0][8:]}", "        "),
             *self.sources(e.src, f"E{e.i}", "We will deepen our work together, she said."),
         ]  # fmt: skip
 

@@ -30,7 +30,8 @@ _T = {
     name: ns[name]
     for ns, names in (
         (KG, ("citation", "Citation", "citedSource", "quote", "locator", "via", "Correction",
-              "corrects", "onProperty", "asPrinted", "correctedValue", "qualifier")),
+              "corrects", "onProperty", "asPrinted", "correctedValue", "qualifier",
+              "accordingTo")),
         (RDF, ("type", "Statement", "subject", "predicate", "object")),
         (PROV, ("wasDerivedFrom",)),
         (SKOS, ("inScheme", "topConceptOf", "prefLabel", "editorialNote")),
@@ -271,22 +272,39 @@ class GraphBuilder:
         v: Value,
         n: int,
     ) -> None:
-        """Reify one qualified fact so its qualifiers and citations can be queried."""
+        """Reify one qualified fact once per source that reads it, so that each
+        source's reading (its qualifiers, its citations) can be queried: the node
+        ``<record>/fact/<field>/<n>/<source id>``. The value's own qualifiers and
+        note hold for every reading; a citation's qualifiers for its source's only.
+        """
         outer = self.scope
         self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
         self.emit((s, prop, obj))
-        node = minted_iri(f"{s}/fact/{fname}/{n}")
-        loc = Location(rec.file, v.line, rec.id, fname)
-        self.index.nodes[node] = loc
-        self.emit((node, _T["type"], _T["Statement"]))
-        self.emit((node, _T["subject"], s))
-        self.emit((node, _T["predicate"], prop))
-        self.emit((node, _T["object"], obj))
-        for q in v.qualifiers:
-            self.emit((node, _T["qualifier"], iri(q)))
-        for text, lang in v.note:
-            self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
-        self.citations(node, v.sources, rec, fname)
+        base = f"{s}/fact/{fname}/{n}"
+        readings = v.readings(rec.sources) or [("", [])]
+        for source, cites in readings:
+            node = minted_iri(f"{base}/{source}" if source else base)
+            self.index.nodes[node] = Location(rec.file, v.line, rec.id, fname)
+            self.scope = tuple(dict.fromkeys((*outer, *((source,) if source else ()))))
+            self.emit((node, _T["type"], _T["Statement"]))
+            self.emit((node, _T["subject"], s))
+            self.emit((node, _T["predicate"], prop))
+            self.emit((node, _T["object"], obj))
+            if source:
+                self.emit((node, _T["accordingTo"], record_iri(source)))
+            own = [q for c in cites for q in c.qualifiers]
+            for q in dict.fromkeys((*v.qualifiers, *own)):
+                self.emit((node, _T["qualifier"], iri(q)))
+            for text, lang in v.note:
+                self.emit((node, _T["editorialNote"], Literal(text, lang=lang)))
+            if cites:
+                self.citations(node, cites, rec, fname)
+            elif source:
+                # Read from the record's sources: the record's citations stand for it.
+                self.emit((node, _T["wasDerivedFrom"], record_iri(source)))
+                for c in rec.sources:
+                    if c.source == source and c.via:
+                        self.emit((node, _T["wasDerivedFrom"], record_iri(c.via)))
         self.scope = outer
 
 

@@ -14,7 +14,7 @@ from kg.errors import BadInput, Location
 ANNOTATION_KEYS = {"value", "qualifier", "note", "sources"}
 
 
-CITATION_KEYS = {"source", "quote", "lang", "locator", "via"}
+CITATION_KEYS = {"source", "quote", "lang", "locator", "via", "qualifier"}
 
 
 CORRECTION_KEYS = {"field", "printed", "corrected", "source", "note"}
@@ -28,6 +28,8 @@ class Citation:
     lang: str | None = None
     locator: str | None = None
     via: str | None = None
+    # The source's own reading of a qualified value (a fact's citation only).
+    qualifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,26 @@ class Value:
     @property
     def annotated(self) -> bool:
         return bool(self.qualifiers or self.note or self.sources)
+
+    def readings(self, record_sources: list[Citation]) -> list[tuple[str, list[Citation]]]:
+        """The sources that read this value, each with its citations of it, in the
+        order first cited; a value citing no source of its own is read from the
+        record's sources (with no citation of its own: the record's stand).
+
+        >>> v = Value("string", ("x", "string"), 1, sources=(
+        ...     Citation("src-a", 2), Citation("src-b", 3), Citation("src-a", 4)))
+        >>> [(s, [c.line for c in cs]) for s, cs in v.readings([])]
+        [('src-a', [2, 4]), ('src-b', [3])]
+        >>> [(s, cs) for s, cs in Value("string", ("x", "string"), 1).readings(
+        ...     [Citation("src-r", 9)])]
+        [('src-r', [])]
+        """
+        if not self.sources:
+            return [(src, []) for src in dict.fromkeys(c.source for c in record_sources)]
+        out: dict[str, list[Citation]] = {}
+        for c in self.sources:
+            out.setdefault(c.source, []).append(c)
+        return list(out.items())
 
 
 @dataclass(frozen=True)

@@ -138,19 +138,27 @@ def _check_kind(
     return []
 
 
-def _citations(node: _Node, loc: Location, problems: _Problems) -> list[Citation]:
+def _citations(
+    node: _Node, loc: Location, problems: _Problems, qualifier_spec: FieldSpec | None = None
+) -> list[Citation]:
+    """A list of citations; ``qualifier_spec`` given where a citation may carry its
+    source's reading (the sources of a qualified value)."""
     items = node.value if isinstance(node.value, list) else None
     if items is None:
         problems.add("'sources' must be a list of {source: ..., quote: ...}", loc)
         return []
     found = (
-        _citation(item, Location(loc.file, item.line, loc.record, loc.field), problems)
+        _citation(
+            item, Location(loc.file, item.line, loc.record, loc.field), problems, qualifier_spec
+        )
         for item in items
     )
     return [c for c in found if c is not None]
 
 
-def _citation(item: _Node, iloc: Location, problems: _Problems) -> Citation | None:
+def _citation(
+    item: _Node, iloc: Location, problems: _Problems, qualifier_spec: FieldSpec | None = None
+) -> Citation | None:
     """One citation, checked; None when it names no usable source."""
     if not isinstance(item.value, dict):
         problems.add("each source must be a mapping {source: <id>, quote: ...}", iloc)
@@ -169,8 +177,9 @@ def _citation(item: _Node, iloc: Location, problems: _Problems) -> Citation | No
     vals: dict[str, str | None] = {
         key: _scalar(value, f"citation {key!r}", iloc, problems)
         for key, value in item.value.items()
-        if key in CITATION_KEYS
+        if key in CITATION_KEYS and key != "qualifier"
     }
+    quals = _reading(item.value.get("qualifier"), iloc, problems, qualifier_spec)
     src = vals.get("source")
     if src is None:
         return None
@@ -185,7 +194,23 @@ def _citation(item: _Node, iloc: Location, problems: _Problems) -> Citation | No
     if lang is not None and not is_language_tag(lang):
         problems.add(f"citation lang {lang!r} is not a language tag", iloc)
     quote, locator = vals.get("quote"), vals.get("locator")
-    return Citation(source=src, line=item.line, quote=quote, lang=lang, locator=locator, via=via)
+    return Citation(src, item.line, quote, lang, locator, via, quals)
+
+
+def _reading(
+    node: _Node | None, iloc: Location, problems: _Problems, spec: FieldSpec | None
+) -> tuple[str, ...]:
+    """A citation's ``qualifier``: its source's reading of the value it cites."""
+    if node is None:
+        return ()
+    if spec is None:
+        problems.add(
+            "a citation carries a 'qualifier' only among the sources of a qualified value "
+            "(the reading of that source); the record's own reading goes in field 'qualifier'",
+            iloc,
+        )
+        return ()
+    return tuple(_enum_keys(node, spec, iloc, problems))
 
 
 def _enum_keys(node: _Node, spec: FieldSpec, loc: Location, problems: _Problems) -> list[str]:
@@ -236,7 +261,7 @@ def _field_values(
             if "note" in item.value:
                 note = tuple(_text_pairs(item.value["note"], False, "note", iloc, problems))
             if "sources" in item.value:
-                cites = tuple(_citations(item.value["sources"], iloc, problems))
+                cites = tuple(_citations(item.value["sources"], iloc, problems, qualifier_spec))
             if isinstance(inner.value, list):
                 problems.add("a qualified value holds one value, not a list", iloc)
                 continue

@@ -101,15 +101,30 @@ class FactBuilder:
         cites: list[URIRef] = []
         quals: list[str] = []
         notes: list[tuple[str, str | None]] = []
-        for st in stmts:
+        readings = [(st, view.qualifier_labels(st)) for st in stmts]
+        for st, qs in readings:
             cites += view.citations_of(st)
-            quals += view.qualifier_labels(st)
-            notes += view.notes(st)
+            quals += [q for q in qs if all(q in other for _, other in readings)]
+            notes += [n for n in view.notes(st) if n not in notes]  # each reading repeats it
+        quals += self.reading_qualifiers(readings)
         if not cites:
             cites = view.citations_of(s)
         if s != self.node:
             quals += [q for q in view.qualifier_labels(s) if q not in quals]
         return self.citations.cite(cites), sorted(set(quals)), notes
+
+    def reading_qualifiers(self, readings: list[tuple[URIRef, list[str]]]) -> list[str]:
+        """The qualifiers some sources' readings of a fact carry and others' do not,
+        each with the citations of the readings that carry it ("derived per [1][10]");
+        a qualifier every reading carries is the fact's own, shown bare."""
+        out = []
+        for q in sorted({q for _, qs in readings for q in qs}):
+            if all(q in qs for _, qs in readings):
+                continue
+            nodes = [c for st, qs in readings if q in qs for c in self.view.citations_of(st)]
+            numbers = "".join(f"[{n}]" for n in sorted(self.citations.cite(nodes)))
+            out.append(f"{q} per {numbers}" if numbers else q)
+        return out
 
     # the subject's own date, for {when}
 
