@@ -13,6 +13,7 @@ from kg.sparql.canned import bind_params
 from kg.sparql.run import run_query
 from kg.terms.namespaces import compact
 from kg.views.graphview import GraphView
+from kg.views.report.live import query_spec
 from kg.views.model import Ref
 
 # --- queries ----------------------------------------------------------------------------------
@@ -31,6 +32,7 @@ class QueryPage:
     boolean: bool | None = None
     graph_text: str | None = None
     error: str | None = None
+    spec: dict[str, Any] | None = None  # for the browser: see kg.views.report.live
 
 
 def build_query_pages(
@@ -52,6 +54,7 @@ def build_query_pages(
         if res.graph is not None:
             page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
         page.rows = [_cells(view, row) for row in res.rows]
+        page.spec = query_spec(q)
         pages.append(page)
     return pages
 

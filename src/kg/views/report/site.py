@@ -51,6 +51,7 @@ from kg.views.describe import describe
 from kg.views.graphview import GraphView
 from kg.views.model import Description
 from kg.views.report.common import shorten
+from kg.views.report.live import live_files
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
@@ -121,6 +122,7 @@ def build_site(
     kinds = _by_kind(view.display, descriptions.values())
     query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
+    live = live_files(query_graph, {d.id: d.label for d in descriptions.values()})
     site = _Pages(
         _environment(view.display),
         {
@@ -128,8 +130,11 @@ def build_site(
             "terms": onto.terms,
             "counts": {k: len(v) for k, v in kinds},
             "triples": len(graph),
+            "graph_files": [p for p in live if p.startswith("data/")],
+            "graph_triples": len(query_graph),
         },
     )
+    site.files.update(live)
     _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
     for d in descriptions.values():
         ego = build_ego(d)
