@@ -68,7 +68,11 @@ def test_graph_pieces_hold_every_triple_in_pieces():
     assert len(pieces) > 3
     back = Graph()
     for piece in pieces:
-        m = re.fullmatch(rb"\(globalThis\.kgGraph = globalThis\.kgGraph \|\| \[\]\)\.push\((.*)\);\n", piece, re.S)
+        m = re.fullmatch(
+            rb"\(globalThis\.kgGraph = globalThis\.kgGraph \|\| \[\]\)\.push\((.*)\);\n",
+            piece,
+            re.S,
+        )
         assert m, piece[:80]
         back.parse(data=json.loads(m.group(1)), format="turtle")
     assert len(back) == len(graph)

@@ -139,13 +139,13 @@ def rules_script() -> bytes:
     return f"globalThis.kgRules = {text};\n".encode()
 
 
-def live_files(triples: Iterable[tuple[Any, Any, Any]], pages: Mapping[str, str]) -> dict[str, bytes]:
+def live_files(
+    triples: Iterable[tuple[Any, Any, Any]], pages: Mapping[str, str]
+) -> dict[str, bytes]:
     """The site's files for live queries: the graph in pieces (``data/``), Oxigraph
     with its licence, the exported rules, the entity pages by id (``pages``: id to
     label, so that results link to them) and the page script (``live/``)."""
-    files = {
-        f"data/graph-{i:03d}.js": piece for i, piece in enumerate(graph_pieces(triples))
-    }
+    files = {f"data/graph-{i:03d}.js": piece for i, piece in enumerate(graph_pieces(triples))}
     labels = json.dumps(dict(sorted(pages.items())), ensure_ascii=False, indent=0)
     files.update(
         {

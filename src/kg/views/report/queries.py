@@ -13,8 +13,8 @@ from kg.sparql.canned import bind_params
 from kg.sparql.run import run_query
 from kg.terms.namespaces import compact
 from kg.views.graphview import GraphView
-from kg.views.report.live import query_spec
 from kg.views.model import Ref
+from kg.views.report.live import query_spec
 
 # --- queries ----------------------------------------------------------------------------------
 

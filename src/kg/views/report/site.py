@@ -51,6 +51,7 @@ from kg.views.describe import describe
 from kg.views.graphview import GraphView
 from kg.views.model import Description
 from kg.views.report.common import shorten
+from kg.views.report.linkchart import chart_data, chart_files
 from kg.views.report.live import live_files
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
@@ -122,7 +123,7 @@ def build_site(
     kinds = _by_kind(view.display, descriptions.values())
     query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
-    live = live_files(query_graph, {d.id: d.label for d in descriptions.values()})
+    live = live_files(query_graph, {d.id: d.label for d in descriptions.values() if d.id})
     site = _Pages(
         _environment(view.display),
         {
@@ -156,6 +157,8 @@ def _top_pages(
     summary = validation.counts if validation is not None else None
     timeline = build_timeline(view)
     network = build_network(view)
+    chart = chart_data(view, network)
+    site.files.update(chart_files(chart))
     site.page(
         "index.html",
         "index.html",
@@ -170,7 +173,7 @@ def _top_pages(
     )
     site.page("entities.html", "entities.html", kinds=kinds, active="entities")
     site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
-    site.page("network.html", "network.html", net=network, active="network")
+    site.page("network.html", "network.html", net=network, chart=chart, active="network")
     site.page("queries.html", "queries.html", queries=query_pages, active="queries")
     for qp in query_pages:
         site.page(f"query/{qp.name}.html", "query.html", q=qp, active="queries")

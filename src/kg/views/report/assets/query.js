@@ -77,9 +77,17 @@
     return new RegExp(R.patterns.language_subtag).test(text);
   }
 
+  // The value as the CLI's messages quote it (Python's repr of a string; the
+  // control characters it escapes are refused first).
+  function repr(text) {
+    const q = text.includes("'") && !text.includes('"') ? '"' : "'";
+    const body = text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+    return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
+  }
+
   function toTerm(ox, p, raw) {
     const bad = new RegExp(R.patterns.control).exec(raw);
-    const quoted = JSON.stringify(raw);
+    const quoted = repr(raw);
     if (bad) throw new Refused("parameter '" + p.name + "': control character " + codePoint(bad[0]) + " in " + quoted);
     const value = raw.trim();
     if (p.type === "iri") {
@@ -291,12 +299,12 @@
     const link = el("a", { class: "download", download: file }, "Download " + file);
     link.href = URL.createObjectURL(new Blob([text], { type: type + ";charset=utf-8" }));
     out.appendChild(el("p")).appendChild(link);
-    out.dataset.csv = result.graph !== undefined ? "" : text;
+    out.kgText = text; // what the download holds (for tests and the console)
   }
 
   function fail(out, error) {
     out.replaceChildren(el("p", { class: "error", role: "alert" }, error instanceof Refused ? error.message : "SPARQL error: " + String(error.message || error).split("\n")[0]));
-    out.dataset.csv = "";
+    out.kgText = "";
     if (!(error instanceof Refused)) console.warn(error);
   }
 
