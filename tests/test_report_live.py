@@ -92,3 +92,51 @@ def test_oxigraph_script_is_a_classic_script():
     assert "import.meta" not in script
     assert not re.search(r"^export ", script, re.M)
     assert "globalThis.kgOxigraph = (function () {" in script
+
+
+def test_chart_data_nodes_carry_what_the_filters_ask():
+    from kg.builder.graph import build_graph
+    from kg.views.graphview import GraphView
+    from kg.views.report.linkchart import chart_data
+    from kg.views.report.network import build_network
+
+    view = GraphView(build_graph())
+    data = chart_data(view, build_network(view))
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert len(nodes) == len(data["nodes"]) == 112 and len(data["edges"]) == 222
+    assert nodes["shinzo-abe"]["kind"] == "person" and nodes["shinzo-abe"]["start"] is None
+    assert nodes["japan"]["degree"] == 26  # the most linked
+    visit = nodes["esc-visit-tokyo-2013"]
+    assert visit["start"] == "2013-06-25" and visit["end"] >= visit["start"]
+    # A theme's node also carries the broader themes, so a filter on a broad theme finds it.
+    themed = [n for n in data["nodes"] if n["themes"]]
+    assert themed and all(
+        t in {x["id"] for x in data["themes"]} for n in themed for t in n["themes"]
+    )
+    assert [k["name"] for k in data["kinds"]] == [
+        "person",
+        "organisation",
+        "group",
+        "event",
+        "document",
+    ]
+
+
+def test_vendored_files_are_the_pinned_packages():
+    """VENDOR.md, the fetch script's pins and the committed files agree; each
+    package has its licence."""
+    import runpy
+    from pathlib import Path
+
+    from kg.views.report.vendored import VENDOR
+
+    script = Path(__file__).parents[1] / "scripts" / "vendor_js.py"
+    pins = runpy.run_path(str(script))["PACKAGES"]
+    table = (VENDOR / "VENDOR.md").read_text(encoding="utf-8")
+    for name, (version, integrity, files) in pins.items():
+        assert f"| {name} | {version} | {integrity} |" in table
+        assert (VENDOR / name / "LICENSE").is_file()
+        for target in files.values():
+            assert (VENDOR / name / target).stat().st_size > 0
+    ox = json.loads((VENDOR / "oxigraph" / "package.json").read_text(encoding="utf-8"))
+    assert ox["version"] == pins["oxigraph"][0]

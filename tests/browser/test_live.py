@@ -232,7 +232,7 @@ def test_the_link_chart_focuses_hovers_and_opens_an_entity(tab, site):
     assert not tab.problems()
     # Labels do not overlap at the default zoom; the focus has one.
     boxes = tab.eval(LABEL_BOXES)
-    assert "shinzo-abe" in [b[0] for b in boxes] and len(boxes) >= 8
+    assert "shinzo-abe" in [b[0] for b in boxes] and len(boxes) >= 6
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]

@@ -17,7 +17,6 @@ links them).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rdflib import URIRef
@@ -27,6 +26,7 @@ from rdflib.term import Node
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import KG
 from kg.views.graphview import GraphView
+from kg.views.report.live import js_data
 from kg.views.report.network import Network
 from kg.views.report.vendored import asset, vendored
 
@@ -110,7 +110,7 @@ def chart_data(view: GraphView, net: Network) -> dict[str, Any]:
 def chart_files(data: dict[str, Any]) -> dict[str, bytes]:
     """``network/data.js`` (of :func:`chart_data`), Cytoscape.js with its licence,
     and the page's script."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0)
+    text = js_data(data, indent=0)
     return {
         "network/data.js": f"globalThis.kgNetwork = {text};\n".encode(),
         "network/cytoscape.min.js": vendored("cytoscape", "cytoscape.min.js"),

@@ -41,6 +41,17 @@ from kg.views.report.vendored import asset, oxigraph_script, vendored
 PIECE = 1 << 20  # bytes of Turtle per graph file: the graph comes in pieces at scale
 
 
+def js_data(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON for a script, with ``<`` written ``\\u003c``: no text of
+    the records reads as markup wherever the data goes (``</script>``).
+
+    >>> js_data("<b>")
+    '"\\\\u003cb>"'
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+    return text.replace("<", "\\u003c")
+
+
 def placeholder(param: Param) -> URIRef | Literal:
     """The term standing for ``param`` in a query's template."""
     if param.type == "iri":
@@ -118,7 +129,7 @@ def graph_pieces(triples: Iterable[tuple[Any, Any, Any]], size: int = PIECE) -> 
     data = turtle_bytes(triples)
     return [
         b"(globalThis.kgGraph = globalThis.kgGraph || []).push("
-        + json.dumps(piece.decode("utf-8"), ensure_ascii=False).encode("utf-8")
+        + js_data(piece.decode("utf-8")).encode("utf-8")
         + b");\n"
         for piece in turtle_pieces(data, size)
     ]
@@ -146,7 +157,7 @@ def live_files(
     with its licence, the exported rules, the entity pages by id (``pages``: id to
     label, so that results link to them) and the page script (``live/``)."""
     files = {f"data/graph-{i:03d}.js": piece for i, piece in enumerate(graph_pieces(triples))}
-    labels = json.dumps(dict(sorted(pages.items())), ensure_ascii=False, indent=0)
+    labels = js_data(dict(sorted(pages.items())), indent=0)
     files.update(
         {
             "live/oxigraph.js": oxigraph_script(),

@@ -143,12 +143,18 @@
     });
     const shown = [];
     const pad = 2 / cy.zoom();
+    const apart = function (a, b) {
+      return a.x2 + pad < b.x1 || b.x2 + pad < a.x1 || a.y2 + pad < b.y1 || b.y2 + pad < a.y1;
+    };
+    // A label covers no other node's dot either.
+    const dots = order.map(function (n) {
+      return { n: n, bb: n.boundingBox({ includeLabels: false, includeOverlays: false }) };
+    });
     for (const n of order) {
       const bb = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
       if (!(bb.w > 0)) continue;
-      const clear = shown.every(function (o) {
-        return bb.x2 + pad < o.x1 || o.x2 + pad < bb.x1 || bb.y2 + pad < o.y1 || o.y2 + pad < bb.y1;
-      });
+      const clear = shown.every(function (o) { return apart(bb, o); }) &&
+        dots.every(function (d) { return d.n === n || apart(bb, d.bb); });
       if (clear) { shown.push(bb); n.addClass("labelled"); }
     }
   }
