@@ -31,6 +31,23 @@ PACKAGES = {
         "sha512-dqT2XBYUOZOiC5t2HRnwADjhNS2cecp9u+TJRiJ1Qp/f5qjkeT5APcGPjHw+bz89Ms8Jp+cG4AlE+QZ/QnDglg==",
         {"package/dist/umd/index.js": "index.js", "package/LICENSE.txt": "LICENSE.txt"},
     ),
+    "cytoscape": (
+        "3.35.0",
+        "sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==",
+        {"package/dist/cytoscape.min.js": "cytoscape.min.js", "package/LICENSE": "LICENSE"},
+    ),
+    # The npm tarball holds no licence file: oxigraph is "MIT OR Apache-2.0" (its
+    # package.json); vendor/oxigraph/LICENSE is the MIT text of the project's
+    # repository (LICENSE-MIT), committed by hand.
+    "oxigraph": (
+        "0.5.11",
+        "sha512-zKdgmp1tsrutGzC1lCCywwZRPpLJKaJnKSDWoY2hIhMiwiCRRXNN1DU7WUyTInBvgPKT8Y5N+RgwTL8qKXpLng==",
+        {
+            "package/web.js": "web.js",
+            "package/web_bg.wasm": "web_bg.wasm",
+            "package/package.json": "package.json",
+        },
+    ),
 }
 
 

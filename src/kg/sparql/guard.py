@@ -74,6 +74,22 @@ _STORE_SCHEMES = ("bif", "sql")
 MAX_TERMS = 5000
 
 
+def rules() -> dict[str, object]:
+    """The guard's rules as data, for the report site's SPARQL box, which applies
+    them in the browser (one rule, exported): the words refused wherever a word
+    holds them, the IRI text that hides a SERVICE call, the dots a prefixed name
+    may not hold.
+
+    >>> rules()["words"][:2]
+    ['SERVICE', 'FROM']
+    """
+    return {
+        "words": list(_GUARDED),
+        "service_in_iri": _SERVICE_IN_IRI.pattern,
+        "dots": _DOTS.pattern,
+    }
+
+
 def check_sparql(text: str, lim: Limits | None = None, *, options: bool = True) -> None:
     """Refuse SPARQL that would reach outside the graph, change it, or nest too deeply.
 

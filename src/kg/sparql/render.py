@@ -34,7 +34,7 @@ def _plain(term: Any) -> str:
     return compact(term)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(term: Any) -> str:
@@ -46,7 +46,7 @@ def _csv_cell(term: Any) -> str:
     if term is None:
         return ""
     text = str(term)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _tsv_cell(term: Any) -> str:

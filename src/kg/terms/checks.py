@@ -94,6 +94,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+def patterns() -> dict[str, str]:
+    """The regular expressions of the checks the report site repeats in the browser
+    (its live query forms), as JavaScript reads them: one rule, exported.
+
+    >>> patterns()["record_id"]
+    '^(?:[a-z0-9][a-z0-9-]*)$'
+    """
+    whole = {"record_id": _NAME, "date": _DATE, "signed_integer": _SIGNED_INTEGER}
+    out = {k: f"^(?:{rx.pattern})$" for k, rx in whole.items()}
+    out["language_subtag"] = "^" + _LANGUAGE_SUBTAG.pattern.replace(r"\Z", "$")
+    out["control"] = _CONTROL.pattern
+    return out
+
+
 def is_record_id(text: str) -> bool:
     """Whether ``text`` is a record id: lower-case letters, digits and hyphens.
 

@@ -15,6 +15,7 @@ from kg.sparql.run import run_query
 from kg.terms.namespaces import compact
 from kg.views.graphview import GraphView
 from kg.views.model import Ref
+from kg.views.report.live import query_spec
 
 # --- queries ----------------------------------------------------------------------------------
 
@@ -32,6 +33,7 @@ class QueryPage:
     boolean: bool | None = None
     graph_text: str | None = None
     error: str | None = None
+    spec: dict[str, Any] | None = None  # for the browser: see kg.views.report.live
 
 
 def build_query_pages(
@@ -58,6 +60,7 @@ def _query_page(view: GraphView, query_graph: Graph, name: str, q: Any) -> Query
     if res.graph is not None:
         page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
     page.rows = [_cells(view, row) for row in res.rows]
+    page.spec = query_spec(q)
     return page
 
 

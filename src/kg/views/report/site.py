@@ -53,6 +53,8 @@ from kg.views.graphview import GraphView
 from kg.views.model import Description
 from kg.views.report.common import shorten
 from kg.views.report.facets import entity_filters
+from kg.views.report.linkchart import chart_data, chart_files
+from kg.views.report.live import live_files
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
@@ -128,6 +130,7 @@ def build_site(
     kinds = _by_kind(view.display, descriptions.values())
     query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
+    live = live_files(query_graph, {d.id: d.label for d in descriptions.values() if d.id})
     site = _Pages(
         _environment(view.display),
         {
@@ -135,8 +138,11 @@ def build_site(
             "terms": onto.terms,
             "counts": {k: len(v) for k, v in kinds},
             "triples": len(graph),
+            "graph_files": [p for p in live if p.startswith("data/")],
+            "graph_triples": len(query_graph),
         },
     )
+    site.files.update(live)
     _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
     with bar("report: pages", len(descriptions)) as pages:
         for d in descriptions.values():
@@ -162,6 +168,8 @@ def _top_pages(
     summary = validation.counts if validation is not None else None
     timeline = build_timeline(view)
     network = build_network(view)
+    chart = chart_data(view, network)
+    site.files.update(chart_files(chart))
     site.page(
         "index.html",
         "index.html",
@@ -177,7 +185,7 @@ def _top_pages(
     filters = entity_filters(view, list(descriptions.values()))
     site.page("entities.html", "entities.html", kinds=kinds, filters=filters, active="entities")
     site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
-    site.page("network.html", "network.html", net=network, active="network")
+    site.page("network.html", "network.html", net=network, chart=chart, active="network")
     site.page("queries.html", "queries.html", queries=query_pages, active="queries")
     for qp in query_pages:
         site.page(f"query/{qp.name}.html", "query.html", q=qp, active="queries")
