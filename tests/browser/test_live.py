@@ -244,7 +244,14 @@ def test_the_link_chart_focuses_hovers_and_opens_an_entity(tab, site):
     offset = tab.eval("(() => { const r = document.getElementById('chart')"
                       ".getBoundingClientRect(); return [r.left, r.top]; })()")  # fmt: skip
     _mouse(tab, "mouseMoved", offset[0] + x, offset[1] + y)
-    tip = tab.eval("document.getElementById('chart-tip').textContent")
+    # The tip is drawn on the chart's next event turn: wait for it (a loaded
+    # machine may take a while), then compare.
+    tip = tab.eval(
+        "new Promise(done => { const want = " + json.dumps(relation) + ", t0 = Date.now();"
+        " (function look() { const s = document.getElementById('chart-tip').textContent;"
+        " if (s.includes(want) || Date.now() - t0 > 20000) done(s); else setTimeout(look, 50);"
+        " })(); })"
+    )
     assert relation in tip
     # Click a node: its entity page opens.
     nx, ny = tab.eval(
