@@ -58,8 +58,9 @@ def test_a_near_miss_extension_is_suggested(invoke, tmp_path):
     r = invoke("export", "-o", str(tmp_path / "kg.ttll"))
     assert r.exit_code == 2
     assert r.output == (
-        f"Error: cannot tell the RDF format of '{tmp_path / 'kg.ttll'}' from its extension "
-        "(did you mean '.ttl'?); use --format (turtle, nt, nquads, trig, jsonld, xml)\n"
+        f"Error: cannot tell the RDF or network format of '{tmp_path / 'kg.ttll'}' from its "
+        "extension (did you mean '.ttl'?); use --format (turtle, nt, nquads, trig, jsonld, xml, "
+        "graphml, gexf)\n"
     )
     assert not (tmp_path / "kg.ttll").exists()
 
@@ -184,10 +185,12 @@ def test_completion_of_commands():
     assert _complete([], "") == [
         "build",
         "describe",
+        "diff",
         "export",
         "generate",
         "push",
         "query",
+        "records",
         "report",
         "serve",
         "validate",

@@ -157,14 +157,20 @@ def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> str:
     " (did you mean 'timeline'?)"
     >>> did_you_mean("fumio-kishda", ["fumio-kishida", "shinzo-abe"])
     " (did you mean 'fumio-kishida'?)"
+    >>> did_you_mean("warn", ["info", "warning", "violation"])
+    " (did you mean 'warning'?)"
     >>> did_you_mean("zzz", ["timeline"])
     ''
     """
     pool = sorted(set(choices))
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.75)
     if not close:
-        # A case slip ("Timeline") is a near miss difflib's ratio undersells.
-        close = [c for c in pool if c.casefold() == word.casefold()][:n]
+        # A case slip ("Timeline") or a word cut short ("warn" for "warning"):
+        # near misses difflib's ratio undersells.
+        folded = word.casefold()
+        close = [c for c in pool if c.casefold() == folded][:n]
+        if not close and len(word) >= 3:
+            close = [c for c in pool if c.casefold().startswith(folded)][:n]
     if not close:
         return ""
     return " (did you mean " + ", ".join(repr(c) for c in close) + "?)"

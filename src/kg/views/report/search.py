@@ -33,9 +33,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from kg.views.model import Description
+from kg.views.report.vendored import asset, vendored_package
 
 FIELDS = ("name", "id", "text")
 DOCS_PER_FILE = 1000  # records shown in results: search/docs-K.js holds 1000 of them
@@ -225,22 +225,11 @@ def _shard(
     }
 
 
-VENDOR = Path(__file__).parent / "vendor"
-SCRIPTS = Path(__file__).parent.parent / "templates"
-
-
-def vendored(package: str) -> dict[str, bytes]:
-    """A vendored library's files (``vendor/PACKAGE/``, see ``scripts/vendor_js.py``), at
-    ``vendor/PACKAGE/`` in the site: the code and its licence."""
-    folder = VENDOR / package
-    return {f"vendor/{package}/{p.name}": p.read_bytes() for p in sorted(folder.iterdir())}
-
-
 def search_files(descriptions: Iterable[Description]) -> dict[str, bytes]:
     """The site's scripts but the pages: MiniSearch, the index, ``search.js`` (for
     ``search.html``) and ``filters.js`` (the timeline's and entity list's filters)."""
-    files = vendored("minisearch")
+    files = vendored_package("minisearch")
     files.update(build_search_index(descriptions).files())
-    files["search.js"] = (SCRIPTS / "search.js").read_bytes()
-    files["filters.js"] = (SCRIPTS / "filters.js").read_bytes()
+    files["search.js"] = asset("search.js")
+    files["filters.js"] = asset("filters.js")
     return files

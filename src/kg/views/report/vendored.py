@@ -59,6 +59,13 @@ def vendored(package: str, name: str) -> bytes:
     return (VENDOR / package / name).read_bytes()
 
 
+def vendored_package(package: str) -> dict[str, bytes]:
+    """A vendored library's files (its code and its licence), at
+    ``vendor/PACKAGE/`` in the site."""
+    folder = VENDOR / package
+    return {f"vendor/{package}/{p.name}": p.read_bytes() for p in sorted(folder.iterdir())}
+
+
 def asset(name: str) -> bytes:
     """One of kg's own scripts."""
     return (ASSETS / name).read_bytes()
