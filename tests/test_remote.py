@@ -1017,6 +1017,9 @@ def test_virtuoso_event_structure_with_values_everywhere(virtuoso_answering, vir
     bindings = bind_params(q, {})
     text = values_in_every_group(q.text, bindings)
     assert text.count("VALUES (?event ?lang)") == 3 and text.count("VALUES (?event)") == 2
+    # Bound by hand in the text: no longer the canned query's declared parameters
+    # (the door refuses a text that declares parameters and leaves them unbound).
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("#+"))
     local = render(run_query(local_graph, q.text, bindings), "csv")
     conn = Connection(timeout=float(VIRTUOSO_QUERY_TIMEOUT), retries=0)
     try:
