@@ -79,6 +79,23 @@ def test_graph_pieces_hold_every_triple_in_pieces():
     assert graph_pieces(graph, size=100_000) == pieces  # deterministic
 
 
+def test_graph_pieces_are_the_same_whatever_the_blank_nodes_are_called():
+    """The ontology's OWL lists are blank nodes, named anew by every parse (every
+    process): the site's graph must not carry those names."""
+    from rdflib import Graph
+
+    text = (
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix ex: <https://example.org/> .\n"
+        "[] a owl:AllDisjointClasses ; owl:members (ex:A ex:B ex:C) . ex:A a owl:Class .\n"
+    )
+    first, second = (
+        Graph().parse(data=text, format="turtle"),
+        Graph().parse(data=text, format="turtle"),
+    )
+    assert set(first) != set(second)  # the same graph, its blank nodes named apart
+    assert graph_pieces(first) == graph_pieces(second)
+
+
 def test_rules_are_exported_from_the_modules_that_own_them():
     rules = json.loads(rules_script().decode().removeprefix("globalThis.kgRules = ").rstrip(";\n"))
     assert rules["guard"]["words"][0] == "SERVICE"

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from itertools import combinations
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 
 from kg.errors import UsageError
 from kg.rdfio.write import turtle_bytes, turtle_pieces
@@ -126,13 +127,28 @@ def _optional_names(spec: dict[str, Any]) -> set[str]:
 def graph_pieces(triples: Iterable[tuple[Any, Any, Any]], size: int = PIECE) -> list[bytes]:
     """The graph live queries run on, as scripts of about ``size`` bytes of Turtle
     each: ``kgGraph.push("…")``, loaded one by one into the browser's store."""
-    data = turtle_bytes(triples)
+    data = turtle_bytes(_stable_blank_nodes(triples))
     return [
         b"(globalThis.kgGraph = globalThis.kgGraph || []).push("
         + js_data(piece.decode("utf-8")).encode("utf-8")
         + b");\n"
         for piece in turtle_pieces(data, size)
     ]
+
+
+def _stable_blank_nodes(triples: Iterable[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """``triples`` with their blank nodes (the ontology's OWL lists) labelled from
+    their content, so that the same graph gives the same site in every process;
+    only the few triples that hold one are relabelled."""
+    plain, blank = [], Graph()
+    for t in triples:
+        if any(isinstance(x, BNode) for x in t):
+            blank.add(t)
+        else:
+            plain.append(t)
+    if len(blank):
+        plain.extend(to_canonical_graph(blank))
+    return plain
 
 
 def rules_script() -> bytes:
