@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from kg.serve.engines import die_with_parent
+
 HOST = "127.0.0.1"
 
 
@@ -110,6 +112,7 @@ class OxigraphServer:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(),  # a killed pytest leaves no server behind
         )
         _wait_until(
             lambda: requests.get(self.query, params={"query": "ASK {}"}, timeout=2).ok,
@@ -230,6 +233,7 @@ class VirtuosoServer:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(),  # a killed pytest leaves no server behind
         )
         _wait_until(
             lambda: requests.get(self.sparql, params={"query": "ASK {}"}, timeout=2).ok,
