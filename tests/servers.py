@@ -20,10 +20,8 @@ import http.server
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -33,24 +31,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from kg.serve.engines import die_with_parent
-
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+from kg.errors import UsageError
+from kg.serve import engines
+from kg.serve.engines import HOST, die_with_parent, free_port
 
 
 def oxigraph_binary() -> str | None:
-    """The ``oxigraph`` server binary of the running environment, if installed."""
-    beside = Path(sysconfig.get_path("scripts")) / "oxigraph"
-    if beside.exists():
-        return str(beside)
-    return shutil.which("oxigraph")
+    """The ``oxigraph`` server binary kg serve would run, or None if not installed."""
+    try:
+        return engines.oxigraph_binary()
+    except UsageError:
+        return None
 
 
 def _wait_until(
