@@ -56,8 +56,9 @@ def describe(view: GraphView, node: URIRef) -> Description:
     b = FactBuilder(view, node)
     record_cites = b.citations.cite(view.citations_of(node))
     labelled = label_facts(b, node)
-    facts, details = _own_facts(b, node)
-    related = _related(b, node)
+    out, into = view.links(node)
+    facts, details = _own_facts(b, node, out)
+    related = _related(b, node, into)
     corrections = _corrections(b, node)
     all_facts = [*labelled, *facts, *details, *(f for sec in related for f in sec.facts)]
     order = _reading_order(b, [record_cites, *(f.citations for f in all_facts)], corrections)
@@ -83,20 +84,24 @@ def describe(view: GraphView, node: URIRef) -> Description:
         corrections=corrections,
         supports=_supports(view, node),
         citations=_renumbered(b.citations.items, order),
-        neighbours=neighbours(view, node),
+        neighbours=neighbours(view, node, (out, into)),
         record_citations=[order[n] for n in record_cites],
     )
 
 
-def _own_facts(b: FactBuilder, node: URIRef) -> tuple[list[Fact], list[Fact]]:
-    """What the record states: sentences (facts) and field values (details)."""
+def _own_facts(
+    b: FactBuilder, node: URIRef, out: set[tuple[URIRef, Node]]
+) -> tuple[list[Fact], list[Fact]]:
+    """What the record states (``out``, from :meth:`GraphView.links`): sentences
+    (facts) and field values (details)."""
     view = b.view
     facts: list[Fact] = []
     details: list[Fact] = []
-    for p in sorted(set(view.g.predicates(node, None)), key=lambda p: phrase_order(view, p)):
-        if not isinstance(p, URIRef):
-            continue
-        objects = view.values(node, p)
+    by_prop: dict[URIRef, list[Node]] = defaultdict(list)
+    for p, o in out:
+        by_prop[p].append(o)
+    for p in sorted(by_prop, key=lambda p: phrase_order(view, p)):
+        objects = sorted(by_prop[p], key=lambda o: (view.label(o), str(o), o.n3()))
         literal = [o for o in objects if isinstance(o, Literal)]
         objects = sorted(literal, key=lambda o: (lang_key(o.language), str(o))) + [
             o for o in objects if not isinstance(o, Literal)
@@ -108,15 +113,14 @@ def _own_facts(b: FactBuilder, node: URIRef) -> tuple[list[Fact], list[Fact]]:
     return facts, details
 
 
-def _related(b: FactBuilder, node: URIRef) -> list[Section]:
-    """What other records state about ``node``, a section per property."""
+def _related(b: FactBuilder, node: URIRef, into: set[tuple[Node, URIRef]]) -> list[Section]:
+    """What other records state about ``node`` (``into``, from
+    :meth:`GraphView.links`), a section per property."""
     view = b.view
     grouped: dict[URIRef, list[Fact]] = defaultdict(list)
-    incoming = sorted(
-        view.g.subject_predicates(node), key=lambda sp: (phrase_order(view, sp[1]), str(sp[0]))
-    )
+    incoming = sorted(into, key=lambda sp: (phrase_order(view, sp[1]), str(sp[0])))
     for s, p in incoming:
-        if p in SKIP_INCOMING or not isinstance(p, URIRef) or not is_record_link(view, s):
+        if p in SKIP_INCOMING or not is_record_link(view, s):
             continue
         if s == node:
             continue
@@ -225,19 +229,24 @@ def _supports(view: GraphView, node: URIRef) -> list[SupportView]:
     return out
 
 
-def neighbours(view: GraphView, node: URIRef) -> list[Neighbour]:
-    """The records linked to ``node`` in either direction (sources left out)."""
-    g = view.g
+def neighbours(
+    view: GraphView,
+    node: URIRef,
+    links: tuple[set[tuple[URIRef, Node]], set[tuple[Node, URIRef]]] | None = None,
+) -> list[Neighbour]:
+    """The records linked to ``node`` in either direction (sources left out);
+    ``links``: :meth:`GraphView.links` of ``node``, when already read."""
+    out, into = links if links is not None else view.links(node)
     seen: dict[tuple[str, str, bool], Neighbour] = {}
-    for p, o in g.predicate_objects(node):
+    for p, o in out:
         if p in SKIP_INCOMING or p == KG.citation or o == node or not is_record_link(view, o):
             continue
         n = Neighbour(view.ref(o), view.label(p), True)
         seen.setdefault((n.ref.iri, n.relation, True), n)
-    for s, p in g.subject_predicates(node):
+    for s, p in into:
         if p in SKIP_INCOMING or s == node or not is_record_link(view, s):
             continue
-        ph = view.phrases.get(p) if isinstance(p, URIRef) else None
+        ph = view.phrases.get(p)
         relation = ph.heading if ph and ph.heading else f"{view.label(p)} (of)"
         n = Neighbour(view.ref(s), relation[0].lower() + relation[1:], False)
         seen.setdefault((n.ref.iri, n.relation, False), n)

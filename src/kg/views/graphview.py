@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache, cached_property
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.builder.ontology import load_ontology
@@ -117,6 +117,49 @@ class GraphView:
         for v in out.values():
             v.sort()
         return dict(out)
+
+    @cached_property
+    def read_as(self) -> dict[URIRef, URIRef]:
+        """Each derived inverse property -> the property records state, whose
+        triples it mirrors. Of a pair ``p owl:inverseOf q`` in the ontology,
+        records state ``p`` (tests/test_ontology.py keeps the ontology so), so
+        a triple (s, q, o), inferred or not, is the fact (o, p, s): pages read
+        it in ``p``'s phrases, with the support of (o, p, s), once.
+
+        >>> from kg.terms.namespaces import KG
+        >>> GraphView(Graph()).read_as[KG.placeOf] == KG.place
+        True
+        """
+        out: dict[URIRef, URIRef] = {}
+        for p, q in sorted(self.ont.subject_objects(OWL.inverseOf)):
+            # p inverseOf q and q inverseOf p both declared: the first in IRI order states.
+            if isinstance(p, URIRef) and isinstance(q, URIRef) and p != q and p not in out:
+                out.setdefault(q, p)
+        return out
+
+    def links(self, node: Node) -> tuple[set[tuple[URIRef, Node]], set[tuple[Node, URIRef]]]:
+        """The facts linking ``node`` as stated: (p, o) for each (node, p, o) and
+        (s, p) for each (s, p, node), a derived inverse's triple turned into the
+        stated one it mirrors (:attr:`read_as`), so each fact comes once
+        whether or not the graph holds its inferred inverse."""
+        read_as = self.read_as
+        out: set[tuple[URIRef, Node]] = set()
+        into: set[tuple[Node, URIRef]] = set()
+        for p, o in self.g.predicate_objects(node):
+            if not isinstance(p, URIRef):
+                continue
+            if p in read_as:
+                into.add((o, read_as[p]))
+            else:
+                out.add((p, o))
+        for s, p in self.g.subject_predicates(node):
+            if not isinstance(p, URIRef):
+                continue
+            if p in read_as:
+                out.add((read_as[p], s))
+            else:
+                into.add((s, p))
+        return out, into
 
     @cached_property
     def _superclasses(self) -> dict[Node, set[Node]]:
