@@ -17,6 +17,7 @@ from rdflib.term import Node
 from kg.builder.ontology import load_ontology
 from kg.errors import UsageError
 from kg.records.display import Display, Phrase, load_display
+from kg.records.schema import load_schema
 from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
 from kg.views.model import Ref
@@ -137,11 +138,33 @@ class GraphView:
                 out.setdefault(q, p)
         return out
 
+    @cached_property
+    def _super_properties(self) -> dict[Node, set[Node]]:
+        """Each property -> its super-properties (any number of steps, itself left out)."""
+        direct: dict[Node, set[Node]] = defaultdict(set)
+        for p, sup in self.ont.subject_objects(RDFS.subPropertyOf):
+            direct[p].add(sup)
+        closure: dict[Node, set[Node]] = {}
+        for p in direct:
+            seen: set[Node] = set()
+            todo = list(direct[p])
+            while todo:
+                sup = todo.pop()
+                if sup not in seen and sup != p:
+                    seen.add(sup)
+                    todo += direct.get(sup, ())
+            closure[p] = seen
+        return closure
+
     def links(self, node: Node) -> tuple[set[tuple[URIRef, Node]], set[tuple[Node, URIRef]]]:
         """The facts linking ``node`` as stated: (p, o) for each (node, p, o) and
-        (s, p) for each (s, p, node), a derived inverse's triple turned into the
-        stated one it mirrors (:attr:`read_as`), so each fact comes once
-        whether or not the graph holds its inferred inverse."""
+        (s, p) for each (s, p, node), each fact once whether or not the graph
+        holds what a reasoner infers from it: a derived inverse's triple is
+        turned into the stated one it mirrors (:attr:`read_as`), and a
+        super-property's triple without sources of its own that a more
+        specific link between the same two nodes implies is left out unless
+        records state that property (an alignment to a reused vocabulary, such
+        as sem:hasPlace above kg:place, only ever comes from a reasoner)."""
         read_as = self.read_as
         out: set[tuple[URIRef, Node]] = set()
         into: set[tuple[Node, URIRef]] = set()
@@ -159,7 +182,31 @@ class GraphView:
                 out.add((read_as[p], s))
             else:
                 into.add((s, p))
-        return out, into
+        return self._unimplied(out, into)
+
+    @cached_property
+    def _unstated_supers(self) -> tuple[dict[Node, set[Node]], dict[Node, set[Node]]]:
+        """Each property -> its super-properties that no record field is written
+        with; and each stated property -> those of its derived inverse."""
+        stated = {f.property for rt in load_schema().types.values() for f in rt.fields.values()}
+        own = {
+            p: {sup for sup in sups if str(sup) not in stated}
+            for p, sups in self._super_properties.items()
+        }
+        of_inverse: dict[Node, set[Node]] = {p: own.get(q, set()) for q, p in self.read_as.items()}
+        return own, of_inverse
+
+    def _unimplied(
+        self, out: set[tuple[URIRef, Node]], into: set[tuple[Node, URIRef]]
+    ) -> tuple[set[tuple[URIRef, Node]], set[tuple[Node, URIRef]]]:
+        """``out`` and ``into`` without the triples a link among them implies
+        through super-properties (of its property, or of its derived inverse)."""
+        own, of_inverse = self._unstated_supers
+        implied_out = {(sup, o) for p, o in out for sup in own.get(p, ())}
+        implied_out |= {(sup, s) for s, p in into for sup in of_inverse.get(p, ())}
+        implied_in = {(s, sup) for s, p in into for sup in own.get(p, ())}
+        implied_in |= {(o, sup) for p, o in out for sup in of_inverse.get(p, ())}
+        return out - implied_out, into - implied_in
 
     @cached_property
     def _superclasses(self) -> dict[Node, set[Node]]:
