@@ -17,7 +17,6 @@ from rdflib.term import Node
 from kg.builder.ontology import load_ontology
 from kg.errors import UsageError
 from kg.records.display import Display, Phrase, load_display
-from kg.records.schema import load_schema
 from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
 from kg.views.model import Ref
@@ -163,8 +162,9 @@ class GraphView:
         turned into the stated one it mirrors (:attr:`read_as`), and a
         super-property's triple without sources of its own that a more
         specific link between the same two nodes implies is left out unless
-        records state that property (an alignment to a reused vocabulary, such
-        as sem:hasPlace above kg:place, only ever comes from a reasoner)."""
+        the phrase table words that property (one it does not, such as
+        sem:hasPlace above kg:place, aligns kg to a reused vocabulary and is
+        not something records state)."""
         read_as = self.read_as
         out: set[tuple[URIRef, Node]] = set()
         into: set[tuple[Node, URIRef]] = set()
@@ -186,11 +186,10 @@ class GraphView:
 
     @cached_property
     def _unstated_supers(self) -> tuple[dict[Node, set[Node]], dict[Node, set[Node]]]:
-        """Each property -> its super-properties that no record field is written
-        with; and each stated property -> those of its derived inverse."""
-        stated = {f.property for rt in load_schema().types.values() for f in rt.fields.values()}
+        """Each property -> its super-properties the phrase table does not word;
+        and each stated property -> those of its derived inverse."""
         own = {
-            p: {sup for sup in sups if str(sup) not in stated}
+            p: {sup for sup in sups if sup not in self.phrases}
             for p, sups in self._super_properties.items()
         }
         of_inverse: dict[Node, set[Node]] = {p: own.get(q, set()) for q, p in self.read_as.items()}
