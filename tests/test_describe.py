@@ -11,6 +11,7 @@ from kg.builder.graph import records_to_graph
 from kg.errors import BadInput
 from kg.records.display import load_display
 from kg.records.load import load_records
+from kg.records.schema import load_schema
 from kg.resources import record_display_file
 from kg.terms.namespaces import ID
 from kg.views.describe import describe
@@ -224,6 +225,18 @@ def _display_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
     path = tmp_path / "record-display.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_every_link_a_record_writes_has_its_wording():
+    """A link between records without a phrase reads "Is listed by of" from the other side."""
+    phrases = load_display().phrases
+    links = {
+        f.property
+        for t in load_schema().types.values()
+        for f in t.fields.values()
+        if "ref" in f.kinds
+    }
+    assert sorted(p for p in links if p not in phrases) == []
 
 
 def test_describe_reads_kinds_and_phrases_from_the_display_data(tmp_path, mini_graph):
