@@ -11,12 +11,14 @@ callable in this checkout:
 
 * ``describe``: ``kg describe g-event-100 --graph kg.ttl`` (the store, by
   index) | the whole graph read into rdflib, :func:`kg.views.describe.describe_thing`;
-* ``query NAME`` (table): the first page (50 rows) | every row converted to
-  rdflib terms and rendered as a table;
-* ``query NAME --format csv``: Oxigraph's writer, streamed | rows converted to
-  rdflib terms and written by kg's CSV renderer (both ``--max-rows 0``);
-* ``serve``: until the endpoint answers a query | the data exported as
-  N-Triples and loaded into a new database (``_persisted`` switched off).
+* ``query NAME`` (table): the first page (50 rows) | the query's text at
+  ``--old-rev`` (before its rewrite for speed), every row converted to rdflib
+  terms and rendered as a table;
+* ``query NAME --format csv``: Oxigraph's writer, streamed | that text, rows
+  converted to rdflib terms and written by kg's CSV renderer (both ``--max-rows 0``);
+* ``serve``: until the endpoint answers a query, the triple count read from
+  the build's stamp | the triples counted by a COUNT over the store's graphs
+  (the stamp's count ignored, as before it had one).
 
 Results go to bench/RESULTS.md between the ``bench/commands.py`` markers.
 """
@@ -46,6 +48,7 @@ QUERIES = [
     "roles-at-date",
 ]
 TIMEOUT = 600
+OLD_REV = "baa84c7"  # main before the canned queries' rewrites for speed (issue 21)
 
 OLD_DESCRIBE = """
 import sys
@@ -62,10 +65,10 @@ import sys
 from pathlib import Path
 from kg.pipeline.open import open_native
 from kg.sandbox.limits import limits
-from kg.sparql.canned import bind_params, get_query
+from kg.sparql.canned import bind_params, parse_query_file
 from kg.sparql.render import _render_csv, _render_table
 from kg.sparql.run import run_query
-q = get_query(sys.argv[2])
+q = parse_query_file(Path(sys.argv[5]))  # the query's text at --old-rev
 with limits(max_rows=0, timeout=3600):
     res = run_query(open_native(Path(sys.argv[1])), q.text, bind_params(q, {}))
 text = (_render_table if sys.argv[3] == "table" else _render_csv)(res)
@@ -76,8 +79,9 @@ SERVE = """
 import sys, time, requests
 from pathlib import Path
 import kg.serve.endpoint as endpoint
-if sys.argv[2] == "old":
-    endpoint._persisted = lambda *a: None
+import kg.store.persist as persist
+if sys.argv[2] == "old":  # counted, as before the stamp had the count
+    persist.stamp_triples = lambda *a: None
 t = time.perf_counter()
 with endpoint.serve(Path(sys.argv[1]), port=0, reason=True) as ep:
     r = requests.get(ep.query_url, params={"query": "ASK { ?s a ?c }"},
@@ -131,7 +135,22 @@ def rows_of(ttl: Path) -> dict[str, int]:
     return out
 
 
-def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
+def old_texts(rev: str, tmp: Path) -> dict[str, Path]:
+    """Each query's file at ``rev``, for the path it replaced."""
+    folder = tmp / "old"
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for name in QUERIES:
+        text = subprocess.run(["git", "-C", str(HERE.parent), "show", f"{rev}:queries/{name}.rq"],
+                              check=True, capture_output=True, text=True).stdout  # fmt: skip
+        out[name] = folder / f"{name}.rq"
+        out[name].write_text(text, encoding="utf-8")
+    return out
+
+
+def measure(
+    ttl: Path, tmp: Path, only: str, old: dict[str, Path]
+) -> dict[str, tuple[float, float]]:
     kg, py = kg_bin(), sys.executable
     g = str(ttl)
     jobs: dict[str, list[str]] = {
@@ -152,10 +171,12 @@ def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
             "--timeout",
             "3600",
         ]
-        jobs[f"{name} table (old)"] = [py, "-c", OLD_QUERY, g, name, "table", str(tmp / "o.txt")]
+        jobs[f"{name} table (old)"] = [py, "-c", OLD_QUERY, g, name, "table", str(tmp / "o.txt"),
+                                       str(old[name])]  # fmt: skip
         jobs[f"{name} csv"] = [kg, "query", name, "--graph", g, "--max-rows", "0", "--timeout",
                                "3600", "-o", str(tmp / "n.csv")]  # fmt: skip
-        jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv")]
+        jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv"),
+                                     str(old[name])]  # fmt: skip
     out = {}
     for label, args in jobs.items():
         if not re.search(only, label):
@@ -193,12 +214,14 @@ def main() -> None:
     ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
     ap.add_argument("--only", default="", help="run the commands whose label matches (a regex)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kg-bench-cmds")
+    ap.add_argument("--old-rev", default=OLD_REV, help="the queries' text the old path runs")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results, triples, rows = {}, {}, {}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load = []
     with tempfile.TemporaryDirectory() as tmp:
+        old = old_texts(args.old_rev, Path(tmp))
         for n in args.events:
             ttl = build(args.work, n)
             from kg.store.persist import open_persisted
@@ -209,7 +232,7 @@ def main() -> None:
             rows[n] = rows_of(ttl)
             print(f"{n} events: {triples[n]:,} triples (with inferred and ontology)", flush=True)
             load.append(os.getloadavg()[0])
-            results[n] = measure(ttl, Path(tmp), args.only)
+            results[n] = measure(ttl, Path(tmp), args.only, old)
     write(args, started, load, table(args.events, triples, results, rows))
 
 
