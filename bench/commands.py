@@ -95,19 +95,20 @@ def kg_bin() -> str:
     return str(Path(sys.executable).parent / "kg")
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak MB of one process."""
+def timed(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak MB and CPU seconds (user + system) of one process: on a
+    machine shared with other work the CPU time moves far less than the wall time."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         t = time.perf_counter()
         subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", stats.name, *args],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *args],
             check=True,
             stdout=subprocess.DEVNULL,
             timeout=TIMEOUT,
         )
         wall = time.perf_counter() - t
-        peak_kb = int(stats.read().split()[-1])
-    return wall, peak_kb / 1024
+        peak_kb, user, system = stats.read().split()[-3:]
+    return wall, int(peak_kb) / 1024, float(user) + float(system)
 
 
 def build(work: Path, events: int) -> Path:
@@ -150,7 +151,7 @@ def old_texts(rev: str, tmp: Path) -> dict[str, Path]:
 
 def measure(
     ttl: Path, tmp: Path, only: str, old: dict[str, Path]
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, tuple[float, float, float]]:
     kg, py = kg_bin(), sys.executable
     g = str(ttl)
     jobs: dict[str, list[str]] = {
@@ -182,30 +183,33 @@ def measure(
         if not re.search(only, label):
             continue
         out[label] = timed(args)
-        print(f"  {label}: {out[label][0]:.2f} s, {out[label][1]:.0f} MB", flush=True)
+        wall, mb, cpu = out[label]
+        print(f"  {label}: {wall:.2f} s, {mb:.0f} MB, CPU {cpu:.2f} s", flush=True)
     return out
 
 
 def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows: dict) -> str:
     small, large = sizes[0], sizes[-1]
     head = "| command | " + " | ".join(f"{triples[n]:,} triples" for n in sizes)
-    head += f" | {large}/{small} | new vs old at {triples[large]:,} |\n"
+    head += f" | {large}/{small} (CPU) | new vs old at {triples[large]:,} (CPU) |\n"
     head += "| --- |" + " ---: |" * (len(sizes) + 2) + "\n"
     lines = []
     labels = [k for k in res[small] if not k.endswith("(old)")]
     for label in labels:
         cells = []
         for n in sizes:
-            t, m = res[n][label]
-            ot, om = res[n][f"{label} (old)"]
-            cells.append(f"{t:.2f} s, {m:.0f} MB (old {ot:.2f} s, {om:.0f} MB)")
-        ratio = res[large][label][0] / res[small][label][0]
-        speed = res[large][f"{label} (old)"][0] / res[large][label][0]
+            t, m, c = res[n][label]
+            ot, om, oc = res[n][f"{label} (old)"]
+            old_cell = f"old {ot:.2f} s, CPU {oc:.2f} s, {om:.0f} MB"
+            cells.append(f"{t:.2f} s, CPU {c:.2f} s, {m:.0f} MB ({old_cell})")
+        new, old = res[large][label], res[large][f"{label} (old)"]
+        ratio = f"{new[0] / res[small][label][0]:.1f}× ({new[2] / res[small][label][2]:.1f}×)"
+        speed = f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
         name = label
         q = label.split()[0]
         if q in rows[large]:
             name += f" ({rows[large][q]:,} rows at {triples[large]:,})"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.1f}× | {speed:.1f}× |")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} | {speed} |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -247,7 +251,8 @@ def write(args: argparse.Namespace, started: str, load: list[float], body: str) 
         f"Python {platform.python_version()}; the machine was shared with other work (load "
         f"average {min(load):.1f}–{max(load):.1f} at the sizes' starts), so the ratios within "
         "the run are what counts. Each cell: wall time end to end (process start to exit; "
-        "serve: to the first answer) and peak memory (`/usr/bin/time`), new path then "
+        "serve: to the first answer), CPU time (user + system) and peak memory "
+        "(`/usr/bin/time`), new path then "
         "the path it replaces (old). Records: `kg generate --events N --seed 3`, built with "
         "`kg build --reason`.\n\n" + body + end + "\n"
     )
