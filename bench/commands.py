@@ -11,12 +11,14 @@ callable in this checkout:
 
 * ``describe``: ``kg describe g-event-100 --graph kg.ttl`` (the store, by
   index) | the whole graph read into rdflib, :func:`kg.views.describe.describe_thing`;
-* ``query NAME`` (table): the first page (50 rows) | every row converted to
-  rdflib terms and rendered as a table;
-* ``query NAME --format csv``: Oxigraph's writer, streamed | rows converted to
-  rdflib terms and written by kg's CSV renderer (both ``--max-rows 0``);
-* ``serve``: until the endpoint answers a query | the data exported as
-  N-Triples and loaded into a new database (``_persisted`` switched off).
+* ``query NAME`` (table): the first page (50 rows) | the query's text at
+  ``--old-rev`` (before its rewrite for speed), every row converted to rdflib
+  terms and rendered as a table;
+* ``query NAME --format csv``: Oxigraph's writer, streamed | that text, rows
+  converted to rdflib terms and written by kg's CSV renderer (both ``--max-rows 0``);
+* ``serve``: until the endpoint answers a query, the triple count read from
+  the build's stamp | the triples counted by a COUNT over the store's graphs
+  (the stamp's count ignored, as before it had one).
 
 Results go to bench/RESULTS.md between the ``bench/commands.py`` markers.
 """
@@ -46,6 +48,7 @@ QUERIES = [
     "roles-at-date",
 ]
 TIMEOUT = 600
+OLD_REV = "baa84c7"  # main before the canned queries' rewrites for speed (issue 21)
 
 OLD_DESCRIBE = """
 import sys
@@ -62,10 +65,10 @@ import sys
 from pathlib import Path
 from kg.pipeline.open import open_native
 from kg.sandbox.limits import limits
-from kg.sparql.canned import bind_params, get_query
+from kg.sparql.canned import bind_params, parse_query_file
 from kg.sparql.render import _render_csv, _render_table
 from kg.sparql.run import run_query
-q = get_query(sys.argv[2])
+q = parse_query_file(Path(sys.argv[5]))  # the query's text at --old-rev
 with limits(max_rows=0, timeout=3600):
     res = run_query(open_native(Path(sys.argv[1])), q.text, bind_params(q, {}))
 text = (_render_table if sys.argv[3] == "table" else _render_csv)(res)
@@ -76,8 +79,9 @@ SERVE = """
 import sys, time, requests
 from pathlib import Path
 import kg.serve.endpoint as endpoint
-if sys.argv[2] == "old":
-    endpoint._persisted = lambda *a: None
+import kg.store.persist as persist
+if sys.argv[2] == "old":  # counted, as before the stamp had the count
+    persist.stamp_triples = lambda *a: None
 t = time.perf_counter()
 with endpoint.serve(Path(sys.argv[1]), port=0, reason=True) as ep:
     r = requests.get(ep.query_url, params={"query": "ASK { ?s a ?c }"},
@@ -91,19 +95,20 @@ def kg_bin() -> str:
     return str(Path(sys.executable).parent / "kg")
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak MB of one process."""
+def timed(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak MB and CPU seconds (user + system) of one process: on a
+    machine shared with other work the CPU time moves far less than the wall time."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         t = time.perf_counter()
         subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", stats.name, *args],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *args],
             check=True,
             stdout=subprocess.DEVNULL,
             timeout=TIMEOUT,
         )
         wall = time.perf_counter() - t
-        peak_kb = int(stats.read().split()[-1])
-    return wall, peak_kb / 1024
+        peak_kb, user, system = stats.read().split()[-3:]
+    return wall, int(peak_kb) / 1024, float(user) + float(system)
 
 
 def build(work: Path, events: int) -> Path:
@@ -118,7 +123,7 @@ def build(work: Path, events: int) -> Path:
     return out / "kg.ttl"
 
 
-def rows_of(ttl: Path) -> dict[str, int]:
+def rows_of(ttl: Path, only: str) -> dict[str, int]:
     from kg.pipeline.open import open_native
     from kg.sparql.canned import bind_params, get_query
     from kg.sparql.door import prepare
@@ -126,12 +131,29 @@ def rows_of(ttl: Path) -> dict[str, int]:
     native = open_native(ttl)
     out = {}
     for name in QUERIES:
+        if not re.search(only, f"{name} table") and not re.search(only, f"{name} csv"):
+            continue  # not measured: not counted either (meetings takes seconds at 1M)
         q = get_query(name)
         out[name] = sum(1 for _ in native.select(prepare(q.text, bind_params(q, {})).text))
     return out
 
 
-def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
+def old_texts(rev: str, tmp: Path) -> dict[str, Path]:
+    """Each query's file at ``rev``, for the path it replaced."""
+    folder = tmp / "old"
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for name in QUERIES:
+        text = subprocess.run(["git", "-C", str(HERE.parent), "show", f"{rev}:queries/{name}.rq"],
+                              check=True, capture_output=True, text=True).stdout  # fmt: skip
+        out[name] = folder / f"{name}.rq"
+        out[name].write_text(text, encoding="utf-8")
+    return out
+
+
+def measure(
+    ttl: Path, tmp: Path, only: str, old: dict[str, Path]
+) -> dict[str, tuple[float, float, float]]:
     kg, py = kg_bin(), sys.executable
     g = str(ttl)
     jobs: dict[str, list[str]] = {
@@ -152,39 +174,44 @@ def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
             "--timeout",
             "3600",
         ]
-        jobs[f"{name} table (old)"] = [py, "-c", OLD_QUERY, g, name, "table", str(tmp / "o.txt")]
+        jobs[f"{name} table (old)"] = [py, "-c", OLD_QUERY, g, name, "table", str(tmp / "o.txt"),
+                                       str(old[name])]  # fmt: skip
         jobs[f"{name} csv"] = [kg, "query", name, "--graph", g, "--max-rows", "0", "--timeout",
                                "3600", "-o", str(tmp / "n.csv")]  # fmt: skip
-        jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv")]
+        jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv"),
+                                     str(old[name])]  # fmt: skip
     out = {}
     for label, args in jobs.items():
         if not re.search(only, label):
             continue
         out[label] = timed(args)
-        print(f"  {label}: {out[label][0]:.2f} s, {out[label][1]:.0f} MB", flush=True)
+        wall, mb, cpu = out[label]
+        print(f"  {label}: {wall:.2f} s, {mb:.0f} MB, CPU {cpu:.2f} s", flush=True)
     return out
 
 
 def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows: dict) -> str:
     small, large = sizes[0], sizes[-1]
     head = "| command | " + " | ".join(f"{triples[n]:,} triples" for n in sizes)
-    head += f" | {large}/{small} | new vs old at {triples[large]:,} |\n"
+    head += f" | {large}/{small} (CPU) | new vs old at {triples[large]:,} (CPU) |\n"
     head += "| --- |" + " ---: |" * (len(sizes) + 2) + "\n"
     lines = []
     labels = [k for k in res[small] if not k.endswith("(old)")]
     for label in labels:
         cells = []
         for n in sizes:
-            t, m = res[n][label]
-            ot, om = res[n][f"{label} (old)"]
-            cells.append(f"{t:.2f} s, {m:.0f} MB (old {ot:.2f} s, {om:.0f} MB)")
-        ratio = res[large][label][0] / res[small][label][0]
-        speed = res[large][f"{label} (old)"][0] / res[large][label][0]
+            t, m, c = res[n][label]
+            ot, om, oc = res[n][f"{label} (old)"]
+            old_cell = f"old {ot:.2f} s, CPU {oc:.2f} s, {om:.0f} MB"
+            cells.append(f"{t:.2f} s, CPU {c:.2f} s, {m:.0f} MB ({old_cell})")
+        new, old = res[large][label], res[large][f"{label} (old)"]
+        ratio = f"{new[0] / res[small][label][0]:.1f}× ({new[2] / res[small][label][2]:.1f}×)"
+        speed = f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
         name = label
         q = label.split()[0]
         if q in rows[large]:
             name += f" ({rows[large][q]:,} rows at {triples[large]:,})"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.1f}× | {speed:.1f}× |")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} | {speed} |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -193,12 +220,14 @@ def main() -> None:
     ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
     ap.add_argument("--only", default="", help="run the commands whose label matches (a regex)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kg-bench-cmds")
+    ap.add_argument("--old-rev", default=OLD_REV, help="the queries' text the old path runs")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results, triples, rows = {}, {}, {}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load = []
     with tempfile.TemporaryDirectory() as tmp:
+        old = old_texts(args.old_rev, Path(tmp))
         for n in args.events:
             ttl = build(args.work, n)
             from kg.store.persist import open_persisted
@@ -206,10 +235,10 @@ def main() -> None:
             native = open_persisted(ttl, reason=True)
             assert native is not None
             triples[n] = len(native)
-            rows[n] = rows_of(ttl)
+            rows[n] = rows_of(ttl, args.only)
             print(f"{n} events: {triples[n]:,} triples (with inferred and ontology)", flush=True)
             load.append(os.getloadavg()[0])
-            results[n] = measure(ttl, Path(tmp), args.only)
+            results[n] = measure(ttl, Path(tmp), args.only, old)
     write(args, started, load, table(args.events, triples, results, rows))
 
 
@@ -224,7 +253,8 @@ def write(args: argparse.Namespace, started: str, load: list[float], body: str) 
         f"Python {platform.python_version()}; the machine was shared with other work (load "
         f"average {min(load):.1f}–{max(load):.1f} at the sizes' starts), so the ratios within "
         "the run are what counts. Each cell: wall time end to end (process start to exit; "
-        "serve: to the first answer) and peak memory (`/usr/bin/time`), new path then "
+        "serve: to the first answer), CPU time (user + system) and peak memory "
+        "(`/usr/bin/time`), new path then "
         "the path it replaces (old). Records: `kg generate --events N --seed 3`, built with "
         "`kg build --reason`.\n\n" + body + end + "\n"
     )

@@ -165,10 +165,12 @@ def serve(
 
 def _persisted(folder: Path, graph_file: Path | None, reason: bool) -> tuple[int, Path] | None:
     """The store ``kg build`` persisted beside ``graph_file``, when it was built from
-    that very file (:func:`kg.store.persist.open_persisted`): its triple count and
-    a read-only copy of it in ``folder`` (hard links: instant, and a build that
-    replaces the store meanwhile changes nothing here), or the store itself
-    where links cannot be made. At 1M triples, reloading the data took 12 s.
+    that very file (:func:`kg.store.persist.open_persisted`): its triple count (the
+    build's stamp's; counted only when the stamp has none, as counting was most
+    of the start at 1M triples) and a read-only copy of it in ``folder`` (hard
+    links: instant, and a build that replaces the store meanwhile changes
+    nothing here), or the store itself where links cannot be made. At 1M
+    triples, reloading the data took 12 s.
 
     Served as it is, the store keeps the inferred triples of a ``--reason``
     build in their named graph: with ``reason``, every query's default graph

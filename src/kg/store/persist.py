@@ -148,24 +148,53 @@ class StoreWriter:
             self._wait()
             self.store.optimize()
             self.store.flush()
+            counts = store_counts(self.store)
             self.store = None
-            write_stamp(self.tmp, graph_file.name, data, inferred)
+            write_stamp(self.tmp, graph_file.name, data, inferred, counts)
         except OSError as exc:  # a full disk, mostly: the store is the largest output
             raise write_error(self.out_dir / STORE_DIR, exc) from exc
         return self.tmp
 
 
-def write_stamp(store_dir: Path, graph_name: str, data: bytes, inferred: bool) -> None:
+def store_counts(store: Any) -> dict[str, int]:
+    """The triples of a built store's default graph (``default``: asserted and
+    ontology) and of all its graphs (``all``: with the inferred ones), as
+    :class:`NativeGraph` counts them without and with the inferred graph (a
+    union of graphs keeps a triple once per graph, so ``all`` is the number of
+    quads: the store holds no other graph).
+
+    >>> from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
+    >>> s, a = Store(), NamedNode("https://example.org/a")
+    >>> s.extend([Quad(a, a, a, DefaultGraph()), Quad(a, a, a, a)])
+    >>> store_counts(s)
+    {'default': 1, 'all': 2}
+    """
+    everything = len(store)  # Oxigraph counts its quads without decoding a term
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    default = int(next(iter(store.query(q)))["n"].value)
+    return {"default": default, "all": everything}
+
+
+def write_stamp(
+    store_dir: Path,
+    graph_name: str,
+    data: bytes,
+    inferred: bool,
+    triples: dict[str, int] | None = None,
+) -> None:
     """Stamp the store in ``store_dir`` with the Turtle file it matches: its name,
-    the size and digest of its bytes ``data``, and whether the store holds the
-    inferred triples too."""
-    stamp = {
+    the size and digest of its bytes ``data``, whether the store holds the
+    inferred triples too, and how many triples it holds (:func:`store_counts`),
+    so that ``kg serve`` need not count them."""
+    stamp: dict[str, Any] = {
         "layout": LAYOUT,
         "graph": graph_name,
         "sha256": hashlib.sha256(data).hexdigest(),
         "inferred": inferred,
         "size": len(data),
     }
+    if triples is not None:
+        stamp["triples"] = triples
     (store_dir / STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
 
 
@@ -226,4 +255,12 @@ def open_persisted(graph_file: Path, reason: bool = False) -> NativeGraph | None
     except OSError:
         return None
     graphs: list[URIRef | None] = [BASE, INFERRED_GRAPH] if reason else [BASE]
-    return NativeGraph(store, graphs, conv)
+    return NativeGraph(store, graphs, conv, stamp_triples(stamp, reason))
+
+
+def stamp_triples(stamp: dict, reason: bool) -> int | None:
+    """The stamp's count of the triples a query sees, with or without the inferred
+    ones; None when the stamp has none (a store stamped before kg counted)."""
+    counts = stamp.get("triples")
+    n = counts.get("all" if reason else "default") if isinstance(counts, dict) else None
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else None

@@ -48,7 +48,7 @@ from kg.records.model import Record, Records
 from kg.records.schema import Schema, load_schema
 from kg.sandbox.inputs import read_input
 from kg.store.native import BASE
-from kg.store.persist import STAMP, STORE_DIR, read_stamp, write_stamp
+from kg.store.persist import STAMP, STORE_DIR, read_stamp, store_counts, write_stamp
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import INFERRED_GRAPH
 
@@ -125,8 +125,9 @@ class _WorkStore:
     def close(self, graph_ttl: bytes) -> None:
         """Write the store out and stamp it with the ``kg.ttl`` it now matches."""
         self.store.flush()
+        counts = store_counts(self.store)
         self.store = None  # closed: RocksDB keeps its files open until then
-        write_stamp(self.folder, self.stamp["graph"], graph_ttl, self.stamp["inferred"])
+        write_stamp(self.folder, self.stamp["graph"], graph_ttl, self.stamp["inferred"], counts)
 
 
 @dataclass
