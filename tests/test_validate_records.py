@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 NEW_TALKS = """\
 - id: src-new-release
   type: source
@@ -20,6 +22,54 @@ NEW_TALKS = """\
   participant: [%(who)s]
   sources: [{source: src-new-release, quote: They talked.}]
 """
+
+APPROXIMATE_START = """\
+- id: src-new-release
+  type: source
+  title: {en: A new press release}
+  language: en
+  reliability: primary
+  address: https://example.org/new-release
+- id: new-talks-1990s
+  type: talks
+  label: {en: New talks}
+%(date)s
+  place: [tokyo]
+  participant: [fumio-kishida]
+  sources: [{source: src-new-release, quote: They talked.}]
+"""
+APPROXIMATE_YEAR = """\
+  start:
+    value: "1990"
+    qualifier: [approximate]
+    sources: [{source: src-new-release, quote: early in the 1990s}]"""
+BOUNDS = """\
+  notBefore: {value: "1990", sources: [{source: src-new-release, quote: early in the 1990s}]}
+  notAfter: {value: "1999", sources: [{source: src-new-release, quote: early in the 1990s}]}"""
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_an_approximate_year_is_refused_as_a_start_and_bounds_are_taken(invoke, tmp_path, engine):
+    """Issue 18: an event no source dates exactly takes not-before/not-after bounds;
+    a start qualified approximate is a violation on both engines."""
+    new = tmp_path / "new.yaml"
+    new.write_text(APPROXIMATE_START % {"date": APPROXIMATE_YEAR}, encoding="utf-8")
+    refused = invoke("validate", str(new), "--engine", engine)
+    new.write_text(APPROXIMATE_START % {"date": BOUNDS}, encoding="utf-8")
+    bounded = invoke("validate", str(new), "--engine", engine)
+
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"VIOLATION: {new}:7, record 'new-talks-1990s': An event's start (field `start`) may "
+        "not be approximate: write the bounds the sources allow as `notBefore` and "
+        "`notAfter`, and leave `start` out. (focus id:new-talks-1990s, value "
+        '"1990"^^xsd:gYear)\n'
+        "1 violation(s), 0 warning(s), 0 info: does not conform (fail-on: violation)\n"
+    )
+    assert bounded.exit_code == 0, bounded.output
+    assert bounded.output == (
+        "0 violation(s), 0 warning(s), 0 info: conforms (fail-on: violation)\n"
+    )
 
 
 def test_a_new_file_alone_resolves_its_references_to_the_bundled_records(invoke, tmp_path):
