@@ -44,7 +44,7 @@ PIECE = 1 << 20  # bytes of Turtle per graph file: the graph comes in pieces at 
 # browser tab loading 1M triples (about 60 MB of Turtle, several times that in
 # Oxigraph's WebAssembly memory) is slow to open and may be killed, and the
 # site would be mostly graph. 300,000 keeps a 100k-triple build's graph live
-# (with its entailments and the ontology, about 170,000).
+# (with its entailments and the ontology, about 210,000).
 LIVE_LIMIT = 300_000
 
 
