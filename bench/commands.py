@@ -105,7 +105,9 @@ def kg_bin() -> str:
 
 
 def timed(args: list[str], timeout: float = TIMEOUT) -> tuple[float, float]:
-    """Wall seconds and peak MB of one process; (inf, nan) past ``timeout``."""
+    """Wall seconds and peak MB of one process; (inf, nan) past ``timeout``,
+    (nan, nan) when it fails (the rdflib path of kg report at 100k triples stops
+    at a canned query's 30 s limit on a loaded machine)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         t = time.perf_counter()
         try:
@@ -117,6 +119,8 @@ def timed(args: list[str], timeout: float = TIMEOUT) -> tuple[float, float]:
             )
         except subprocess.TimeoutExpired:
             return float("inf"), float("nan")
+        except subprocess.CalledProcessError:
+            return float("nan"), float("nan")
         wall = time.perf_counter() - t
         peak_kb = int(stats.read().split()[-1])
     return wall, peak_kb / 1024
@@ -184,6 +188,8 @@ def measure(ttl: Path, tmp: Path, only: str) -> dict[str, tuple[float, float]]:
 
 
 def _cell(t: float, m: float) -> str:
+    if t != t:  # nan
+        return "failed"
     return f"over {REPORT_TIMEOUT} s" if t == float("inf") else f"{t:.2f} s, {m:.0f} MB"
 
 
