@@ -212,7 +212,8 @@ def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows:
         q = label.split()[0]
         if q in rows[large]:
             name += f" ({rows[large][q]:,} rows at {triples[large]:,})"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.1f}× | {speed:.1f}× |")
+        faster = "–" if speed != speed else f"{speed:.1f}×"  # nan: no old path run
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.1f}× | {faster} |")
     return head + "\n".join(lines) + "\n"
 
 
