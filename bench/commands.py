@@ -18,7 +18,11 @@ callable in this checkout:
   converted to rdflib terms and written by kg's CSV renderer (both ``--max-rows 0``);
 * ``serve``: until the endpoint answers a query, the triple count read from
   the build's stamp | the triples counted by a COUNT over the store's graphs
-  (the stamp's count ignored, as before it had one).
+  (the stamp's count ignored, as before it had one);
+* ``report``: ``kg report --graph kg.ttl -o DIR`` (the store, by index, pages
+  written as rendered) | the whole graph read into rdflib, validated by pySHACL,
+  queries on rdflib's SPARQL (:func:`kg.views.report.stored.store_inputs` switched
+  off); a run over ``REPORT_TIMEOUT`` is shown as such.
 
 Results go to bench/RESULTS.md between the ``bench/commands.py`` markers.
 """
@@ -49,6 +53,7 @@ QUERIES = [
 ]
 TIMEOUT = 600
 OLD_REV = "baa84c7"  # main before the canned queries' rewrites for speed (issue 21)
+REPORT_TIMEOUT = 3600  # the rdflib path of kg report took 24 min at 100k under load
 
 OLD_DESCRIBE = """
 import sys
@@ -75,6 +80,14 @@ text = (_render_table if sys.argv[3] == "table" else _render_csv)(res)
 Path(sys.argv[4]).write_text(text, encoding="utf-8", newline="")
 """
 
+OLD_REPORT = """
+import sys
+from pathlib import Path
+import kg.views.report.site as site
+site.store_inputs = lambda *a: None
+site.generate(Path(sys.argv[2]), Path(sys.argv[1]))
+"""
+
 SERVE = """
 import sys, time, requests
 from pathlib import Path
@@ -95,17 +108,24 @@ def kg_bin() -> str:
     return str(Path(sys.executable).parent / "kg")
 
 
-def timed(args: list[str]) -> tuple[float, float, float]:
+def timed(args: list[str], timeout: float = TIMEOUT) -> tuple[float, float, float]:
     """Wall seconds, peak MB and CPU seconds (user + system) of one process: on a
-    machine shared with other work the CPU time moves far less than the wall time."""
+    machine shared with other work the CPU time moves far less than the wall time.
+    (inf, nan, nan) past ``timeout``; (nan, nan, nan) when it fails (the rdflib path
+    of kg report at 100k triples stops at a canned query's 30 s limit when loaded)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
         t = time.perf_counter()
-        subprocess.run(
-            ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *args],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            timeout=TIMEOUT,
-        )
+        try:
+            subprocess.run(
+                ["/usr/bin/time", "-f", "%M %U %S", "-o", stats.name, *args],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return float("inf"), float("nan"), float("nan")
+        except subprocess.CalledProcessError:
+            return float("nan"), float("nan"), float("nan")
         wall = time.perf_counter() - t
         peak_kb, user, system = stats.read().split()[-3:]
     return wall, int(peak_kb) / 1024, float(user) + float(system)
@@ -161,6 +181,8 @@ def measure(
         "describe (old)": [py, "-c", OLD_DESCRIBE, g, "g-event-100"],
         "serve": [py, "-c", SERVE, g, "new"],
         "serve (old)": [py, "-c", SERVE, g, "old"],
+        "report": [kg, "report", "--graph", g, "-o", str(tmp / "site")],
+        "report (old)": [py, "-c", OLD_REPORT, g, str(tmp / "site-old")],
     }
     for name in QUERIES:
         jobs[f"{name} table"] = [
@@ -184,10 +206,17 @@ def measure(
     for label, args in jobs.items():
         if not re.search(only, label):
             continue
-        out[label] = timed(args)
-        wall, mb, cpu = out[label]
-        print(f"  {label}: {wall:.2f} s, {mb:.0f} MB, CPU {cpu:.2f} s", flush=True)
+        out[label] = timed(args, REPORT_TIMEOUT if label.startswith("report") else TIMEOUT)
+        print(f"  {label}: {_cell(*out[label])}", flush=True)
     return out
+
+
+def _cell(t: float, m: float, c: float) -> str:
+    if t != t:  # nan
+        return "failed"
+    if t == float("inf"):
+        return f"over {REPORT_TIMEOUT} s"
+    return f"{t:.2f} s, CPU {c:.2f} s, {m:.0f} MB"
 
 
 def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows: dict) -> str:
@@ -200,13 +229,13 @@ def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows:
     for label in labels:
         cells = []
         for n in sizes:
-            t, m, c = res[n][label]
-            ot, om, oc = res[n][f"{label} (old)"]
-            old_cell = f"old {ot:.2f} s, CPU {oc:.2f} s, {om:.0f} MB"
-            cells.append(f"{t:.2f} s, CPU {c:.2f} s, {m:.0f} MB ({old_cell})")
-        new, old = res[large][label], res[large][f"{label} (old)"]
+            old_run = res[n].get(f"{label} (old)")
+            cells.append(_cell(*res[n][label]) + (f" (old {_cell(*old_run)})" if old_run else ""))
+        new = res[large][label]
+        old = res[large].get(f"{label} (old)", (float("nan"),) * 3)
         ratio = f"{new[0] / res[small][label][0]:.1f}× ({new[2] / res[small][label][2]:.1f}×)"
-        speed = f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
+        # nan (no old run, or it failed) shows as such: no ratio is made up
+        speed = "–" if old[0] != old[0] else f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
         name = label
         q = label.split()[0]
         if q in rows[large]:

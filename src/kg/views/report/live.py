@@ -40,6 +40,12 @@ from kg.terms.namespaces import PREFIXES
 from kg.views.report.vendored import asset, oxigraph_script, vendored
 
 PIECE = 1 << 20  # bytes of Turtle per graph file: the graph comes in pieces at scale
+# Above this many triples the site ships no graph and the query pages say so: a
+# browser tab loading 1M triples (about 60 MB of Turtle, several times that in
+# Oxigraph's WebAssembly memory) is slow to open and may be killed, and the
+# site would be mostly graph. 300,000 keeps a 100k-triple build's graph live
+# (with its entailments and the ontology, about 210,000).
+LIVE_LIMIT = 300_000
 
 
 def js_data(value: Any, indent: int | None = None) -> str:
@@ -126,29 +132,36 @@ def _optional_names(spec: dict[str, Any]) -> set[str]:
 
 def graph_pieces(triples: Iterable[tuple[Any, Any, Any]], size: int = PIECE) -> list[bytes]:
     """The graph live queries run on, as scripts of about ``size`` bytes of Turtle
-    each: ``kgGraph.push("…")``, loaded one by one into the browser's store."""
-    data = turtle_bytes(_stable_blank_nodes(triples))
+    each: ``kgGraph.push("…")``, loaded one by one into the browser's store.
+
+    The triples holding blank nodes (the ontology's OWL lists) come first, in a
+    piece of their own: a blank node's label names one node within one document
+    only, so those triples cannot be split; the rest can.
+    """
+    plain, blank = _stable_blank_nodes(triples)
+    pieces = [turtle_bytes(blank)] if blank else []
+    pieces += turtle_pieces(turtle_bytes(plain), size)
     return [
         b"(globalThis.kgGraph = globalThis.kgGraph || []).push("
         + js_data(piece.decode("utf-8")).encode("utf-8")
         + b");\n"
-        for piece in turtle_pieces(data, size)
+        for piece in pieces
     ]
 
 
-def _stable_blank_nodes(triples: Iterable[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
-    """``triples`` with their blank nodes (the ontology's OWL lists) labelled from
-    their content, so that the same graph gives the same site in every process;
-    only the few triples that hold one are relabelled."""
+def _stable_blank_nodes(
+    triples: Iterable[tuple[Any, Any, Any]],
+) -> tuple[list[tuple[Any, Any, Any]], list[tuple[Any, Any, Any]]]:
+    """``triples`` without blank nodes, and those with, their blank nodes labelled
+    from their content so that the same graph gives the same site in every
+    process; only the few triples that hold one are relabelled."""
     plain, blank = [], Graph()
     for t in triples:
         if any(isinstance(x, BNode) for x in t):
             blank.add(t)
         else:
             plain.append(t)
-    if len(blank):
-        plain.extend(to_canonical_graph(blank))
-    return plain
+    return plain, list(to_canonical_graph(blank)) if len(blank) else []
 
 
 def rules_script() -> bytes:
@@ -167,11 +180,18 @@ def rules_script() -> bytes:
 
 
 def live_files(
-    triples: Iterable[tuple[Any, Any, Any]], pages: Mapping[str, str]
+    triples: Iterable[tuple[Any, Any, Any]], pages: Mapping[str, str], count: int
 ) -> dict[str, bytes]:
     """The site's files for live queries: the graph in pieces (``data/``), Oxigraph
     with its licence, the exported rules, the entity pages by id (``pages``: id to
-    label, so that results link to them) and the page script (``live/``)."""
+    label, so that results link to them) and the page script (``live/``).
+
+    A graph of more than :data:`LIVE_LIMIT` triples (``count``) is not shipped,
+    nor read: its query pages show the results of the default parameters and
+    say to run the others with ``kg query``.
+    """
+    if count > LIVE_LIMIT:
+        return {}
     files = {f"data/graph-{i:03d}.js": piece for i, piece in enumerate(graph_pieces(triples))}
     labels = js_data(dict(sorted(pages.items())), indent=0)
     files.update(

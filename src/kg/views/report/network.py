@@ -49,6 +49,7 @@ class Network:
     width: int
     height: int
     legend: list[tuple[str, str]]
+    total: int = 0  # nodes linked in the graph; ``nodes`` holds the MAX_NODES most linked
 
 
 def _short_label(view: GraphView, node: Node) -> str:
@@ -123,10 +124,24 @@ def layout(
     return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
 
 
+# The most linked nodes the network shows. Its layout (ForceAtlas2) takes time
+# and memory growing with the square of the nodes (networkx's dense arrays: at
+# 1M triples, about 30,000 nodes, tens of GB), and a picture of thousands of
+# dots shows nothing; the bundled records have about 200.
+MAX_NODES = 500
+
+
 def build_network(view: GraphView, width: int = 1180) -> Network:
-    """The records of the network's kinds that something links, laid out."""
+    """The records of the network's kinds that something links, laid out: the
+    :data:`MAX_NODES` most linked of them (ties by IRI) and the links between those."""
     edges = network_edges(view)
     nodes = sorted({n for e in edges for n in e[:2]}, key=str)
+    total = len(nodes)
+    if total > MAX_NODES:
+        degree = Counter(n for e in edges for n in {e[0], e[1]})
+        kept = set(sorted(nodes, key=lambda n: (-degree[n], str(n)))[:MAX_NODES])
+        edges = [e for e in edges if e[0] in kept and e[1] in kept]
+        nodes = sorted(kept, key=str)
     height = int(max(520, min(1600, 360 + 26 * math.sqrt(max(len(nodes), 1)) * 10)))
     net_nodes = _placed_nodes(view, nodes, edges, width, height)
     display = view.display
@@ -136,7 +151,7 @@ def build_network(view: GraphView, width: int = 1180) -> Network:
         if any(nn.kind == k for nn in net_nodes.values())
     ]
     ordered = sorted(net_nodes.values(), key=lambda nn: (nn.y, nn.x, nn.ref.iri))
-    return Network(ordered, _net_edges(edges, net_nodes), width, height, legend)
+    return Network(ordered, _net_edges(edges, net_nodes), width, height, legend, total)
 
 
 def _placed_nodes(
@@ -175,16 +190,11 @@ def _scale(values: list[float], start: float, length: float) -> Callable[[float]
 
 def _net_edges(edges: list[tuple[Node, Node, str]], nodes: dict[Node, NetNode]) -> list[NetEdge]:
     """One edge per linked pair, naming every relation between them."""
-    out = []
-    seen: set[tuple[Node, Node]] = set()
-    for a, b, _rel in edges:
+    rels: dict[tuple[Node, Node], tuple[Node, Node, set[str]]] = {}
+    for a, b, rel in edges:  # each pair at its first edge, with every relation between them
         pair = (a, b) if str(a) < str(b) else (b, a)
-        if pair in seen:
-            continue
-        seen.add(pair)
-        rels = sorted({r for x, y, r in edges if {x, y} == {a, b}})
-        out.append(NetEdge(nodes[a], nodes[b], ", ".join(rels)))
-    return out
+        rels.setdefault(pair, (a, b, set()))[2].add(rel)
+    return [NetEdge(nodes[a], nodes[b], ", ".join(sorted(r))) for a, b, r in rels.values()]
 
 
 def kind_styles(display: Display) -> list[tuple[str, str]]:

@@ -131,8 +131,11 @@ def _term_doc(view: GraphView, t: Node, local: str, cls: URIRef, kind_name: str)
         types=[view.ref(x) for x in types if x != OWL.NamedIndividual]
         if cls == OWL.NamedIndividual
         else [],
-        instances=len(set(data.subjects(RDF.type, t))) if cls == OWL.Class else 0,
-        uses=sum(1 for _ in data.triples((None, t, None)))
+        # A store's data graph holds the ontology too: its own individuals are not data.
+        instances=len(set(data.subjects(RDF.type, t)) - set(ont.subjects(RDF.type, t)))
+        if cls == OWL.Class
+        else 0,
+        uses=sum(1 for tr in data.triples((None, t, None)) if tr not in ont)
         if cls != OWL.Class
         else sum(1 for _ in data.triples((None, None, t))),
     )

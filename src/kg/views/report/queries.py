@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 
 from kg.errors import UsageError
 from kg.progress import bar
@@ -18,6 +18,10 @@ from kg.views.model import Ref
 from kg.views.report.live import query_spec
 
 # --- queries ----------------------------------------------------------------------------------
+
+# Rows a query page shows: at 1M triples `meetings` gives 66,000 rows, a page of
+# tens of MB that no one reads in a browser; the CLI and the live form give all.
+SHOWN_ROWS = 1000
 
 
 @dataclass
@@ -34,10 +38,11 @@ class QueryPage:
     graph_text: str | None = None
     error: str | None = None
     spec: dict[str, Any] | None = None  # for the browser: see kg.views.report.live
+    total: int = 0  # rows the query gave; ``rows`` holds the first SHOWN_ROWS of them
 
 
 def build_query_pages(
-    view: GraphView, query_graph: Graph, queries: dict[str, Any]
+    view: GraphView, query_graph: Any, queries: dict[str, Any]
 ) -> list[QueryPage]:
     pages = []
     with bar("report: queries", len(queries)) as done:
@@ -47,7 +52,7 @@ def build_query_pages(
     return pages
 
 
-def _query_page(view: GraphView, query_graph: Graph, name: str, q: Any) -> QueryPage:
+def _query_page(view: GraphView, query_graph: Any, name: str, q: Any) -> QueryPage:
     try:  # through kg's front door first: a refused text is not read further
         res = run_query(query_graph, q.text, bind_params(q, {}))
     except UsageError as exc:
@@ -59,7 +64,8 @@ def _query_page(view: GraphView, query_graph: Graph, name: str, q: Any) -> Query
     page.boolean = res.boolean
     if res.graph is not None:
         page.graph_text = serialize(res.graph, "turtle").decode("utf-8")
-    page.rows = [_cells(view, row) for row in res.rows]
+    page.total = len(res.rows)
+    page.rows = [_cells(view, row) for row in res.rows[:SHOWN_ROWS]]
     page.spec = query_spec(q)
     return page
 

@@ -28,7 +28,8 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ from kg.rdfio.folders import output_folder
 from kg.reason.engines import infer
 from kg.records.display import Display
 from kg.sparql.canned import catalog
+from kg.store.native import NativeGraph
+from kg.store.view import store_graph
 from kg.terms.namespaces import PREFIXES
 from kg.validate.engines import validate_graph
 from kg.validate.report import Report
@@ -54,11 +57,12 @@ from kg.views.model import Description
 from kg.views.report.common import shorten
 from kg.views.report.facets import entity_filters
 from kg.views.report.linkchart import chart_data, chart_files
-from kg.views.report.live import live_files
+from kg.views.report.live import LIVE_LIMIT, live_files
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
 from kg.views.report.search import search_files
+from kg.views.report.stored import store_inputs
 from kg.views.report.timeline import build_timeline
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -104,19 +108,24 @@ def build_site(
     graph: Graph,
     *,
     ontology: Graph | None = None,
-    query_graph: Graph | None = None,
+    query_graph: Graph | NativeGraph | None = None,
     validation: Report | None = None,
     queries: dict[str, Any] | None = None,
     title: str = "NATO–Japan relations: knowledge graph",
     display: Display | None = None,
+    sink: Sink | None = None,
+    triples: int | None = None,
 ) -> dict[str, bytes]:
     """Render the whole site; returns {relative path: content}.
 
     ``graph`` holds the records' triples (entity pages show these);
     ``query_graph`` is what the canned queries run on (default: ``graph``
-    plus the ontology); ``validation`` is the SHACL report to summarise
+    plus the ontology), an rdflib Graph or a store; ``validation`` is the SHACL report to summarise
     (``None`` leaves the page saying validation was not run); ``display``
     the kinds, colours and phrasing (default: ``ontology/record-display.yaml``).
+    ``sink`` takes each file as it is rendered instead (the mapping returned is
+    then empty), so the pages of a large graph are never all in memory;
+    ``triples`` is the size of ``graph`` when it is known already.
     """
 
     view = GraphView(graph, ontology, display)
@@ -130,19 +139,23 @@ def build_site(
     kinds = _by_kind(view.display, descriptions.values())
     query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
-    live = live_files(query_graph, {d.id: d.label for d in descriptions.values() if d.id})
+    graph_triples = _count(query_graph)
+    labels = {d.id: d.label for d in descriptions.values() if d.id}
+    live = live_files(_all_triples(query_graph), labels, graph_triples)
     site = _Pages(
         _environment(view.display),
         {
             "site_title": title,
             "terms": onto.terms,
             "counts": {k: len(v) for k, v in kinds},
-            "triples": len(graph),
+            "triples": len(graph) if triples is None else triples,
             "graph_files": [p for p in live if p.startswith("data/")],
-            "graph_triples": len(query_graph),
+            "graph_triples": graph_triples,
+            "live_limit": LIVE_LIMIT,
         },
+        sink,
     )
-    site.files.update(live)
+    site.add_all(live)
     _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
     with bar("report: pages", len(descriptions)) as pages:
         for d in descriptions.values():
@@ -150,7 +163,7 @@ def build_site(
             site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
             pages.advance()
     site.page("search.html", "search.html", active="search")
-    site.files.update(search_files(descriptions.values()))
+    site.add_all(search_files(descriptions.values()))
     site.style_sheet(view.display)
     return site.done()
 
@@ -169,7 +182,7 @@ def _top_pages(
     timeline = build_timeline(view)
     network = build_network(view)
     chart = chart_data(view, network)
-    site.files.update(chart_files(chart))
+    site.add_all(chart_files(chart))
     site.page(
         "index.html",
         "index.html",
@@ -200,26 +213,50 @@ def _top_pages(
     )
 
 
-class _Pages:
-    """The site's files as they are rendered."""
+Sink = Callable[[str, bytes], None]
 
-    def __init__(self, env: Any, common: dict[str, Any]) -> None:
+
+class _Pages:
+    """The site's files as they are rendered: kept, or handed to ``sink``."""
+
+    def __init__(self, env: Any, common: dict[str, Any], sink: Sink | None = None) -> None:
         self.env = env
         self.common = common
         self.files: dict[str, bytes] = {}
+        self.add: Sink = sink if sink is not None else self.files.__setitem__
+
+    def add_all(self, files: dict[str, bytes]) -> None:
+        for rel, data in files.items():
+            self.add(rel, data)
 
     def page(self, path: str, template: str, **ctx: Any) -> None:
         root = "../" * path.count("/")
         html = self.env.get_template(template).render(root=root, path=path, **self.common, **ctx)
-        self.files[path] = html.encode("utf-8")
+        self.add(path, html.encode("utf-8"))
 
     def style_sheet(self, display: Display) -> None:
         css = self.env.get_template("style.css").render(kind_styles=kind_styles(display))
-        self.files["style.css"] = css.encode("utf-8")
+        self.add("style.css", css.encode("utf-8"))
 
     def done(self) -> dict[str, bytes]:
-        self.files[MARKER] = b"kg report site: `kg report` may replace this folder.\n"
+        self.add(MARKER, b"kg report site: `kg report` may replace this folder.\n")
         return dict(sorted(self.files.items()))
+
+
+def _count(graph: Any) -> int:
+    """The triples of an rdflib Graph or of a store's default graph, each once (a
+    triple both asserted and inferred is in two of the store's graphs)."""
+    if isinstance(graph, Graph):
+        return len(graph)
+    q = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    return int(next(iter(graph.select(q)))["n"].value)
+
+
+def _all_triples(graph: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """Every triple of an rdflib Graph or of a store's default graph (once each)."""
+    if isinstance(graph, Graph):
+        return iter(graph)
+    return (t for t, _ in store_graph(graph).store.triples((None, None, None)))
 
 
 def _with_ontology(graph: Graph, ontology: Graph) -> Graph:
@@ -257,7 +294,17 @@ def _findings(report: Report | None, descriptions: dict[str, Description]) -> li
 
 
 def write_site(files: dict[str, bytes], out_dir: Path) -> None:
-    """Write the site into ``out_dir``, replacing a previous site there as a whole.
+    """Write the site into ``out_dir``, replacing a previous site there as a whole
+    (:func:`site_folder`)."""
+    with site_folder(out_dir) as add:
+        for rel, data in files.items():
+            add(rel, data)
+
+
+@contextmanager
+def site_folder(out_dir: Path) -> Iterator[Sink]:
+    """A writer of the site's files into ``out_dir``, replacing a previous site
+    there as a whole when the block ends without an error.
 
     The files are written into a folder next to ``out_dir`` and swapped in by
     renaming (:class:`kg.rdfio.atomic.Staged`), so a reader sees the old site or the
@@ -287,12 +334,21 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> None:
     scope = output_folder(out_dir.parent, re.escape(out_dir.name), scratch=[staging.name])
     with scope, Staged() as staged:
         staged.add(staging, out_dir)  # first: a failed write discards what was staged
-        try:
-            staging.mkdir()
-            for rel, data in files.items():
-                target = staging / rel
+
+        def add(rel: str, data: bytes) -> None:
+            target = staging / rel
+            try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
+            except OSError as exc:
+                raise write_error(out_dir, exc) from exc
+
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            raise write_error(out_dir, exc) from exc
+        yield add
+        try:
             for d in [staging, *sorted(p for p in staging.rglob("*") if p.is_dir())]:
                 d.chmod(0o755)
         except OSError as exc:
@@ -308,11 +364,55 @@ def generate(
     reason: bool = False,
 ) -> SiteResult:
     """Build the graph (records, bundled by default, or an RDF file), validate it,
-    render the site and write it to ``out_dir``."""
+    render the site and write it to ``out_dir``, page by page.
+
+    A ``kg.ttl`` that ``kg build`` persisted a store beside (the same digest,
+    :func:`kg.store.persist.open_persisted`) is read from that store by index
+    (:func:`kg.views.report.stored.store_inputs`): no rdflib graph of the whole data.
+    """
 
     start = time.perf_counter()
     if graph_file is not None and records is not None:
         raise UsageError("give either --graph or --records, not both")
+    sizes: dict[str, int] = {}
+    with site_folder(out_dir) as add:
+
+        def sink(rel: str, data: bytes) -> None:
+            sizes[rel] = len(data)
+            add(rel, data)
+
+        stored = store_inputs(graph_file, reason) if graph_file is not None else None
+        if stored is not None:
+            build_site(
+                stored.data,
+                ontology=stored.ontology,
+                query_graph=stored.query,
+                validation=stored.validation,
+                sink=sink,
+                triples=stored.triples,
+            )
+        else:
+            data, ontology, query_graph, validation = _rdflib_inputs(graph_file, records, reason)
+            build_site(
+                data, ontology=ontology, query_graph=query_graph, validation=validation, sink=sink
+            )
+    pages = sorted(p for p in sizes if p.endswith(".html"))
+    counts = Counter(p.split("/")[0] if "/" in p else "top" for p in pages)
+    return SiteResult(
+        out_dir=out_dir,
+        pages=pages,
+        bytes=sum(sizes.values()),
+        entities=sum(1 for p in pages if p.startswith("entity/")),
+        queries=sum(1 for p in pages if p.startswith("query/")),
+        seconds=time.perf_counter() - start,
+        counts=dict(counts),
+    )
+
+
+def _rdflib_inputs(
+    graph_file: Path | None, records: Path | None, reason: bool
+) -> tuple[Graph, Graph, Graph, Report]:
+    """The data, ontology, query graph and validation report, as rdflib graphs."""
     if graph_file is not None:
         data = as_graph(read_triples(graph_file))
         index = None
@@ -331,16 +431,4 @@ def generate(
         query_graph.add(t)
     for prefix, ns in PREFIXES.items():
         query_graph.bind(prefix, ns, override=True, replace=True)
-    files = build_site(data, ontology=ontology, query_graph=query_graph, validation=validation)
-    write_site(files, out_dir)
-    pages = [p for p in files if p.endswith(".html")]
-    counts = Counter(p.split("/")[0] if "/" in p else "top" for p in pages)
-    return SiteResult(
-        out_dir=out_dir,
-        pages=pages,
-        bytes=sum(len(b) for b in files.values()),
-        entities=sum(1 for p in pages if p.startswith("entity/")),
-        queries=sum(1 for p in pages if p.startswith("query/")),
-        seconds=time.perf_counter() - start,
-        counts=dict(counts),
-    )
+    return data, ontology, query_graph, validation
