@@ -235,7 +235,12 @@ def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows:
         old = res[large].get(f"{label} (old)", (float("nan"),) * 3)
         ratio = f"{new[0] / res[small][label][0]:.1f}× ({new[2] / res[small][label][2]:.1f}×)"
         # nan (no old run, or it failed) shows as such: no ratio is made up
-        speed = "–" if old[0] != old[0] else f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
+        if old[0] != old[0]:
+            speed = "–"
+        elif old[0] == float("inf"):  # the old path was stopped: a lower bound
+            speed = f"> {REPORT_TIMEOUT / new[0]:.1f}×"
+        else:
+            speed = f"{old[0] / new[0]:.1f}× ({old[2] / new[2]:.1f}×)"
         name = label
         q = label.split()[0]
         if q in rows[large]:
