@@ -372,7 +372,7 @@ def test_options_and_full_flag(work: tuple[Path, Path], tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["build", str(records), "-o", str(out), "--full"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 176 records into 3220 triples.")
+    assert result.output.startswith("Built 176 records into 4738 triples.")
 
 
 def test_outputs_edited_by_hand_fall_back(work: tuple[Path, Path], tmp_path: Path) -> None:
