@@ -159,7 +159,9 @@ def test_source_lists_what_it_supports(invoke):
 
     result = invoke("describe", "src-test", "--records", str(MINI))
     assert result.exit_code == 0
-    assert "What this source supports (16 citations)" in result.output
+    assert "What this source supports (18 citations)" in result.output
+    # Each theme tag cites its own words (kgsh:CitedThemeShape).
+    assert "  - Visit to Capital City — theme\n      “a visit on cyber defence”" in result.output
     assert "  - Information day — attendance\n      “some 40 people attended”" in result.output
 
 

@@ -1120,11 +1120,17 @@ FACTS.update(
         ),
         # S12 confirms only the status the description ends with: it is cited on that fact,
         # never by the record, which rests on the press alone.
+        # S12's reading of the description is the sentence it confirms, not the whole.
         "T34: S12 supports the status only": ask(
             "?f rdf:subject id:hamada-press-conference-ccdcoe-2022-11 ; "
-            "rdf:predicate dct:description ; kg:accordingTo id:src-s12 .",
+            "rdf:predicate dct:description ; kg:accordingTo id:src-s12 ; rdf:object "
+            '"Japan joins Australia and South Korea among non-NATO contributing '
+            'participants."@en .',
             "FILTER NOT EXISTS { id:hamada-press-conference-ccdcoe-2022-11 "
             "prov:wasDerivedFrom id:src-s12 }",
+            "FILTER NOT EXISTS { ?whole rdf:subject id:hamada-press-conference-ccdcoe-2022-11 ; "
+            "kg:accordingTo id:src-s12 ; rdf:object ?o . "
+            "id:hamada-press-conference-ccdcoe-2022-11 dct:description ?o }",
         ),
         "T35: the meeting produced the Joint Statement (D6)": ask(
             "id:kishida-stoltenberg-meeting-2023-01-31 kg:producedDocument "

@@ -205,7 +205,7 @@ def test_change_class_and_theme(work: tuple[Path, Path], tmp_path: Path) -> None
     assert kind is not None
     other = "meeting" if kind.group(1) != "meeting" else "visit"
     _edit(records, "g-event-7", f"  type: {kind.group(1)}\n", f"  type: {other}\n")
-    theme = re.search(r"theme: \[([\w-]+)", rec)
+    theme = re.search(r"theme:\n    - value: ([\w-]+)", rec)
     assert theme is not None
     _edit(records, "g-event-7", theme.group(1), "theme-g-security-dialogue")
     _same_as_full(records, out, tmp_path, "incremental")
@@ -372,7 +372,7 @@ def test_options_and_full_flag(work: tuple[Path, Path], tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["build", str(records), "-o", str(out), "--full"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built 176 records into 3220 triples.")
+    assert result.output.startswith("Built 176 records into 4738 triples.")
 
 
 def test_outputs_edited_by_hand_fall_back(work: tuple[Path, Path], tmp_path: Path) -> None:

@@ -814,3 +814,22 @@ def test_roles_at_date_between_attestations(date, rows, engine, invoke):
         "person", "personLabel", "title", "organization", "organizationLabel", "basis", "evidence"
     ]  # fmt: skip
     assert [[row[1], row[2], row[5], row[6]] for row in lines[1:]] == rows
+
+
+def test_stated_facts_name_a_source_only_for_the_words_it_gives(invoke):
+    """S12 confirms only the last sentence of Hamada's description (T34): it is
+    listed for that sentence, never for the whole description (issue 18)."""
+    result = invoke("query", "stated-facts", "-p", "source=src-s12", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(result.output))
+        if r["subject"].endswith("/hamada-press-conference-ccdcoe-2022-11")
+    ]
+    assert [(r["property"].rsplit("/", 1)[-1], r["value"], r["key"]) for r in rows] == [
+        (
+            "description",
+            "Japan joins Australia and South Korea among non-NATO contributing participants.",
+            "S12",
+        )
+    ]

@@ -102,6 +102,23 @@ CASES = {
         "    sources: [{source: src-test, qualifier: [maybe]}]\n",
         "extra.yaml:5, record 'ev', field 'start': 'maybe' is not one of: approximate",
     ),
+    "part-not-in-the-value": (
+        "- id: ev\n  type: meeting\n  start: '2020'\n  description:\n    value: {en: One. Two.}\n"
+        "    sources: [{source: src-test, part: Three.}]\n",
+        "extra.yaml:6, record 'ev', field 'description': citation 'part' 'Three.' is not in the "
+        "value ('en')",
+    ),
+    "part-on-a-record-citation": (
+        "- id: bob\n  type: person\n  label: {en: Bob}\n  sources: [{source: src-test, part: B}]\n",
+        "extra.yaml:4, record 'bob', field 'sources': a citation carries a 'part' only among the "
+        "sources of a qualified value",
+    ),
+    "part-of-a-date": (
+        "- id: ev\n  type: meeting\n  start:\n    value: '2020'\n"
+        "    sources: [{source: src-test, part: '20'}]\n",
+        "extra.yaml:5, record 'ev', field 'start': a citation's 'part' names words of a text "
+        "value only",
+    ),
     "citation-of-non-source": (
         "- id: bob\n  type: person\n  label: {en: Bob}\n  sources: [{source: alice}]\n",
         "extra.yaml:4, record 'bob', field 'sources': refers to 'alice' of type 'person'; "

@@ -11,16 +11,18 @@ from kg.errors import BadInput, BadRecords
 from kg.records.load import load_records
 
 EVENTS_CSV = (
-    "id,type,label@en,label@fr,start,end,place,participant,theme,start.qualifier,"
-    "sources,sources.quote,sources.locator\n"
-    "meeting-a,meeting,Meeting A,Réunion A,2021-03-04,,capital,alice|org-division,theme-cyber,,"
+    "id,type,label@en,label@fr,start,end,place,participant,theme,theme.sources,"
+    "theme.sources.quote,start.qualifier,sources,sources.quote,sources.locator\n"
+    "meeting-a,meeting,Meeting A,Réunion A,2021-03-04,,capital,alice|org-division,theme-cyber,"
+    "src-test,on cyber defence,,"
     'src-test,"Alice met the division, in the capital.",p. 2\n'
-    "talks-b,talks,Talks B,,2021-05,,capital,alice,,derived,src-test|src-test,first|second,|T2\n"
-    '"visit-c",visit,"Visit C, by Alice",,2021,2022,capital,alice,theme-security|theme-cyber,,'
-    "src-test,Visit C,\n"
+    "talks-b,talks,Talks B,,2021-05,,capital,alice,,,,derived,src-test|src-test,first|second,|T2\n"
+    '"visit-c",visit,"Visit C, by Alice",,2021,2022,capital,alice,theme-security|theme-cyber,'
+    "src-test,security and cyber defence,,src-test,Visit C,\n"
 )
 
-# The same three events written in YAML: the table must give the same graph.
+# The same three events written in YAML: the table must give the same graph. A
+# theme's citation column cites each of the cell's themes.
 EVENTS_YAML = """\
 - id: meeting-a
   type: meeting
@@ -28,7 +30,7 @@ EVENTS_YAML = """\
   start: "2021-03-04"
   place: [capital]
   participant: [alice, org-division]
-  theme: [theme-cyber]
+  theme: [{value: theme-cyber, sources: [{source: src-test, quote: on cyber defence}]}]
   sources: [{source: src-test, quote: "Alice met the division, in the capital.", locator: p. 2}]
 - id: talks-b
   type: talks
@@ -44,7 +46,9 @@ EVENTS_YAML = """\
   end: "2022"
   place: [capital]
   participant: [alice]
-  theme: [theme-security, theme-cyber]
+  theme:
+    - {value: theme-security, sources: [{source: src-test, quote: security and cyber defence}]}
+    - {value: theme-cyber, sources: [{source: src-test, quote: security and cyber defence}]}
   sources: [{source: src-test, quote: Visit C}]
 """
 
@@ -162,7 +166,7 @@ def test_a_header_kg_cannot_read_is_refused_at_line_1(mini, header, row, message
             "id,type,place.qualifier",
             "x,event,inferred",
             "record 'x', field 'place.qualifier': column 'place.qualifier': a table cannot "
-            "qualify, annotate or cite one value of 'place', which takes many; "
+            "qualify or annotate one value of 'place', which takes many; "
             "write this record in YAML",
         ),
         (

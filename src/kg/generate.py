@@ -108,6 +108,16 @@ class _Gen:
             f"{indent}  quote: {_q(quote)}",
         ]
 
+    def cited_themes(self, themes: list[str], src: str, locator: str) -> list[str]:
+        """A theme field whose every tag cites the words that give it
+        (kgsh:CitedThemeShape)."""
+        lines = ["  theme:"]
+        for theme in themes:
+            words = theme[8:].replace("-", " ")
+            lines += [f"    - value: {theme}", "      sources:"]
+            lines += self.cite(src, locator, f"They spoke of {words}.", "        ")
+        return lines
+
     def sources(self, src: str, locator: str, quote: str) -> list[str]:
         return ["  sources:", *self.cite(src, locator, quote)]
 
@@ -324,7 +334,7 @@ class _Gen:
             f"  place: [{e.place}]",
             f"  organizer: [{e.org}]",
             f"  participant: [{e.people[0]}, {e.people[1]}, {e.org}]",
-            f"  theme: [{', '.join(e.themes)}]",
+            *self.cited_themes(e.themes, src, f"E{i}"),
         ]
         if i % 5 == 2:
             lines += [
@@ -370,7 +380,7 @@ class _Gen:
             f"  signedAt: {e.place}",
             f"  signatory: [{e.people[0]}, {e.people[1]}]",
             f"  party: [{self.states[0]}, {self.states[1]}]",
-            f"  theme: [{', '.join(e.themes)}]",
+            *self.cited_themes(e.themes, e.src, f"D{e.i}"),
             *self.sources(e.src, f"D{e.i}", "The two sides signed a joint declaration."),
         ]  # fmt: skip
 
@@ -381,7 +391,7 @@ class _Gen:
             f"  label: {{en: {_q(f'Interest in {e.themes[1][8:]}')}}}",
             "  kind: stated",
             f"  holder: [{e.org}]",
-            f"  theme: [{e.themes[1]}]",
+            *self.cited_themes([e.themes[1]], e.src, f"I{e.i}"),
             f"  expressedAt: {e.id}",
             *self.sources(e.src, f"I{e.i}", "Both sides expressed interest."),
         ]  # fmt: skip

@@ -276,6 +276,8 @@ class GraphBuilder:
         source's reading (its qualifiers, its citations) can be queried: the node
         ``<record>/fact/<field>/<n>/<source id>``. The value's own qualifiers and
         note hold for every reading; a citation's qualifiers for its source's only.
+        A source whose citations give a ``part`` of a text value reads those words
+        (its reading's object), not the whole value: the loader has checked them.
         """
         outer = self.scope
         self.scope = tuple(dict.fromkeys((*outer, *(c.source for c in v.sources))))
@@ -289,7 +291,9 @@ class GraphBuilder:
             self.emit((node, _T["type"], _T["Statement"]))
             self.emit((node, _T["subject"], s))
             self.emit((node, _T["predicate"], prop))
-            self.emit((node, _T["object"], obj))
+            part = cites[0].part if cites else None
+            read = Literal(part, lang=obj.language) if part and isinstance(obj, Literal) else obj
+            self.emit((node, _T["object"], read))
             if source:
                 self.emit((node, _T["accordingTo"], record_iri(source)))
             own = [q for c in cites for q in c.qualifiers]

@@ -14,7 +14,7 @@ from kg.errors import BadInput, Location
 ANNOTATION_KEYS = {"value", "qualifier", "note", "sources"}
 
 
-CITATION_KEYS = {"source", "quote", "lang", "locator", "via", "qualifier"}
+CITATION_KEYS = {"source", "quote", "lang", "locator", "via", "qualifier", "part"}
 
 
 CORRECTION_KEYS = {"field", "printed", "corrected", "source", "note"}
@@ -30,6 +30,9 @@ class Citation:
     via: str | None = None
     # The source's own reading of a qualified value (a fact's citation only).
     qualifiers: tuple[str, ...] = ()
+    # The words of a text value this source gives, when it gives only part of
+    # it (a fact's citation only): its reading is of those words, not the whole.
+    part: str | None = None
 
 
 @dataclass(frozen=True)

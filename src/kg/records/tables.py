@@ -13,9 +13,10 @@ The table's conventions (docs/records.md, "Records as tables"):
   quote, with as many parts as there are sources.
 - ``FIELD.qualifier``, ``FIELD.note@LANG``, ``FIELD.sources`` (and its
   ``.quote`` …): what a qualified value says about a one-valued field.
+  ``FIELD.sources`` (…) on a many-valued field cites each of its values.
 
 What a table cannot say is refused, naming the column: corrections, and
-qualifiers, notes or citations on one of the values of a many-valued field.
+qualifiers or notes on one of the values of a many-valued field.
 Write such a record in YAML. Every value check is the YAML records' own.
 """
 
@@ -183,7 +184,25 @@ def _row(
                 f"column {field!r} is empty: its qualifier, note or sources qualify no value",
                 Location(where.file, line, named.get("id"), field),
             )
+        elif record_type is not None and field in record_type.fields:
+            _cite_each(record, field, record_type.fields[field].many)
     return _Node(record, line)
+
+
+def _cite_each(record: dict[str, _Node], field: str, many: bool) -> None:
+    """``FIELD.sources`` on a field of many values cites each of them: each value
+    becomes ``{value: …, sources: …}`` with the same citations (a theme, say,
+    whose every tag must cite the words that give it)."""
+    node = record[field]
+    if not (many and isinstance(node.value, dict) and "sources" in node.value):
+        return
+    values = node.value.get("value")
+    if values is None or not isinstance(values.value, list):
+        return
+    cites = node.value["sources"]
+    record[field] = _Node(
+        [_Node({"value": item, "sources": cites}, item.line) for item in values.value], node.line
+    )
 
 
 def _refused(col: Column, many: bool, is_text: bool | None) -> str | None:
@@ -194,9 +213,9 @@ def _refused(col: Column, many: bool, is_text: bool | None) -> str | None:
         return f"column {col.name!r} holds text: name it {col.name}@en (its language after @)"
     if col.field == "sources" or is_text is None:
         return None
-    if col.part and many:
+    if col.part and many and col.part[:1] != ("sources",):
         return (
-            f"column {col.name!r}: a table cannot qualify, annotate or cite one value of "
+            f"column {col.name!r}: a table cannot qualify or annotate one value of "
             f"{col.field!r}, which takes many; write this record in YAML"
         )
     if not col.part and is_text and col.lang is None:

@@ -193,8 +193,51 @@ def _citation(
     lang = vals.get("lang")
     if lang is not None and not is_language_tag(lang):
         problems.add(f"citation lang {lang!r} is not a language tag", iloc)
-    quote, locator = vals.get("quote"), vals.get("locator")
-    return Citation(src, item.line, quote, lang, locator, via, quals)
+    quote, locator, part = vals.get("quote"), vals.get("locator"), vals.get("part")
+    if part is not None and qualifier_spec is None:
+        problems.add(
+            "a citation carries a 'part' only among the sources of a qualified value "
+            "(the words of that value its source gives)",
+            iloc,
+        )
+        part = None
+    return Citation(src, item.line, quote, lang, locator, via, quals, part)
+
+
+def _check_parts(values: list[Value], loc: Location, problems: _Problems) -> None:
+    """Each citation's ``part`` is words of the text value it cites, and one source
+    reads one part (or the whole) of it: its reading is of those words.
+
+    >>> from dataclasses import replace
+    >>> p, at = _Problems(), Location("f.yaml", 1, "r", "description")
+    >>> v = Value("text", ("One. Two.", "en"), 1, sources=(Citation("s", 2, part="Two."),))
+    >>> _check_parts([v], at, p)
+    >>> _check_parts([replace(v, sources=(Citation("s", 2, part="Three."),))], at, p)
+    >>> "'Three.' is not in the value ('en')" in str(p.items[0]), len(p.items)
+    (True, 1)
+    """
+    for v in values:
+        by_source: dict[str, set[str | None]] = {}
+        for c in v.sources:
+            by_source.setdefault(c.source, set()).add(c.part)
+            if c.part is None:
+                continue
+            at = Location(loc.file, c.line, loc.record, loc.field)
+            if v.kind != "text":
+                problems.add("a citation's 'part' names words of a text value only", at)
+            elif c.part not in v.value[0]:
+                problems.add(
+                    f"citation 'part' {c.part!r} is not in the value ({v.value[1]!r}): "
+                    "give the words of the value, as written, that the source gives",
+                    at,
+                )
+        for source, parts in by_source.items():
+            if len(parts) > 1:
+                problems.add(
+                    f"the citations of {source!r} on one value give different 'part's: "
+                    "a source reads one part of a value (or the whole)",
+                    Location(loc.file, v.line, loc.record, loc.field),
+                )
 
 
 def _reading(
@@ -265,8 +308,13 @@ def _field_values(
             if isinstance(inner.value, list):
                 problems.add("a qualified value holds one value, not a list", iloc)
                 continue
-        for kind, value in _check_kind(spec, inner, iloc, problems):
-            values.append(Value(kind, value, inner.line, quals, note, cites, index))
+        found = [
+            Value(kind, value, inner.line, quals, note, cites, index)
+            for kind, value in _check_kind(spec, inner, iloc, problems)
+        ]
+        if any(c.part is not None for c in cites):
+            _check_parts(found, iloc, problems)
+        values += found
     return values
 
 
