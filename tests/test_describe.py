@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, URIRef
 
 from kg.builder.graph import records_to_graph
 from kg.errors import BadInput
@@ -381,3 +382,45 @@ def test_query_list_json_names_parameters_with_defaults(invoke):
     r = invoke("query", "--list", "--format", "csv")
     assert r.exit_code == 2
     assert "Error: --list writes a table or json (--format json)" in r.output
+
+
+# --- citation numbers inside qualifiers ------------------------------------------------------
+
+
+def _all_facts(d):
+    return [*d.label_facts, *d.facts, *d.details, *(f for s in d.related for f in s.facts)]
+
+
+def test_numbers_a_qualifier_names_are_the_citations_of_its_readings(bundled):
+    """ "derived per [1][25]" is written while the description is put together and
+    must be renumbered with the citations: Rasmussen's page named [31], a fact
+    sheet row the fact does not rest on, for the release's header."""
+    view = GraphView(bundled.graph)
+    seen = 0
+    for node in sorted(set(bundled.graph.subjects(RDF.type, None))):
+        if not isinstance(node, URIRef) or "/" in str(node)[len(str(ID)) :]:
+            continue
+        if not str(node).startswith(str(ID)):
+            continue
+        d = describe(view, node)
+        for f in _all_facts(d):
+            for q in f.qualifiers:
+                if " per [" in q:
+                    seen += 1
+                    named = {int(n) for n in re.findall(r"\[(\d+)\]", q)}
+                    assert named <= set(f.citations), (d.id, f.text, q, f.citations)
+    assert seen >= 3
+
+
+def test_a_source_that_gives_some_words_of_a_text_is_cited_for_those_words(bundled):
+    """S12 confirms only the last sentence of Hamada's description (T34)."""
+    d = describe(GraphView(bundled.graph), ID["hamada-press-conference-ccdcoe-2022-11"])
+    (desc,) = [f for f in d.details if f.field_name == "Description"]
+    (part,) = [q for q in desc.qualifiers if "for the words" in q]
+    n = int(re.match(r"\[(\d+)\]", part).group(1))
+    assert part == (
+        f"[{n}] for the words “Japan joins Australia and South Korea among non-NATO"
+        " contributing participants.” only"
+    )
+    (s12,) = [c for c in d.citations if c.n == n]
+    assert s12.source.id == "src-s12" and n not in desc.citations

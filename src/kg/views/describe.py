@@ -28,7 +28,14 @@ from rdflib.term import Node
 
 from kg.records.display import OTHER, Display
 from kg.terms.namespaces import KG
-from kg.views.facts import FactBuilder, is_record_link, label_facts, phrase_order
+from kg.views.facts import (
+    FactBuilder,
+    is_record_link,
+    label_facts,
+    mark_numbers,
+    phrase_order,
+    renumber_marks,
+)
 from kg.views.graphview import GraphView, cite_key, lang_key, record_id, resolve
 from kg.views.model import (
     CitationView,
@@ -61,9 +68,11 @@ def describe(view: GraphView, node: URIRef) -> Description:
     related = _related(b, node, into)
     corrections = _corrections(b, node)
     all_facts = [*labelled, *facts, *details, *(f for sec in related for f in sec.facts)]
-    order = _reading_order(b, [record_cites, *(f.citations for f in all_facts)], corrections)
+    cited = [record_cites, *([*f.citations, *mark_numbers(f.qualifiers)] for f in all_facts)]
+    order = _reading_order(b, cited, corrections)
     for f in all_facts:
         f.citations = [order[n] for n in f.citations]
+        f.qualifiers = [renumber_marks(q, order) for q in f.qualifiers]
     for corr in corrections:
         corr.citations = [order[n] for n in corr.citations]
     kind = view.kind(node)
@@ -281,7 +290,7 @@ class _StatementsAbout(Mapping[tuple[Node, Node, Node], list[URIRef]]):
         self.g, self.node = g, node
         self._by_subject: dict[Node, dict[tuple[Node, Node, Node], list[URIRef]]] = {}
 
-    def _about(self, subject: Node) -> dict[tuple[Node, Node, Node], list[URIRef]]:
+    def about(self, subject: Node) -> dict[tuple[Node, Node, Node], list[URIRef]]:
         found = self._by_subject.get(subject)
         if found is None:
             g = self.g
@@ -300,13 +309,13 @@ class _StatementsAbout(Mapping[tuple[Node, Node, Node], list[URIRef]]):
         return found
 
     def __getitem__(self, key: tuple[Node, Node, Node]) -> list[URIRef]:
-        return self._about(key[0])[key]
+        return self.about(key[0])[key]
 
     def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
-        return iter(self._about(self.node))
+        return iter(self.about(self.node))
 
     def __len__(self) -> int:
-        return len(self._about(self.node))
+        return len(self.about(self.node))
 
 
 class _NodeView(GraphView):
@@ -319,6 +328,9 @@ class _NodeView(GraphView):
     @cached_property
     def statements(self) -> _StatementsAbout:  # type: ignore[override]
         return _StatementsAbout(self.g, self.node)
+
+    def statements_about(self, subject: Node) -> Mapping[tuple[Node, Node, Node], list[URIRef]]:
+        return self.statements.about(subject)
 
 
 def describe_indexed(graph: Graph, thing: str, display: Display | None = None) -> Description:

@@ -4,6 +4,7 @@ its dates, qualifiers, notes and numbered citations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,36 @@ class Citations:
         return n
 
 
+# Citation numbers inside a qualifier's words ("derived per [1][10]") are given
+# while the description is put together, before the numbers are put in reading
+# order: they are written as marks, and the description renumbers them with the
+# citations (:func:`renumber_marks`).
+_MARK = "\x1f"
+_MARKS_RE = re.compile(r"(?:\[\x1f\d+\x1f\])+")
+
+
+def cite_marks(numbers: Iterable[int]) -> str:
+    return "".join(f"[{_MARK}{n}{_MARK}]" for n in sorted(numbers))
+
+
+def mark_numbers(texts: Iterable[str]) -> list[int]:
+    """The citation numbers marked in ``texts``, in the order written."""
+    return [int(n) for t in texts for n in re.findall(r"\x1f(\d+)\x1f", t)]
+
+
+def renumber_marks(text: str, order: dict[int, int]) -> str:
+    """``text`` with its marks as the final citation numbers, each run sorted.
+
+    >>> renumber_marks("derived per " + cite_marks([1, 2]), {1: 7, 2: 3})
+    'derived per [3][7]'
+    """
+
+    def run(m: re.Match[str]) -> str:
+        return "".join(f"[{n}]" for n in sorted(order[x] for x in mark_numbers([m.group(0)])))
+
+    return _MARKS_RE.sub(run, text)
+
+
 # --- sentences -------------------------------------------------------------------------------
 
 Support = tuple[list[int], list[str], list[tuple[str, str | None]]]  # citations, qualifiers, notes
@@ -107,6 +138,9 @@ class FactBuilder:
             quals += [q for q in qs if all(q in other for _, other in readings)]
             notes += [n for n in view.notes(st) if n not in notes]  # each reading repeats it
         quals += self.reading_qualifiers(readings)
+        for words, parts in view.part_readings(s, p, o):
+            nodes = [c for st in parts for c in view.citations_of(st)]
+            quals.append(f"{cite_marks(self.citations.cite(nodes))} for the words “{words}” only")
         if not cites:
             cites = view.citations_of(s)
         if s != self.node:
@@ -122,7 +156,7 @@ class FactBuilder:
             if all(q in qs for _, qs in readings):
                 continue
             nodes = [c for st, qs in readings if q in qs for c in self.view.citations_of(st)]
-            numbers = "".join(f"[{n}]" for n in sorted(self.citations.cite(nodes)))
+            numbers = cite_marks(self.citations.cite(nodes))
             out.append(f"{q} per {numbers}" if numbers else q)
         return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache, cached_property
 
 from rdflib import Graph, Literal, URIRef
@@ -117,6 +117,35 @@ class GraphView:
         for v in out.values():
             v.sort()
         return dict(out)
+
+    def statements_about(self, subject: Node) -> Mapping[tuple[Node, Node, Node], list[URIRef]]:
+        """The reified facts whose subject is ``subject``, by triple."""
+        return self._statements_by_subject.get(subject, {})
+
+    @cached_property
+    def _statements_by_subject(self) -> dict[Node, dict[tuple[Node, Node, Node], list[URIRef]]]:
+        out: dict[Node, dict[tuple[Node, Node, Node], list[URIRef]]] = defaultdict(dict)
+        for key, sts in self.statements.items():
+            out[key[0]][key] = sts
+        return dict(out)
+
+    def part_readings(self, s: Node, p: Node, o: Node) -> list[tuple[Literal, list[URIRef]]]:
+        """The readings of a source that gives only some words of the text ``o``
+        (a citation's ``part``): reified with those words as their object, they
+        are no fact of their own, yet belong beside the whole text's sources."""
+        if not isinstance(o, Literal):
+            return []
+        out = [
+            (o2, sts)
+            for (_s, p2, o2), sts in self.statements_about(s).items()
+            if p2 == p
+            and isinstance(o2, Literal)
+            and o2 != o
+            and o2.language == o.language
+            and str(o2) in str(o)
+            and (s, p, o2) not in self.g
+        ]
+        return sorted(out, key=lambda r: str(r[0]))
 
     @cached_property
     def read_as(self) -> dict[URIRef, URIRef]:
