@@ -60,19 +60,14 @@ def generated_build(tmp_path_factory) -> Path:
     return root / "build" / "kg.ttl"
 
 
-# Tests that share a session fixture costing seconds (a server started, a site
-# generated and a browser launched) form one xdist group: under `-n N --dist
-# loadgroup` (pyproject's addopts) they run on one worker, so the fixture is
-# built once instead of once per worker. The same fixtures give the markers that
-# let a run leave them out (`-m "not server and not browser"`).
-_GROUPS = {"oxigraph": "server", "virtuoso": "server", "chromium": "browser"}
+# What a test needs, from the fixtures it uses: `-m "not server and not browser"`
+# leaves out the tests that start a triple-store server or drive Chromium (CI runs
+# them all). Not an xdist group: with pytest 9.2, xdist 3.8's --dist loadgroup no
+# longer groups (pytest-dev/pytest-xdist#1386), so each worker still starts its own.
+_NEEDS = {"oxigraph": "server", "virtuoso": "server", "chromium": "browser"}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        needs = sorted({_GROUPS[f] for f in getattr(item, "fixturenames", ()) if f in _GROUPS})
-        for mark in needs:
+        for mark in sorted({_NEEDS[f] for f in getattr(item, "fixturenames", ()) if f in _NEEDS}):
             item.add_marker(mark)
-        if needs:
-            item.add_marker(pytest.mark.xdist_group("-".join(needs)))
