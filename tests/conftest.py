@@ -58,3 +58,16 @@ def generated_build(tmp_path_factory) -> Path:
         assert result.exit_code == 0, result.output
     assert (root / "build" / "kg.oxigraph").is_dir()
     return root / "build" / "kg.ttl"
+
+
+# What a test needs, from the fixtures it uses: `-m "not server and not browser"`
+# leaves out the tests that start a triple-store server or drive Chromium (CI runs
+# them all). Not an xdist group: with pytest 9.2, xdist 3.8's --dist loadgroup no
+# longer groups (pytest-dev/pytest-xdist#1386), so each worker still starts its own.
+_NEEDS = {"oxigraph": "server", "virtuoso": "server", "chromium": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for mark in sorted({_NEEDS[f] for f in getattr(item, "fixturenames", ()) if f in _NEEDS}):
+            item.add_marker(mark)

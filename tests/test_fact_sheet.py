@@ -41,8 +41,8 @@ import pytest
 import yaml
 from rdflib import Graph, Literal
 
-from kg.builder.graph import build_graph
 from kg.records.schema import load_schema
+from kg.resources import records_dir
 from kg.terms.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +75,11 @@ def sheet() -> str:
 
 
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    return build_graph(RECORDS)
+def graph(bundled) -> Graph:
+    """The records under RECORDS built: conftest's session build of the bundled
+    records (records_dir() is RECORDS in a checkout), not a second build."""
+    assert records_dir().resolve() == RECORDS.resolve()
+    return bundled.graph
 
 
 def _yaml_files(root: Path) -> list[Path]:

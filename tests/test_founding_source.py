@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal
 
-from kg.builder.graph import build_graph
 from kg.records.load import load_records
 from kg.records.model import Record
+from kg.resources import records_dir
 from kg.terms.namespaces import PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +66,11 @@ def records():
 
 
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    return build_graph(RECORDS)
+def graph(bundled) -> Graph:
+    """The records under RECORDS built: conftest's session build of the bundled
+    records (records_dir() is RECORDS in a checkout), not a second build."""
+    assert records_dir().resolve() == RECORDS.resolve()
+    return bundled.graph
 
 
 # --- (a) quotes ------------------------------------------------------------------

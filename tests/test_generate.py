@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kg.generate import generate_records
 from kg.pipeline.open import load
 
@@ -20,6 +22,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert files(tmp_path / "a") != files(tmp_path / "c")
 
 
+@pytest.mark.large
 def test_triples_grow_linearly(tmp_path):
     small = len(load(generate_records(tmp_path / "s", events=100).files[0].parent).triples)
     large = len(load(generate_records(tmp_path / "l", events=400).files[0].parent).triples)
