@@ -46,7 +46,7 @@ QUERIES = [
     "roles-at-date",
 ]
 TIMEOUT = 600
-EXPORTS = ["nt", "turtle", "trig"]
+EXPORTS = ["nt", "turtle"]
 
 OLD_DESCRIBE = """
 import sys
