@@ -18,12 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from rdflib.namespace import RDF, XSD
+
 from kg.builder.ontology import canonical_ontology
 from kg.pipeline.outputs import GRAPH_FILE
+from kg.rdfio.read import quiet_literals, refuse_ill_typed
 from kg.sandbox.inputs import read_input
 from kg.store.persist import STORE_DIR, trusted_stamp
 from kg.terms.convert import TermConverter, oxigraph
 from kg.terms.namespaces import INFERRED_GRAPH
+
+_XSD_STRING = str(XSD.string)
+
+
+_LANG_STRING = str(RDF.langString)
+
 
 _INFERRED = f"GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}"
 
@@ -32,7 +41,8 @@ _INFERRED = f"GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}"
 class Stored:
     """A kg build: the bytes of its ``kg.ttl`` and its read-only store."""
 
-    data: bytes
+    path: Path  # kg.ttl
+    data: bytes  # its bytes
     store: Any
     ox: Any
     inferred: bool  # whether the inferred triples are asked for (``--reason``)
@@ -42,8 +52,21 @@ class Stored:
         return int(sol["n"].value)
 
     def asserted(self) -> Iterator[Any]:
-        """``kg.ttl``'s triples, as pyoxigraph quads in the default graph."""
-        return iter(self.ox.parse(self.data, format=self.ox.RdfFormat.TURTLE))
+        """``kg.ttl``'s triples, as pyoxigraph quads in the default graph, under
+        the checks of any file kg reads (:func:`kg.pipeline.open.read_triples`):
+        the stamp says which file the store was built from, not that it is safe.
+        Oxigraph takes an ill-typed literal (``"2024-02-30"^^xsd:date``) as it
+        is, so each typed literal is also made an rdflib term (once per value)."""
+        conv = TermConverter()
+        lit, plain = self.ox.Literal, (_XSD_STRING, _LANG_STRING)
+        with quiet_literals():
+            for q in self.ox.parse(self.data, format=self.ox.RdfFormat.TURTLE):
+                o = q.object
+                if isinstance(o, lit) and o.datatype.value not in plain:
+                    refuse_ill_typed(
+                        [(None, conv.from_ox(q.predicate), conv.from_ox(o))], self.path
+                    )
+                yield q
 
     def inferred_triples(self) -> Iterator[Any]:
         """The inferred triples (the store's graph of them), as pyoxigraph quads."""
@@ -79,7 +102,7 @@ def open_stored(graph_file: Path | None, *, reason: bool) -> Stored | None:
     blank = f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }} }}"
     if reason and store.query(blank):
         return None
-    return Stored(data, store, ox, reason)
+    return Stored(graph_file, data, store, ox, reason)
 
 
 def write_ntriples(stored: Stored, out: IO[bytes], *, with_ontology: bool) -> int:
