@@ -52,6 +52,7 @@ QUERIES = [
     "roles-at-date",
 ]
 TIMEOUT = 600
+EXPORTS = ["nt", "turtle"]
 OLD_REV = "baa84c7"  # main before the canned queries' rewrites for speed (issue 21)
 REPORT_TIMEOUT = 3600  # the rdflib path of kg report took 24 min at 100k under load
 
@@ -101,6 +102,25 @@ with endpoint.serve(Path(sys.argv[1]), port=0, reason=True) as ep:
                      headers={"Accept": "application/sparql-results+json"})
     assert r.json()["boolean"] is True
     print(f"answering after {time.perf_counter() - t:.2f} s, {ep.triples} triples")
+"""
+
+
+# push and export by the path before the build's store was read: kg push's and
+# kg export's code with kg.pipeline.stored switched off.
+OLD_PATH = """
+import sys
+import kg.pipeline.export, kg.remote.push
+from kg.cli import main
+kg.pipeline.export.open_stored = kg.remote.push.open_stored = lambda *a, **k: None
+sys.argv = ["kg", *sys.argv[1:]]
+main()
+"""
+
+BARE_PUT = """
+import sys, time, requests
+with open(sys.argv[1], "rb") as fh:
+    r = requests.put(sys.argv[2], data=fh, headers={"Content-Type": "application/n-triples"})
+r.raise_for_status()
 """
 
 
@@ -202,7 +222,14 @@ def measure(
                                "3600", "-o", str(tmp / "n.csv")]  # fmt: skip
         jobs[f"{name} csv (old)"] = [py, "-c", OLD_QUERY, g, name, "csv", str(tmp / "o.csv"),
                                      str(old[name])]  # fmt: skip
+    for fmt in EXPORTS:
+        out_file = str(tmp / f"x.{fmt}")
+        args = ["export", "--graph", g, "--reason", "--format", fmt, "-o", out_file]
+        jobs[f"export {fmt}"] = [kg, *args]
+        jobs[f"export {fmt} (old)"] = [py, "-c", OLD_PATH, *args]
     out = {}
+    if re.search(only, "push"):
+        out.update(measure_push(ttl, tmp))
     for label, args in jobs.items():
         if not re.search(only, label):
             continue
@@ -217,6 +244,49 @@ def _cell(t: float, m: float, c: float) -> str:
     if t == float("inf"):
         return f"over {REPORT_TIMEOUT} s"
     return f"{t:.2f} s, CPU {c:.2f} s, {m:.0f} MB"
+
+
+def measure_push(ttl: Path, tmp: Path) -> dict[str, tuple[float, float, float]]:
+    """``kg push --reason`` of the build (atomic: staging graph, count, MOVE) to
+    a fresh Oxigraph server, the new path and the old, each into an empty
+    graph; then a bare Graph Store PUT (no kg) of the N-Triples kg sent."""
+    sys.path.insert(0, str(HERE))
+    from push import start_oxigraph  # bench/push.py
+
+    from kg.pipeline.stored import open_stored, write_ntriples
+
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    proc, base = start_oxigraph(folder)
+    kg, py = kg_bin(), sys.executable
+    out: dict[str, tuple[float, float, float]] = {}
+    try:
+        push = [
+            "push",
+            g := str(ttl),
+            "--reason",
+            "--endpoint",
+            f"{base}/store",
+            "--timeout",
+            "3600",
+        ]
+        out["push"] = timed([kg, *push, "--graph", "http://bench/new"])
+        print(f"  push: {out['push'][0]:.2f} s, {out['push'][1]:.0f} MB", flush=True)
+        out["push (old)"] = timed([py, "-c", OLD_PATH, *push, "--graph", "http://bench/old"])
+        print(f"  push (old): {out['push (old)'][0]:.2f} s", flush=True)
+        stored = open_stored(Path(g), reason=True)
+        assert stored is not None
+        nt = folder / "sent.nt"
+        with nt.open("wb") as fh:
+            write_ntriples(stored, fh, with_ontology=True)
+        del stored
+        url = f"{base}/store?graph=http://bench/bare"
+        bare = timed([py, "-c", BARE_PUT, str(nt), url])
+        out["push: bare PUT"] = out["push: bare PUT (old)"] = bare
+        print(f"  bare PUT: {bare[0]:.2f} s", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return out
 
 
 def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows: dict) -> str:

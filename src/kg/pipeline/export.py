@@ -14,11 +14,13 @@ from kg.engines import check_engine
 from kg.errors import UsageError
 from kg.pipeline.open import load, read_graph, read_triples
 from kg.pipeline.outputs import gc_paused
+from kg.pipeline.stored import Stored, ontology_triples, open_stored
 from kg.rdfio.atomic import atomic_write
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.readback import ReadBack
-from kg.rdfio.write import WRITTEN_BY_RDFLIB, rdf_bytes, serialize
+from kg.rdfio.write import WRITTEN_BY_RDFLIB, rdf_bytes, serialize, store_rdf_bytes
 from kg.reason.engines import infer, infer_data
+from kg.terms.convert import TermConverter
 from kg.terms.iris import record_iri
 from kg.terms.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 
@@ -142,6 +144,11 @@ def _written(
     check_engine(engine)
     ds = None
     with gc_paused():  # millions of objects that all live to the end (see build)
+        if engine == "native" and records is None:
+            stored = open_stored(graph_file, reason=reason)
+            data = _stored_bytes(stored, fmt, with_ontology) if stored is not None else None
+            if data is not None:
+                return data, _writer(fmt)
         if engine == "native":
             quads = _native_quads(
                 fmt, graph_file, records, reason=reason, with_ontology=with_ontology
@@ -152,7 +159,7 @@ def _written(
             )
             quads = _dataset_quads(ds, is_dataset_format(fmt))
         if quads is not None:
-            return rdf_bytes(quads, fmt), "rdflib" if fmt in WRITTEN_BY_RDFLIB else "oxigraph"
+            return rdf_bytes(quads, fmt), _writer(fmt)
     if ds is None:
         ds = export_dataset(
             graph_file, records, reason=reason, with_ontology=with_ontology, engine=engine
@@ -166,6 +173,37 @@ def _written(
         for s, p, o, _g in ds.quads((None, None, None, None)):
             target.add((s, p, o))
     return serialize(target, fmt), "rdflib"
+
+
+def _writer(fmt: str) -> str:
+    return "rdflib" if fmt in WRITTEN_BY_RDFLIB else "oxigraph"
+
+
+def _stored_bytes(stored: Stored, fmt: str, with_ontology: bool) -> bytes | None:
+    """:func:`_native_quads`' graph from a kg build (:mod:`kg.pipeline.stored`),
+    written as :func:`rdf_bytes` writes it: ``kg.ttl`` parsed into Oxigraph's
+    terms, the inferred triples from the store, without reasoning again or
+    making rdflib terms (but for JSON-LD: rdflib's serialiser compacts it).
+    None when ``kg.ttl`` has blank nodes (see :func:`_native_quads`)."""
+    conv = TermConverter()
+    blank = conv.ox.BlankNode
+    dataset = is_dataset_format(fmt)
+    asserted, inferred, onto = (
+        conv.iri(g) if dataset else None for g in (ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH)
+    )
+    quads: dict[tuple, None] = {}
+    for q in stored.asserted():
+        s, o = q.subject, q.object
+        if isinstance(s, blank) or isinstance(o, blank):
+            return None
+        quads[(s, q.predicate, o, asserted)] = None
+    if stored.inferred:
+        quads.update(
+            ((q.subject, q.predicate, q.object, inferred), None) for q in stored.inferred_triples()
+        )
+    if with_ontology:
+        quads.update(((*t, onto), None) for t in ontology_triples(conv))
+    return store_rdf_bytes(quads, fmt, conv)
 
 
 def _native_quads(

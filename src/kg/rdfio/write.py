@@ -171,7 +171,6 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
     conv = conv or TermConverter()
     ox = conv.ox
     to = conv.to_ox
-    form = getattr(ox.RdfFormat, RDF_FORMATS[fmt].oxigraph)
     dataset = RDF_FORMATS[fmt].dataset
     ordered: Iterable[tuple] = quads
     if fmt in ("nt", "nquads"):
@@ -195,6 +194,12 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
         check_xml_predicates({p for _s, p, _o, _g in quads})
     if fmt == "jsonld":  # compacted: rdflib's serialiser (Oxigraph's writes full IRIs)
         return jsonld_bytes(_dataset(quads))
+    return _oxigraph_bytes(ox, items, fmt)
+
+
+def _oxigraph_bytes(ox: Any, items: list, fmt: str) -> bytes:
+    """``items`` (pyoxigraph triples or quads, in order) in ``fmt`` by Oxigraph."""
+    form = getattr(ox.RdfFormat, RDF_FORMATS[fmt].oxigraph)
     if fmt in ("nt", "nquads"):
         lines = ox.serialize(items, format=form).splitlines(keepends=True)
         return b"".join(sorted(lines))
@@ -202,6 +207,48 @@ def rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter | None = Non
         return _prefixed(ox, items, form)
     prefixes = {k: str(v) for k, v in sorted(PREFIXES.items())}
     return bytes(ox.serialize(items, format=form, prefixes=prefixes))
+
+
+def store_rdf_bytes(quads: Iterable[tuple], fmt: str, conv: TermConverter) -> bytes:
+    """:func:`rdf_bytes` for quads of pyoxigraph terms (as read from a store; the
+    graph a ``NamedNode`` or None), without making rdflib terms (but for
+    JSON-LD, which rdflib's serialiser compacts): the same quads give the same
+    bytes by either function."""
+    ox = conv.ox
+    if fmt == "jsonld":
+        f = conv.from_ox
+        return jsonld_bytes(_dataset((f(s), f(p), f(o), f(g)) for s, p, o, g in quads))
+    dataset = RDF_FORMATS[fmt].dataset
+    ordered: Iterable[tuple] = quads
+    if fmt not in ("nt", "nquads"):  # (their lines are sorted)
+        keys = {q: _ox_sort_key(q, ox) for q in quads}
+        if dataset:
+            keys = {q: f"{'' if q[3] is None else q[3].value}\0{k}" for q, k in keys.items()}
+        ordered = sorted(keys, key=keys.__getitem__)
+    if dataset:
+        default = ox.DefaultGraph()
+        items = [ox.Quad(s, p, o, default if g is None else g) for s, p, o, g in ordered]
+    else:
+        items = [ox.Triple(s, p, o) for s, p, o, _g in ordered]
+    if fmt == "xml":
+        check_xml_predicates({URIRef(q[1].value) for q in quads})
+    return _oxigraph_bytes(ox, items, fmt)
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _ox_sort_key(t: tuple, ox: Any) -> str:
+    """:func:`_sort_key` of the same triple in pyoxigraph terms (a plain or
+    language-tagged literal has no datatype in rdflib's terms)."""
+    o = t[2]
+    if isinstance(o, ox.Literal):
+        lang = o.language or ""
+        dt = o.datatype.value
+        dt = "" if lang or dt == _XSD_STRING else dt
+        return f"{t[0].value}\0{t[1].value}\0{o.value}\0{lang}\0{dt}\0L"
+    kind = "I" if isinstance(o, ox.NamedNode) else "B"
+    return f"{t[0].value}\0{t[1].value}\0{o.value}\0\0\0{kind}"
 
 
 def _dataset(quads: Iterable[tuple]) -> Dataset:

@@ -17,6 +17,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.errors import BadInput, KgError, RemoteError, UsageError
 from kg.pipeline.export import export_bytes
+from kg.pipeline.stored import open_stored, write_ntriples
 from kg.progress import bar
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import parse_rdf, plain_strings
@@ -105,7 +106,9 @@ def prepare_payloads(
     bundled by default) becomes one payload for ``graph``: the same graph
     ``kg query`` reads locally (with the ontology merged in unless
     ``with_ontology`` is false), so remote and local queries agree.
-    The graph is held in memory once; the upload streams from the file.
+    A kg build's ``kg.ttl`` is written from the store the build persisted
+    (:mod:`kg.pipeline.stored`), by Oxigraph, without holding the graph in
+    memory; anything else is held in memory once. The upload streams from the file.
     """
     with tempfile.TemporaryDirectory(prefix="kg-push-") as tmp:
         if source is not None and is_dataset_format(format_from_path(source)):
@@ -113,13 +116,25 @@ def prepare_payloads(
                 raise UsageError("give either FILE or --records, not both")
             yield _dataset_payloads(source, graph, Path(tmp))
         else:
+            path = Path(tmp) / f"0{UPLOAD.extension}"
+            stored = None if records is not None else open_stored(source, reason=reason)
+            if stored is not None:
+                # A kg build: Oxigraph writes the file from kg.ttl and the store the
+                # build persisted, the graph never in memory (at 1M triples: GiB less
+                # than below).
+                # A file rather than a generator as the body: its length is known
+                # (Content-Length, which every store takes) and a retried PUT
+                # rewinds it.
+                with path.open("wb") as fh:
+                    n = write_ntriples(stored, fh, with_ontology=with_ontology)
+                del stored  # closes the store
+                yield [Payload(graph, path, n)]
+                return
             # N-Triples made natively (kg's reasoner, Oxigraph's serialiser): at 1M
             # triples seconds, where an rdflib graph took minutes.
-
             nt = export_bytes(
                 UPLOAD.name, source, records, reason=reason, with_ontology=with_ontology
             )
-            path = Path(tmp) / f"0{UPLOAD.extension}"
             path.write_bytes(nt)
             yield [Payload(graph, path, nt.count(b"\n"))]
 
