@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-NEW_TALKS = """\
+NEW_SOURCE = """\
 - id: src-new-release
   type: source
   title: {en: A new press release}
   language: en
   reliability: primary
   address: https://example.org/new-release
+"""
+
+NEW_TALKS = NEW_SOURCE + """\
 - id: new-talks-2024
   type: talks
   label: {en: New talks}
@@ -23,13 +26,7 @@ NEW_TALKS = """\
   sources: [{source: src-new-release, quote: They talked.}]
 """
 
-APPROXIMATE_START = """\
-- id: src-new-release
-  type: source
-  title: {en: A new press release}
-  language: en
-  reliability: primary
-  address: https://example.org/new-release
+APPROXIMATE_START = NEW_SOURCE + """\
 - id: new-talks-1990s
   type: talks
   label: {en: New talks}
