@@ -16,7 +16,9 @@ NEW_SOURCE = """\
   address: https://example.org/new-release
 """
 
-NEW_TALKS = NEW_SOURCE + """\
+NEW_TALKS = (
+    NEW_SOURCE
+    + """\
 - id: new-talks-2024
   type: talks
   label: {en: New talks}
@@ -25,8 +27,11 @@ NEW_TALKS = NEW_SOURCE + """\
   participant: [%(who)s]
   sources: [{source: src-new-release, quote: They talked.}]
 """
+)
 
-APPROXIMATE_START = NEW_SOURCE + """\
+APPROXIMATE_START = (
+    NEW_SOURCE
+    + """\
 - id: new-talks-1990s
   type: talks
   label: {en: New talks}
@@ -35,6 +40,7 @@ APPROXIMATE_START = NEW_SOURCE + """\
   participant: [fumio-kishida]
   sources: [{source: src-new-release, quote: They talked.}]
 """
+)
 APPROXIMATE_YEAR = """\
   start:
     value: "1990"
