@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache, cached_property
+from typing import Any
 
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
@@ -44,8 +45,8 @@ class RuleSchema:
 
     def __init__(self, onto: Iterable[tuple]) -> None:
         axioms = _Axioms(onto)
-        self.sup_c: dict[URIRef, frozenset] = _strict_closure(axioms.sub_c)
-        self.sup_p: dict[URIRef, frozenset] = _strict_closure(axioms.sub_p)
+        self.sup_c: dict[URIRef, frozenset] = strict_closure(axioms.sub_c)
+        self.sup_p: dict[URIRef, frozenset] = strict_closure(axioms.sub_p)
         self.inv = axioms.inv
         self.dom = axioms.dom
         self.rng = axioms.rng
@@ -157,7 +158,7 @@ class _Axioms:
         return members
 
 
-def _strict_closure(edges: Mapping[URIRef, set[URIRef]]) -> dict[URIRef, frozenset]:
+def strict_closure(edges: Mapping[Any, set[Any]]) -> dict[Any, frozenset]:
     """Each key -> every node reachable from it, without itself."""
 
     def reach(start: URIRef) -> frozenset:

@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from kg.builder.ontology import load_ontology
 from kg.errors import UsageError
+from kg.reason.rules import strict_closure
 from kg.records.display import Display, Phrase, load_display
 from kg.terms.checks import is_record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
@@ -167,22 +168,12 @@ class GraphView:
         return out
 
     @cached_property
-    def _super_properties(self) -> dict[Node, set[Node]]:
+    def _super_properties(self) -> dict[Node, frozenset[Node]]:
         """Each property -> its super-properties (any number of steps, itself left out)."""
         direct: dict[Node, set[Node]] = defaultdict(set)
         for p, sup in self.ont.subject_objects(RDFS.subPropertyOf):
             direct[p].add(sup)
-        closure: dict[Node, set[Node]] = {}
-        for p in direct:
-            seen: set[Node] = set()
-            todo = list(direct[p])
-            while todo:
-                sup = todo.pop()
-                if sup not in seen and sup != p:
-                    seen.add(sup)
-                    todo += direct.get(sup, ())
-            closure[p] = seen
-        return closure
+        return strict_closure(direct)
 
     def links(self, node: Node) -> tuple[set[tuple[URIRef, Node]], set[tuple[Node, URIRef]]]:
         """The facts linking ``node`` as stated: (p, o) for each (node, p, o) and
@@ -237,28 +228,15 @@ class GraphView:
         return out - implied_out, into - implied_in
 
     @cached_property
-    def _superclasses(self) -> dict[Node, set[Node]]:
+    def _superclasses(self) -> dict[Node, frozenset[Node]]:
+        """Each class -> itself and its superclasses (any number of steps)."""
         direct: dict[Node, set[Node]] = defaultdict(set)
         for c, sup in self.ont.subject_objects(RDFS.subClassOf):
             direct[c].add(sup)
-        closure: dict[Node, set[Node]] = {}
+        return {c: sups | {c} for c, sups in strict_closure(direct).items()}
 
-        def up(c: Node, seen: set[Node]) -> set[Node]:
-            if c in closure:
-                return closure[c]
-            out = {c}
-            for sup in direct.get(c, ()):
-                if sup not in seen:
-                    out |= up(sup, seen | {c})
-            closure[c] = out
-            return out
-
-        for c in list(direct):
-            up(c, set())
-        return closure
-
-    def superclasses(self, cls: Node) -> set[Node]:
-        return self._superclasses.get(cls, {cls})
+    def superclasses(self, cls: Node) -> frozenset[Node]:
+        return self._superclasses.get(cls, frozenset({cls}))
 
     @cached_property
     def records(self) -> list[URIRef]:
