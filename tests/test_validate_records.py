@@ -63,10 +63,10 @@ def test_an_approximate_year_is_refused_as_a_start_and_bounds_are_taken(invoke, 
 
     assert refused.exit_code == 1
     assert refused.output == (
-        f"VIOLATION: {new}:7, record 'new-talks-1990s': An event's start (field `start`) may "
-        "not be approximate: write the bounds the sources allow as `notBefore` and "
-        "`notAfter`, and leave `start` out. (focus id:new-talks-1990s, value "
-        '"1990"^^xsd:gYear)\n'
+        f"VIOLATION: {new}:10, record 'new-talks-1990s', field 'start': An event's start "
+        "(field `start`) may not be approximate: write the bounds the sources allow as "
+        "`notBefore` and `notAfter`, and leave `start` out. (focus id:new-talks-1990s, "
+        'path kg:startDate, value "1990"^^xsd:gYear)\n'
         "1 violation(s), 0 warning(s), 0 info: does not conform (fail-on: violation)\n"
     )
     assert bounded.exit_code == 0, bounded.output

@@ -33,7 +33,7 @@ from kg.validate.report import (
     sort_findings,
 )
 from kg.validate.shacl_compile import CompiledShapes, Unsupported
-from kg.validate.shacl_engine import DataIndex, Validator
+from kg.validate.shacl_engine import DataIndex, Validator, constraint_rows
 from kg.validate.shapes import compiled_shapes, load_shapes
 
 
@@ -148,11 +148,7 @@ def _validate_native(
         native = state["store"]
         if hasattr(native, "result"):  # a Future: the store is being loaded in a thread
             native = state["store"] = native.result()
-        conv = native.conv
-        out = []
-        for sol in native.select(select):
-            out.append((conv.from_ox(sol["this"]), conv.from_ox(sol["value"])))
-        return out
+        return constraint_rows(native, select)
 
     try:
         results = Validator(compiled, data_index, rows).run()

@@ -152,11 +152,30 @@ def _actual(v: Literal, dt: Any) -> bool:
     return True if kind is None else isinstance(value, kind)
 
 
+def constraint_rows(native: Any, select: str) -> list[tuple]:
+    """The solutions of a SPARQL-based constraint's ``select`` on ``native`` (a
+    :class:`kg.store.native.NativeGraph`) as (this, value, path) in rdflib
+    terms; path is None where the query binds no ``?path``."""
+    conv = native.conv
+    out = []
+    for sol in native.select(select):
+        path = sol["path"]
+        out.append(
+            (
+                conv.from_ox(sol["this"]),
+                conv.from_ox(sol["value"]),
+                None if path is None else conv.from_ox(path),
+            )
+        )
+    return out
+
+
 class Validator:
     def __init__(self, shapes: CompiledShapes, data: DataIndex, sparql_rows: Any) -> None:
         self.shapes = shapes
         self.data = data
-        self.sparql_rows = sparql_rows  # callable: select text -> list of (this, value)
+        # callable: select text -> list of (this, value, path or None); see constraint_rows
+        self.sparql_rows = sparql_rows
         self._sparql_cache: dict[str, dict[Any, list]] = {}
 
     def value_nodes(self, shape: Shape, focus: Any) -> list:
@@ -212,8 +231,10 @@ class Validator:
 
     def _sparql_results(self, focus: Any, shape: Shape, check: SparqlCheck) -> Iterator[Result]:
         msgs = check.messages or shape.messages
-        for value in self._sparql(check.select).get(focus, ()):
-            yield Result(focus, shape.path_node, value, check.component, shape, msgs)
+        for value, path in self._sparql(check.select).get(focus, ()):
+            # A solution's ?path is the result's path (SHACL 5.3.2), as in pySHACL.
+            where = shape.path_node if path is None else path
+            yield Result(focus, where, value, check.component, shape, msgs)
 
     def _sparql(self, select: str) -> dict[Any, list]:
         got = self._sparql_cache.get(select)
@@ -224,9 +245,9 @@ class Validator:
             # offline, and a shapes graph may come from a library's caller:
             # the guard every query passes refuses SERVICE, FROM and updates.
             check_sparql(text)
-            for this, value in self.sparql_rows(text):
+            for this, value, path in self.sparql_rows(text):
                 # Interned as the focus nodes are, so .get(focus) hits on identity.
-                got.setdefault(intern(this), []).append(value)
+                got.setdefault(intern(this), []).append((value, path))
             self._sparql_cache[select] = got
         return got
 

@@ -32,7 +32,7 @@ from kg.terms.namespaces import compact
 from kg.validate.engines import native_finding, validate_graph
 from kg.validate.report import Finding, Report, sort_findings
 from kg.validate.shacl_compile import Unsupported
-from kg.validate.shacl_engine import DataIndex, Validator
+from kg.validate.shacl_engine import DataIndex, Validator, constraint_rows
 from kg.validate.shapes import compiled_shapes
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def _rows_from(store: Any, conv: TermConverter) -> Callable[[str], list[tuple]]:
     native = NativeGraph(store, [BASE], conv)
 
     def rows(select: str) -> list[tuple]:
-        return [(conv.from_ox(s["this"]), conv.from_ox(s["value"])) for s in native.select(select)]
+        return constraint_rows(native, select)
 
     return rows
 
