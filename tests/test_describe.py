@@ -424,3 +424,13 @@ def test_a_source_that_gives_some_words_of_a_text_is_cited_for_those_words(bundl
     )
     (s12,) = [c for c in d.citations if c.n == n]
     assert s12.source.id == "src-s12" and n not in desc.citations
+
+
+def test_a_mistyped_record_id_gets_the_nearest_ids(invoke):
+    result = invoke("describe", "shinzo-abbe")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: nothing in the graph is called 'shinzo-abbe' (did you mean 'shinzo-abe'?) "
+        "(tried IRIs, record ids, labels, titles and acronyms in every language); "
+        "`kg query timeline` or `kg report` list what there is\n"
+    )

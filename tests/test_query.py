@@ -833,3 +833,21 @@ def test_stated_facts_name_a_source_only_for_the_words_it_gives(invoke):
             "S12",
         )
     ]
+
+
+@pytest.mark.parametrize("engine", ["native", "reference"])
+def test_a_parameter_naming_nothing_is_warned_about_with_the_nearest_ids(invoke, engine):
+    """A mistyped id gives no rows, which reads like an answer: stderr says so,
+    and the rows (none) are still the query's, exit 0. Defaults are not checked
+    (they name bundled records, and may be run on other data)."""
+    result = invoke(
+        "query", "fact-sources", "-p", "about=shinzo-abbe", "--engine", engine, "--format", "csv"
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "fact,property,source,reliability,locator,quote,qualifiers\n"
+    assert result.stderr == (
+        "Warning: parameter 'about': nothing in the graph is called 'shinzo-abbe' "
+        "(did you mean 'shinzo-abe'?); the query runs as asked\n"
+    )
+    known = invoke("query", "fact-sources", "-p", "about=shinzo-abe", "--engine", engine)
+    assert known.exit_code == 0 and known.stderr == ""

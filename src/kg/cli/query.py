@@ -21,6 +21,7 @@ from kg.cli.options import (
 )
 from kg.errors import BadInput, UsageError
 from kg.rdfio.formats import format_from_path
+from kg.terms.checks import visible
 
 TABLE_ROWS = 50  # rows a table shows unless --limit says otherwise
 
@@ -177,8 +178,10 @@ def query(
             result = _remote(endpoint, text, bindings, default_graph_uris, conn)
         else:
             rows_fmt = fmt or format_from_path(output, "table", "results") if output else fmt
+            # Only what -p gave: a canned query's default names a bundled record.
+            asked = {k: v for k, v in bindings.items() if k in _parse_params(params)}
             result = _local(
-                text, bindings, graph_file, records, reason, engine, rows_fmt, limit, output
+                text, bindings, graph_file, records, reason, engine, rows_fmt, limit, output, asked
             )
             if result is None:  # written already, by Oxigraph
                 return
@@ -240,20 +243,30 @@ def _local(
     fmt: str | None,
     limit: int | None,
     output: Path | None,
+    asked: dict[str, Any],
 ) -> Any:
     """The result of the query on the local graph; None when a SELECT's rows were
-    written already (the native engine's own writer: every row, in ``fmt``)."""
+    written already (the native engine's own writer: every row, in ``fmt``).
+    A parameter in ``asked`` naming nothing in the graph is warned about."""
     from kg.pipeline.open import open_graph, open_native
+    from kg.pipeline.query import absent_terms
     from kg.sparql.run import run_query
     from kg.sparql.stream import STREAMED, first_rows
 
     if engine != "native":
         graph = open_graph(graph_file, records, reason=reason, engine=engine)
+        _warn(absent_terms(graph, asked))
         return run_query(graph, text, bindings)
     native = open_native(graph_file, records, reason=reason)
+    _warn(absent_terms(native, asked))
     if fmt in STREAMED and not limit:
         return _streamed(native, text, bindings, fmt, output)
     return first_rows(native, text, bindings, TABLE_ROWS if limit is None else limit)
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(visible(f"Warning: {line}; the query runs as asked"), err=True)
 
 
 def _streamed(

@@ -11,16 +11,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from kg.builder.ontology import load_ontology
-from kg.errors import UsageError
+from kg.errors import UsageError, did_you_mean
 from kg.pipeline.open import open_graph, open_native
 from kg.reason.engines import infer
 from kg.sparql.canned import bind_params, get_query
 from kg.sparql.results import QueryResult
 from kg.sparql.run import run_query
 from kg.store.native import NativeGraph
+from kg.terms.checks import is_record_id
+from kg.terms.namespaces import ID, compact
 
 
 def query(
@@ -51,6 +54,48 @@ def query(
     given = {**(params or {}), **more}
     bindings = bind_params(canned, {k: _text(k, v) for k, v in given.items()})
     return run_query(_graph(graph, records, reason, engine), canned.text, bindings)
+
+
+def absent_terms(graph: Any, bindings: Mapping[str, Any]) -> list[str]:
+    """A line for each IRI in ``bindings`` that ``graph`` (an rdflib Graph or a
+    :class:`kg.store.native.NativeGraph`) has in no triple, with the nearest
+    record ids: a mistyped id gives no rows, which reads like an answer.
+
+    >>> from kg.builder.graph import build_graph
+    >>> absent_terms(build_graph(), {"about": ID["shinzo-abbe"]})
+    ["parameter 'about': nothing in the graph is called 'shinzo-abbe' (did you mean 'shinzo-abe'?)"]
+    """
+    out = []
+    for name, term in sorted(bindings.items()):
+        if not isinstance(term, URIRef) or _mentions(graph, term):
+            continue
+        word = str(term)[len(str(ID)) :] if str(term).startswith(str(ID)) else compact(term)
+        out.append(
+            f"parameter {name!r}: nothing in the graph is called {word!r}"
+            + near_record_ids(graph, word)
+        )
+    return out
+
+
+def near_record_ids(graph: Any, word: str) -> str:
+    """The :func:`kg.errors.did_you_mean` hint for ``word`` among the ids of the
+    records in ``graph`` (an rdflib Graph or a NativeGraph): the typed nodes
+    minted from a record."""
+    if isinstance(graph, NativeGraph):
+        sols = graph.select("SELECT DISTINCT ?s WHERE { ?s a ?t FILTER(isIRI(?s)) }")
+        nodes: Any = (str(sol["s"].value) for sol in sols)
+    else:
+        nodes = (str(s) for s in graph.subjects(RDF.type, None, unique=True))
+    base = str(ID)
+    ids = {n[len(base) :] for n in nodes if n.startswith(base)}
+    return did_you_mean(word, (i for i in ids if is_record_id(i)))
+
+
+def _mentions(graph: Any, term: URIRef) -> bool:
+    if isinstance(graph, NativeGraph):
+        iri = term.n3()
+        return bool(graph.select(f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"))
+    return (term, None, None) in graph or (None, None, term) in graph
 
 
 def _text(name: str, value: Any) -> str:

@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from kg.builder.ontology import load_ontology
 from kg.errors import UsageError
+from kg.pipeline.query import near_record_ids
 from kg.reason.rules import strict_closure
 from kg.records.display import Display, Phrase, load_display
 from kg.terms.checks import is_record_id
@@ -372,9 +373,9 @@ def resolve(graph: Graph, thing: str, *, display: Display | None = None) -> URIR
         return next(iter(exact))
     if not exact and not partial:
         raise NotFound(
-            f"nothing in the graph is called {raw!r} (tried IRIs, record ids, labels, titles "
-            "and acronyms in every language); `kg query timeline` or `kg report` list what "
-            "there is"
+            f"nothing in the graph is called {raw!r}{near_record_ids(graph, raw)} (tried IRIs, "
+            "record ids, labels, titles and acronyms in every language); `kg query timeline` "
+            "or `kg report` list what there is"
         )
     candidates = _candidates(GraphView(graph, display=display), exact or partial)
     if not exact:
