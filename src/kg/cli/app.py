@@ -110,8 +110,9 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """kg: a knowledge graph of NATO–Japan relations, from curated records.
 
     Exit codes: 0 success (or conforms), 1 data does not conform, 2 bad input,
-    usage error or an output that could not be written, 3 remote store or
-    network failure.
+    a refused request (SERVICE, updates, a query over its limits), a usage
+    error or an output that could not be written, 3 remote store or network
+    failure.
     """
     from kg.progress import set_quiet
 
