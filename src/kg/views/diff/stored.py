@@ -1,0 +1,299 @@
+"""Two kg builds compared through the stores ``kg build`` persisted beside
+their ``kg.ttl`` (each trusted by the digest in its stamp:
+:func:`kg.store.persist.trusted_stamp`), without the lines of either side in
+memory: each ``kg.ttl`` is streamed through Oxigraph's parser and every triple
+looked up in the other side's store (one indexed look-up), so only the triples
+that differ are kept; putting them into words asks each store for the few
+triples around the changed entities (:class:`StoreIndex`).
+
+A store's default graph holds its ``kg.ttl`` and the ontology. Before a store
+stands for its ``kg.ttl``, the ontology's part is found by the ontology's
+subjects (and the blank nodes they lead to) and the stamp's count must add up
+to ``kg.ttl``'s triples and that part; else (a store of another ontology) the
+two sides are read as lines (:func:`kg.views.diff.sides.open_side`), as
+before. Either way the output is the same, byte for byte
+(tests/test_diff_stored.py).
+
+Why look-ups rather than both sides as sets of lines: at 1M triples the lines
+and the index over them held about a GiB (bench/RESULTS.md, ``kg diff``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, URIRef
+from rdflib.namespace import PROV, RDF
+
+from kg.builder.ontology import ontology_triples
+from kg.errors import BadInput
+from kg.pipeline.outputs import GRAPH_FILE
+from kg.rdfio.read import read_input
+from kg.store.persist import STORE_DIR, stamp_triples, trusted_stamp
+from kg.terms.convert import TermConverter, oxigraph
+from kg.terms.namespaces import KG
+from kg.views.diff.sides import Side, blank_node_error, open_side
+from kg.views.diff.support import Fact, Lookups, SideIndex, line
+
+# The predicates the look-ups follow (:data:`kg.views.diff.support.BOOKKEEPING`'s and
+# reification's), by the names StoreIndex asks for them.
+_PREDICATES = {
+    "subject": RDF.subject,
+    "predicate": RDF.predicate,
+    "object": RDF.object,
+    "citation": KG.citation,
+    "corrects": KG.corrects,
+    "qualifier": KG.qualifier,
+    "derived": PROV.wasDerivedFrom,
+}
+
+
+@dataclass
+class StoredSide:
+    """A side that is a kg build: its ``kg.ttl`` (``path``, its bytes ``data``),
+    the read-only store beside it and the stamp's count of the store's default
+    graph. ``size`` (``kg.ttl``'s triples) and ``own`` (its triples about the
+    ontology's subjects) are known once :func:`differences` has streamed it."""
+
+    name: str
+    kind: str  # "build" (a folder) or "rdf" (its kg.ttl named), as open_side says
+    path: Path
+    data: bytes
+    store: Any
+    default: int
+    size: int = 0
+    own: set = field(default_factory=set)
+
+
+AnySide = Side | StoredSide
+
+
+def open_build(arg: str) -> StoredSide | None:
+    """The build ``arg`` names (a build folder or its ``kg.ttl``) with its store,
+    if the store was built from that very file and counted; else None (never
+    an error: :func:`open_side` says what is wrong with ``arg``)."""
+    path = Path(arg)
+    graph_file, kind = (path / GRAPH_FILE, "build") if path.is_dir() else (path, "rdf")
+    if graph_file.name != GRAPH_FILE or not graph_file.is_file():
+        return None
+    try:
+        data = read_input(graph_file)
+    except BadInput:
+        return None
+    stamp = trusted_stamp(graph_file, data)
+    default = stamp_triples(stamp, False) if stamp is not None else None
+    if default is None:
+        return None
+    try:
+        store = oxigraph().Store.read_only(str(graph_file.parent / STORE_DIR))
+    except OSError:
+        return None
+    return StoredSide(arg, kind, graph_file, data, store, default)
+
+
+def open_sides(old: str, new: str, records: Path | None = None) -> tuple[AnySide, AnySide]:
+    """The two sides: by their stores when both are kg builds, else as lines
+    (:func:`open_side`, in order, so the first bad side is the one named)."""
+    a = open_build(old)
+    b = open_build(new) if a is not None else None
+    if a is not None and b is not None:
+        return a, b
+    return open_side(old, records), open_side(new, records)
+
+
+@cache
+def _ontology_subjects() -> frozenset:
+    """The ontology's subjects that are IRIs, as pyoxigraph terms."""
+    ox = oxigraph()
+    return frozenset(ox.NamedNode(str(s)) for s, _, _ in ontology_triples() if type(s) is URIRef)
+
+
+@cache
+def _blank_patterns() -> frozenset:
+    """The predicate and object (None for a blank node) of each of the
+    ontology's triples whose subject is a blank node (a list, a set of
+    disjoint classes): how the blank nodes no IRI leads to are found."""
+    ox = oxigraph()
+    return frozenset(
+        (ox.NamedNode(str(p)), None if type(o) is BNode else TermConverter().to_ox(o))
+        for s, p, o in ontology_triples()
+        if type(s) is BNode
+    )
+
+
+def differences(old: AnySide, new: AnySide) -> tuple[AnySide, AnySide, frozenset, frozenset]:
+    """The sides (as lines when they cannot be compared by their stores), the
+    triples NEW no longer has and those it has that OLD had not, as N-Triples lines."""
+    if isinstance(old, StoredSide) and isinstance(new, StoredSide):
+        found = _by_stores(old, new)
+        if found is not None:
+            return old, new, *found
+    old, new = _lines(old), _lines(new)
+    return old, new, old.triples - new.triples, new.triples - old.triples
+
+
+def _lines(side: AnySide) -> Side:
+    return open_side(side.name) if isinstance(side, StoredSide) else side
+
+
+def _by_stores(old: StoredSide, new: StoredSide) -> tuple[frozenset, frozenset] | None:
+    subjects = _ontology_subjects()
+    removed = _stream(old, new, subjects)
+    added = _stream(new, old, subjects) if removed is not None else None
+    if added is None or removed is None or not (_accounted(old) and _accounted(new)):
+        return None
+    removed += [t for t in old.own if t not in new.own]
+    added += [t for t in new.own if t not in old.own]
+    return _nt(removed), _nt(added)
+
+
+def _stream(side: StoredSide, other: StoredSide, subjects: frozenset) -> list | None:
+    """``side``'s triples not in ``other``'s store (its ``kg.ttl`` with the
+    ontology), but those about the ontology's subjects, kept in ``side.own``
+    to be compared apart. None if the file is not Turtle after all."""
+    ox = oxigraph()
+    blank, store = ox.BlankNode, other.store
+    out: list = []
+    n = bnodes = 0
+    side.own = set()
+    try:
+        for q in ox.parse(side.data, format=ox.RdfFormat.TURTLE):
+            n += 1
+            s = q.subject
+            if type(s) is blank or type(q.object) is blank:
+                bnodes += 1
+            elif s in subjects:
+                side.own.add(q.triple)
+            elif q not in store:
+                out.append(q.triple)
+    except SyntaxError:
+        return None
+    if bnodes:
+        raise blank_node_error(side.name, bnodes)
+    side.size = n
+    return out
+
+
+def _accounted(side: StoredSide) -> bool:
+    """Whether the store's default graph is ``kg.ttl`` and the triples about the
+    ontology's subjects and its blank nodes (found by :func:`_blank_patterns`,
+    and those they lead to), as the stamp counts them: then any other triple is
+    in the store if and only if in ``kg.ttl``."""
+    ox = oxigraph()
+    g, blank, store = ox.DefaultGraph(), ox.BlankNode, side.store
+    seen = {
+        q.subject
+        for p, o in _blank_patterns()
+        for q in store.quads_for_pattern(None, p, o, g)
+        if type(q.subject) is blank
+    }
+    todo, found = [*_ontology_subjects(), *seen], 0
+    while todo:
+        for q in store.quads_for_pattern(todo.pop(), None, None, g):
+            found += 1
+            o = q.object
+            if type(o) is blank and o not in seen:
+                seen.add(o)
+                todo.append(o)
+    return side.default == side.size + found - len(side.own)
+
+
+def _nt(triples: list) -> frozenset[str]:
+    ox = oxigraph()
+    return frozenset(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode().splitlines())
+
+
+def index_of(side: AnySide) -> Lookups:
+    return StoreIndex(side) if isinstance(side, StoredSide) else SideIndex(side.triples)
+
+
+class StoreIndex(Lookups):
+    """A build's look-ups answered by its store's indexes, one pattern each,
+    over ``kg.ttl``'s triples only (the ontology's part left out, as
+    :func:`_accounted` found it). Terms in and out are N-Triples, as lines
+    write them (pyoxigraph prints a term as its N-Triples serialiser does)."""
+
+    def __init__(self, side: StoredSide) -> None:
+        self.ox = ox = oxigraph()
+        self.side = side
+        self._graph = ox.DefaultGraph()
+        self._other = (frozenset(_ontology_subjects()), ox.BlankNode)
+        self._statements: dict[str, Fact | None] = {}
+        self._p = {k: ox.NamedNode(str(v)) for k, v in _PREDICATES.items()}
+
+    def _term(self, text: str) -> Any:
+        if text.startswith("<"):
+            return self.ox.NamedNode(text[1:-1])
+        data = f"<x:s> <x:p> {text} .".encode()
+        return next(iter(self.ox.parse(data, format=self.ox.RdfFormat.N_TRIPLES))).object
+
+    def _match(self, s: str | None, p: str, o: str | None) -> Iterator[Any]:
+        """The triples of ``kg.ttl`` that match (None: any), as pyoxigraph triples."""
+        if s is not None and not s.startswith("<"):
+            return  # a literal is nobody's subject
+        subjects, blank = self._other
+        st, ot = (None if x is None else self._term(x) for x in (s, o))
+        for q in self.side.store.quads_for_pattern(st, self._p[p], ot, self._graph):
+            subj = q.subject
+            if (subj in subjects or type(subj) is blank) and q.triple not in self.side.own:
+                continue
+            yield q.triple
+
+    def _objects(self, s: str, p: str) -> list[str]:
+        return [str(t.object) for t in self._match(s, p, None)]
+
+    def _subjects(self, p: str, o: str) -> list[str]:
+        return [str(t.subject) for t in self._match(None, p, o)]
+
+    def statement(self, node: str) -> Fact | None:
+        if node not in self._statements:
+            parts = [self._objects(node, p) for p in ("subject", "predicate", "object")]
+            whole = all(parts)
+            self._statements[node] = (parts[0][-1], parts[1][-1], parts[2][-1]) if whole else None
+        return self._statements[node]
+
+    def corrected(self, node: str) -> str | None:
+        found = self._objects(node, "corrects")
+        return found[-1] if found else None
+
+    def citer(self, node: str) -> str | None:
+        found = self._subjects("citation", node)
+        return found[-1] if found else None
+
+    def statements_of(self, fact: Fact) -> list[str]:
+        return [st for st in self._subjects("subject", fact[0]) if self.statement(st) == fact]
+
+    def derived_of(self, node: str) -> set[str]:
+        return set(self._objects(node, "derived"))
+
+    def qualifiers_of(self, node: str) -> set[str]:
+        return set(self._objects(node, "qualifier"))
+
+    def has_subject(self, node: str) -> bool:
+        return any(True for _ in self._all(node))
+
+    def has(self, fact: Fact) -> bool:
+        t = self.ox.Triple(*(self._term(x) for x in fact))
+        if t.subject in self._other[0]:
+            return t in self.side.own
+        return self.ox.Quad(t.subject, t.predicate, t.object, self._graph) in self.side.store
+
+    def parts_of(self, node: str) -> list[str]:
+        out = self._objects(node, "citation") + self._subjects("corrects", node)
+        return out + [st for st in self._subjects("subject", node) if self.statement(st)]
+
+    def lines_of(self, node: str) -> list[str]:
+        return [line((str(t.subject), str(t.predicate), str(t.object))) for t in self._all(node)]
+
+    def _all(self, node: str) -> Iterator[Any]:
+        if not node.startswith("<"):
+            return iter(())
+        subjects = self._other[0]
+        s = self._term(node)
+        own = self.side.own
+        quads = self.side.store.quads_for_pattern(s, None, None, self._graph)
+        return (q.triple for q in quads if s not in subjects or q.triple in own)
