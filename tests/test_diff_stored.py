@@ -234,3 +234,49 @@ def test_triples_about_the_ontologys_terms_in_kg_ttl_are_compared_too(
             want = _diff(tmp_path, m, *pair, "--format", "json")
         assert (got.exit_code, got.output) == (want.exit_code, want.output)
         assert '"removed": 2' in got.output if pair[0] == "b" else '"added": 2' in got.output
+
+
+TTL = b"""@prefix ex: <http://example.org/> .
+
+ex:a ex:p ex:b , ex:c ;
+\tex:q "x y" .
+ex:c ex:p ex:d .
+"""
+
+
+def test_only_the_blocks_that_differ_are_compared_and_under_the_same_prefixes():
+    new = TTL.replace(b"ex:c ex:p ex:d .", b"ex:c ex:p ex:e .\nex:f ex:p ex:d .")
+    ex = "http://example.org/"
+    assert stored._block_differences(TTL, new) == (
+        frozenset({f"<{ex}c> <{ex}p> <{ex}d> ."}),
+        frozenset({f"<{ex}c> <{ex}p> <{ex}e> .", f"<{ex}f> <{ex}p> <{ex}d> ."}),
+    )
+    assert stored._block_differences(TTL, TTL) == (frozenset(), frozenset())
+    # The same blocks under another binding of ex: are other triples.
+    other = TTL.replace(b"<http://example.org/>", b"<http://example.org/v2/>")
+    assert stored._block_differences(TTL, other) is None
+
+
+def test_files_with_other_prefixes_are_read_as_lines(builds, tmp_path, monkeypatch):
+    shutil.copytree(builds / "mini-a", tmp_path / "a")
+    shutil.copytree(builds / "mini-b", tmp_path / "b")
+    graph = tmp_path / "b" / "kg.ttl"
+    data = graph.read_bytes().replace(
+        b"@prefix", b"@prefix zz: <http://example.org/zz#> .\n@prefix", 1
+    )
+    graph.write_bytes(data)
+    ox = TermConverter().ox
+    store = ox.Store(str(tmp_path / "b" / STORE_DIR))
+    counts = store_counts(store)
+    del store
+    write_stamp(tmp_path / "b" / STORE_DIR, "kg.ttl", data, True, counts)
+    opened = []
+    with monkeypatch.context() as m:
+        m.setattr(
+            stored, "_lines", lambda side: opened.append(side.name) or sides.open_side(side.name)
+        )
+        got = _diff(tmp_path, m, "a", "b", "--format", "json")
+    assert opened == ["a", "b"]
+    _by_lines(monkeypatch)
+    want = _diff(tmp_path, monkeypatch, "a", "b", "--format", "json")
+    assert (got.exit_code, got.output) == (want.exit_code, want.output) and got.exit_code == 1
