@@ -247,14 +247,15 @@ ex:c ex:p ex:d .
 def test_only_the_blocks_that_differ_are_compared_and_under_the_same_prefixes():
     new = TTL.replace(b"ex:c ex:p ex:d .", b"ex:c ex:p ex:e .\nex:f ex:p ex:d .")
     ex = "http://example.org/"
-    assert stored._block_differences(TTL, new) == (
+    blocks = stored._blocks
+    assert stored._block_differences(blocks(TTL), blocks(new)) == (
         frozenset({f"<{ex}c> <{ex}p> <{ex}d> ."}),
         frozenset({f"<{ex}c> <{ex}p> <{ex}e> .", f"<{ex}f> <{ex}p> <{ex}d> ."}),
     )
-    assert stored._block_differences(TTL, TTL) == (frozenset(), frozenset())
+    assert stored._block_differences(blocks(TTL), blocks(TTL)) == (frozenset(), frozenset())
     # The same blocks under another binding of ex: are other triples.
     other = TTL.replace(b"<http://example.org/>", b"<http://example.org/v2/>")
-    assert stored._block_differences(TTL, other) is None
+    assert stored._block_differences(blocks(TTL), blocks(other)) is None
 
 
 def test_files_with_other_prefixes_are_read_as_lines(builds, tmp_path, monkeypatch):
@@ -280,3 +281,17 @@ def test_files_with_other_prefixes_are_read_as_lines(builds, tmp_path, monkeypat
     _by_lines(monkeypatch)
     want = _diff(tmp_path, monkeypatch, "a", "b", "--format", "json")
     assert (got.exit_code, got.output) == (want.exit_code, want.output) and got.exit_code == 1
+
+
+def test_kg_turtle_counted_by_its_lines_and_separators_outside_strings(monkeypatch):
+    data = (
+        b"@prefix ex: <http://example.org/> .\n@prefix id: <https://w3id.org/kg-nj/id/> .\n\n"
+        b'id:a ex:p "x , y" , "say \\"a , b\\" \\\\" , "z"@en ;\n\tex:q ex:b , ex:c .\n'
+        b'id:b ex:p "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    )
+    ox = TermConverter().ox
+    assert len(list(ox.parse(data, format=ox.RdfFormat.TURTLE))) == 6
+    side = stored.StoredSide("x", "rdf", Path("kg.ttl"), data, None, 0)
+    monkeypatch.setattr(stored, "_scan", None)  # not parsed whole
+    assert stored._count(side, stored._ontology_subjects(), stored._blocks(data))
+    assert (side.size, side.own) == (6, set())
