@@ -78,7 +78,11 @@ AnySide = Side | StoredSide
 def open_build(arg: str) -> StoredSide | None:
     """The build ``arg`` names (a build folder or its ``kg.ttl``) with its store,
     if the store was built from that very file and counted; else None (never
-    an error: :func:`open_side` says what is wrong with ``arg``)."""
+    an error: :func:`open_side` says what is wrong with ``arg``).
+
+    >>> open_build("no/such/build") is None
+    True
+    """
     path = Path(arg)
     graph_file, kind = (path / GRAPH_FILE, "build") if path.is_dir() else (path, "rdf")
     if graph_file.name != GRAPH_FILE or not graph_file.is_file():
