@@ -23,6 +23,9 @@ callable in this checkout:
   written as rendered) | the whole graph read into rdflib, validated by pySHACL,
   queries on rdflib's SPARQL (:func:`kg.views.report.stored.store_inputs` switched
   off); a run over ``REPORT_TIMEOUT`` is shown as such.
+* ``diff``: ``kg diff`` of the build and a build of a copy of its records with
+  a few edited (:func:`diff_jobs`), by the two builds' kg.ttl blocks and stores
+  | both sides read as N-Triples lines and indexed (``open_build`` switched off).
 
 Results go to bench/RESULTS.md between the ``bench/commands.py`` markers.
 """
@@ -191,6 +194,44 @@ def old_texts(rev: str, tmp: Path) -> dict[str, Path]:
     return out
 
 
+DIFF = """
+import sys
+import kg.views.diff.stored as stored
+from kg.cli import main
+if sys.argv[1] == "old":  # both sides as lines, as before the stores were read
+    stored.open_build = lambda arg: None
+sys.argv = ["kg", "diff", *sys.argv[2:]]
+try:
+    main()
+except SystemExit as e:  # 1: the builds differ, as they do here
+    sys.exit(0 if e.code in (0, 1) else e.code)
+"""
+
+
+def diff_jobs(ttl: Path, out: Path) -> dict[str, list[str]]:
+    """``kg diff`` of the build of ``ttl`` and of a copy of its records with a
+    label, a citation's locator and a start date edited (built once, beside it)."""
+    import shutil
+
+    build = ttl.parent
+    edited = build.with_name(build.name + "-edited")
+    if not (edited / "kg.oxigraph").is_dir():
+        records = build.with_name("g" + build.name[1:])
+        copy = records.with_name(records.name + "-edited")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(records, copy)
+        for f in sorted(copy.glob("*.yaml")):
+            text = f.read_text(encoding="utf-8").replace("(100)", "(100, revised)")
+            text = re.sub(r'(- id: g-event-300\n(?:  .*\n)*?  start: ")(\d{4})-\d\d-\d\d"',
+                          r'\g<1>\2"', text.replace('"E200"', '"E200-b"'))  # fmt: skip
+            f.write_text(text, encoding="utf-8")
+        subprocess.run([kg_bin(), "build", str(copy), "--reason", "-o", str(edited)],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    args = [str(build), str(edited), "-o", str(out)]
+    py = sys.executable
+    return {"diff": [py, "-c", DIFF, "new", *args], "diff (old)": [py, "-c", DIFF, "old", *args]}
+
+
 def measure(
     ttl: Path, tmp: Path, only: str, old: dict[str, Path]
 ) -> dict[str, tuple[float, float, float]]:
@@ -227,6 +268,8 @@ def measure(
         args = ["export", "--graph", g, "--reason", "--format", fmt, "-o", out_file]
         jobs[f"export {fmt}"] = [kg, *args]
         jobs[f"export {fmt} (old)"] = [py, "-c", OLD_PATH, *args]
+    if re.search(only, "diff"):
+        jobs.update(diff_jobs(ttl, tmp / "diff.txt"))
     out = {}
     if re.search(only, "push"):
         out.update(measure_push(ttl, tmp))

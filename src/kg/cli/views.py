@@ -181,9 +181,9 @@ def diff(
     """
     from kg.views.diff.compare import compare
     from kg.views.diff.render import format_for, render
-    from kg.views.diff.sides import open_side
+    from kg.views.diff.stored import open_sides
 
     fmt = format_for(fmt, output)
-    result = compare(open_side(old, records), open_side(new, records))
+    result = compare(*open_sides(old, new, records))
     _emit(render(result, fmt), output)
     ctx.exit(EXIT_OK if result.same else EXIT_DIFFERENT)

@@ -22,8 +22,8 @@ from kg.builder.ontology import load_ontology
 from kg.records.display import Display, load_display
 from kg.terms.convert import TermConverter
 from kg.terms.namespaces import KG, compact
-from kg.views.diff.sides import Side
-from kg.views.diff.support import Fact, SideIndex, line, rdf_triples, split
+from kg.views.diff.stored import AnySide, differences, index_of
+from kg.views.diff.support import Fact, Lookups, line, rdf_triples, split
 from kg.views.facts import FactBuilder, phrase_order
 from kg.views.graphview import GraphView, lang_key, record_id
 
@@ -68,8 +68,8 @@ class EntityChange:
 class Diff:
     """What NEW says that OLD did not, and the other way round."""
 
-    old: Side
-    new: Side
+    old: AnySide
+    new: AnySide
     added: frozenset[str]  # N-Triples lines
     removed: frozenset[str]
     entities: list[EntityChange]
@@ -81,10 +81,10 @@ class Diff:
 
 class _Words:
     """One side's changed facts in words: a :class:`GraphView` over just the
-    triples the changed entities need (:meth:`SideIndex.neighbourhood`)."""
+    triples the changed entities need (:meth:`Lookups.neighbourhood`)."""
 
     def __init__(
-        self, index: SideIndex, entities: set[str], ont: Graph, disp: Display, conv: TermConverter
+        self, index: Lookups, entities: set[str], ont: Graph, disp: Display, conv: TermConverter
     ) -> None:
         self.index = index
         self.conv = conv
@@ -122,8 +122,8 @@ class _Words:
         return f"{f.field_name}{lang}: {f.text}" if f.field_name else f.text
 
     def record_support(self, node: str) -> Stated:
-        sources = self.index.derived.get(node, set())
-        quals = self.index.qualifiers.get(node, set())
+        sources = self.index.derived_of(node)
+        quals = self.index.qualifiers_of(node)
         return Stated(
             "the record as a whole",
             "",
@@ -176,18 +176,19 @@ def _lang(term: str) -> str | None:
     return tail[1:] if tail.startswith("@") else None
 
 
-def compare(old: Side, new: Side, display: Display | None = None) -> Diff:
-    """``old`` and ``new`` compared as facts (see the module docstring).
+def compare(old: AnySide, new: AnySide, display: Display | None = None) -> Diff:
+    """``old`` and ``new`` compared as facts (see the module docstring): two
+    kg builds by their stores (:mod:`kg.views.diff.stored`), else as lines.
 
     >>> from kg.views.diff.sides import Side
     >>> a = Side("a", "rdf", frozenset())
     >>> compare(a, a).same
     True
     """
-    added, removed = new.triples - old.triples, old.triples - new.triples
+    old, new, removed, added = differences(old, new)
     if not added and not removed:
         return Diff(old, new, added, removed, [])
-    oi, ni = SideIndex(old.triples), SideIndex(new.triples)
+    oi, ni = index_of(old), index_of(new)
     touched: dict[str, _Touched] = defaultdict(_Touched)
     for index, lines, side in ((oi, removed, "old"), (ni, added, "new")):
         for text in lines:
@@ -215,7 +216,7 @@ class _Touched:
     corrections: bool = False
 
 
-def _touch(touched: dict[str, _Touched], index: SideIndex, t: Fact, side: str) -> None:
+def _touch(touched: dict[str, _Touched], index: Lookups, t: Fact, side: str) -> None:
     node, what = index.anchor(t[0])
     entry = touched[node]
     if isinstance(what, tuple):
@@ -229,7 +230,7 @@ def _touch(touched: dict[str, _Touched], index: SideIndex, t: Fact, side: str) -
 
 
 def _entity(node: str, t: _Touched, ow: _Words, nw: _Words) -> EntityChange:
-    in_old, in_new = node in ow.index.subjects, node in nw.index.subjects
+    in_old, in_new = ow.index.has_subject(node), nw.index.has_subject(node)
     words = nw if in_new else ow
     facts = _fact_changes(t, ow, nw)
     for fact in sorted(t.support, key=_order):

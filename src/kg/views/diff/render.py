@@ -79,7 +79,7 @@ def as_json(diff: Diff) -> dict:
     ``term`` in N-Triples, ``sources``, ``qualifiers``)."""
 
     def side(s: object) -> dict:
-        return {"name": s.name, "kind": s.kind, "triples": len(s.triples)}  # type: ignore[attr-defined]
+        return {"name": s.name, "kind": s.kind, "triples": s.size}  # type: ignore[attr-defined]
 
     return {
         "old": side(diff.old),
@@ -145,10 +145,7 @@ def render_text(diff: Diff, width: int = 100) -> str:
     old, new = diff.old, diff.new
     if diff.same:
         return (
-            visible(
-                f"No differences: {old.name} and {new.name} have the same "
-                f"{len(old.triples)} triples."
-            )
+            visible(f"No differences: {old.name} and {new.name} have the same {old.size} triples.")
             + "\n"
         )
     lines: list[str] = []

@@ -43,6 +43,11 @@ class Side:
     kind: str
     triples: frozenset[str]
 
+    @property
+    def size(self) -> int:
+        """How many triples the side has."""
+        return len(self.triples)
+
 
 def open_side(arg: str, records: Path | None = None) -> Side:
     """The side ``arg`` names: an existing path, else a git revision of the
@@ -92,14 +97,19 @@ def _side(name: str, kind: str, lines: frozenset[str]) -> Side:
         if "_:" in line and (line.startswith("_:") or _object(line).startswith("_:"))
     )
     if bnodes:
-        # Blank-node labels are the writer's choice, not the data's: two files
-        # of the same graph may label them differently, so they cannot be
-        # matched triple by triple. kg's graphs have none (every node an IRI).
-        raise BadInput(
-            f"{name} has {bnodes} triple(s) with blank nodes, which cannot be matched "
-            "between two graphs; kg diff compares graphs whose nodes are IRIs, as kg's are"
-        )
+        raise blank_node_error(name, bnodes)
     return Side(name, kind, lines)
+
+
+def blank_node_error(name: str, count: int) -> BadInput:
+    """The error of a side with ``count`` triples that have blank nodes."""
+    # Blank-node labels are the writer's choice, not the data's: two files
+    # of the same graph may label them differently, so they cannot be
+    # matched triple by triple. kg's graphs have none (every node an IRI).
+    return BadInput(
+        f"{name} has {count} triple(s) with blank nodes, which cannot be matched "
+        "between two graphs; kg diff compares graphs whose nodes are IRIs, as kg's are"
+    )
 
 
 def _object(line: str) -> str:

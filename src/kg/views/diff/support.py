@@ -54,7 +54,109 @@ _ROLE = {
 BOOKKEEPING = frozenset({nt(KG.citation), nt(PROV.wasDerivedFrom), nt(KG.qualifier)})
 
 
-class SideIndex:
+class Lookups:
+    """What :mod:`kg.views.diff.compare` asks of one side, on a few look-ups
+    each index answers in its own way (:class:`SideIndex` from dicts of the
+    side's lines, :class:`kg.views.diff.stored.StoreIndex` from a build's
+    store): the rules that read them are here, once."""
+
+    def statement(self, node: str) -> Fact | None:
+        """The fact the reified statement ``node`` is about (None: not one)."""
+        raise NotImplementedError
+
+    def corrected(self, node: str) -> str | None:
+        """The record the correction ``node`` corrects (None: not one)."""
+        raise NotImplementedError
+
+    def citer(self, node: str) -> str | None:
+        """The node that cites the citation ``node`` (None: not one)."""
+        raise NotImplementedError
+
+    def statements_of(self, fact: Fact) -> list[str]:
+        """The reified statements about ``fact``."""
+        raise NotImplementedError
+
+    def derived_of(self, node: str) -> set[str]:
+        """The sources of ``node`` (its ``prov:wasDerivedFrom``)."""
+        raise NotImplementedError
+
+    def qualifiers_of(self, node: str) -> set[str]:
+        raise NotImplementedError
+
+    def has_subject(self, node: str) -> bool:
+        raise NotImplementedError
+
+    def has(self, fact: Fact) -> bool:
+        raise NotImplementedError
+
+    def parts_of(self, node: str) -> list[str]:
+        """``node``'s statements, citations and corrections."""
+        raise NotImplementedError
+
+    def lines_of(self, node: str) -> list[str]:
+        """The lines whose subject is ``node``."""
+        raise NotImplementedError
+
+    def anchor(self, node: str) -> tuple[str, Fact | str | None]:
+        """The entity ``node`` belongs to, and what of it: the fact a reified
+        statement (or its citation) is about, ``"correction"``, ``"citation"``
+        (the entity's own), or None (``node`` is the entity)."""
+        what: str | None = None
+        for _hop in range(8):  # citation -> statement -> record at most; no loop runs away
+            fact = self.statement(node)
+            if fact is not None:
+                return fact[0], fact
+            record = self.corrected(node)
+            if record is not None:
+                return record, "correction"
+            citer = self.citer(node)
+            if citer is None:
+                break
+            node, what = citer, "citation"
+        return node, what
+
+    def entity_of(self, node: str) -> str:
+        return self.anchor(node)[0]
+
+    def support(self, fact: Fact) -> tuple[set[str], set[str]]:
+        """The sources and qualifiers of ``fact``: its reified statements', or
+        (none reified) the sources of the record stating it."""
+        sources: set[str] = set()
+        quals: set[str] = set()
+        for st in self.statements_of(fact):
+            sources |= self.derived_of(st)
+            quals |= self.qualifiers_of(st)
+        if not sources:
+            sources = set(self.derived_of(fact[0]))
+        return sources, quals
+
+    def is_fact(self, fact: Fact) -> bool:
+        """Whether ``fact`` states something about a thing (not its bookkeeping:
+        a citation, a source or a qualifier, nor a statement's or citation's own)."""
+        return fact[1] not in BOOKKEEPING and self.anchor(fact[0])[1] is None
+
+    def neighbourhood(self, entities: set[str], conv: TermConverter) -> Graph:
+        """The triples of ``entities`` (their statements, citations and corrections
+        included) and of every node those triples name: what describing their
+        facts reads (labels, kinds, the values a sentence quotes). Found through
+        the index, in time proportional to what it holds, not to the graph."""
+        nodes, todo = set(entities), list(entities)
+        while todo:
+            for part in self.parts_of(todo.pop()):
+                if part not in nodes:
+                    nodes.add(part)
+                    todo.append(part)
+        mine = [text for n in nodes for text in self.lines_of(n)]
+        named = {o for o in (split(text)[2] for text in mine) if o.startswith("<")} - nodes
+        mine += [text for n in named for text in self.lines_of(n)]
+        g = Graph()
+        bind_prefixes(g)
+        for t in rdf_triples(mine, conv):
+            g.add(t)
+        return g
+
+
+class SideIndex(Lookups):
     """Look-ups over one side's lines, built in one linear pass."""
 
     def __init__(self, lines: Set[str]) -> None:
@@ -86,75 +188,43 @@ class SideIndex:
                 self.qualifiers[s].add(o)
             else:
                 self.derived[s].add(o)
-        self.statement: dict[str, Fact] = {}  # a reified statement -> its fact
-        self.statements_of: dict[Fact, list[str]] = defaultdict(list)
+        self.statements: dict[str, Fact] = {}  # a reified statement -> its fact
+        self.about: dict[Fact, list[str]] = defaultdict(list)
         for st, (ss, pp, oo) in parts.items():
             if ss is not None and pp is not None and oo is not None:
-                self.statement[st] = (ss, pp, oo)
-                self.statements_of[(ss, pp, oo)].append(st)
+                self.statements[st] = (ss, pp, oo)
+                self.about[(ss, pp, oo)].append(st)
                 self.parts[ss].append(st)
 
-    @property
-    def subjects(self) -> Set[str]:
-        return self.by_subject.keys()
+    def statement(self, node: str) -> Fact | None:
+        return self.statements.get(node)
 
-    def anchor(self, node: str) -> tuple[str, Fact | str | None]:
-        """The entity ``node`` belongs to, and what of it: the fact a reified
-        statement (or its citation) is about, ``"correction"``, ``"citation"``
-        (the entity's own), or None (``node`` is the entity)."""
-        what: str | None = None
-        for _hop in range(8):  # citation -> statement -> record at most; no loop runs away
-            if node in self.statement:
-                return self.statement[node][0], self.statement[node]
-            if node in self.corrects:
-                return self.corrects[node], "correction"
-            if node not in self.cited_by:
-                break
-            node, what = self.cited_by[node], "citation"
-        return node, what
+    def corrected(self, node: str) -> str | None:
+        return self.corrects.get(node)
 
-    def entity_of(self, node: str) -> str:
-        return self.anchor(node)[0]
+    def citer(self, node: str) -> str | None:
+        return self.cited_by.get(node)
+
+    def statements_of(self, fact: Fact) -> list[str]:
+        return self.about.get(fact, [])
+
+    def derived_of(self, node: str) -> set[str]:
+        return self.derived.get(node, set())
+
+    def qualifiers_of(self, node: str) -> set[str]:
+        return self.qualifiers.get(node, set())
+
+    def has_subject(self, node: str) -> bool:
+        return node in self.by_subject
 
     def has(self, fact: Fact) -> bool:
         return line(fact) in self.lines
 
-    def support(self, fact: Fact) -> tuple[set[str], set[str]]:
-        """The sources and qualifiers of ``fact``: its reified statements', or
-        (none reified) the sources of the record stating it."""
-        sources: set[str] = set()
-        quals: set[str] = set()
-        for st in self.statements_of.get(fact, ()):
-            sources |= self.derived.get(st, set())
-            quals |= self.qualifiers.get(st, set())
-        if not sources:
-            sources = set(self.derived.get(fact[0], set()))
-        return sources, quals
+    def parts_of(self, node: str) -> list[str]:
+        return self.parts.get(node, [])
 
-    def is_fact(self, fact: Fact) -> bool:
-        """Whether ``fact`` states something about a thing (not its bookkeeping:
-        a citation, a source or a qualifier, nor a statement's or citation's own)."""
-        return fact[1] not in BOOKKEEPING and self.anchor(fact[0])[1] is None
-
-    def neighbourhood(self, entities: set[str], conv: TermConverter) -> Graph:
-        """The triples of ``entities`` (their statements, citations and corrections
-        included) and of every node those triples name: what describing their
-        facts reads (labels, kinds, the values a sentence quotes). Found through
-        the index, in time proportional to what it holds, not to the graph."""
-        nodes, todo = set(entities), list(entities)
-        while todo:
-            for part in self.parts.get(todo.pop(), ()):
-                if part not in nodes:
-                    nodes.add(part)
-                    todo.append(part)
-        mine = [text for n in nodes for text in self.by_subject.get(n, ())]
-        named = {o for o in (split(text)[2] for text in mine) if o.startswith("<")} - nodes
-        mine += [text for n in named for text in self.by_subject.get(n, ())]
-        g = Graph()
-        bind_prefixes(g)
-        for t in rdf_triples(mine, conv):
-            g.add(t)
-        return g
+    def lines_of(self, node: str) -> list[str]:
+        return self.by_subject.get(node, [])
 
 
 def rdf_triples(lines: Iterable[str], conv: TermConverter) -> list[tuple[Node, Node, Node]]:
