@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from servers import forward
 
 import kg.remote.capabilities
+import kg.remote.http
 from kg.remote.capabilities import Capabilities, capabilities
 from kg.remote.protocol import count_triples, remote_query
 
@@ -187,3 +189,75 @@ def test_older_oxigraph_is_staged_with_its_bulk_loader(
     assert query["graph"][0].startswith("https://w3id.org/kg-nj/graph/staging/")
     assert "no_transaction" in query
     assert count_triples(oxigraph.query, G + "-old") == 1
+
+
+class SlowTaker:
+    """A Graph Store that reads a request's headers, takes none of its body for
+    ``stall`` seconds (as Oxigraph does while it clears the graph a PUT
+    replaces), then reads it all and answers 204."""
+
+    def __init__(self, stall: float) -> None:
+        self.stall = stall
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/store"
+        self.received: list[int] = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    got += conn.recv(65536)
+                head, _, body = got.partition(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                time.sleep(self.stall)
+                while len(body) < length:
+                    chunk = conn.recv(1 << 20)
+                    if not chunk:
+                        break
+                    body += chunk
+                self.received.append(len(body))
+                conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_an_upload_waits_for_a_store_that_takes_its_body_late(tmp_path, runner, monkeypatch):
+    """urllib3 sends a body under the connect timeout: a store that took none
+    of it for longer (Oxigraph clearing a 170k-triple graph before it read the
+    new one) had the upload cut, reported as a connection the store closed.
+    An upload has ``--timeout`` for it. (The connect timeout is shortened here
+    to keep the test short; it is 10 s.)"""
+    monkeypatch.setattr(kg.remote.http, "CONNECT_TIMEOUT", 0.5)
+    f = tmp_path / "big.nt"
+    nt(f, 300_000)  # far more than the sockets' buffers hold
+    store = SlowTaker(stall=2.0)
+    r = run_cli(
+        runner, "push", str(f), "--endpoint", store.url, "--direct", "--no-verify",
+        "--no-ontology", "--timeout", "20", "--retries", "0",
+    )  # fmt: skip
+    store.sock.close()
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Pushed 300000 triples to the default graph (replaced directly).")
+    assert store.received == [f.stat().st_size]
+
+
+def test_an_upload_the_store_stops_taking_says_so(tmp_path, runner, monkeypatch):
+    """Past ``--timeout`` without the store taking more of the body: exit 3,
+    saying so (not that the store closed the connection)."""
+    f = tmp_path / "big.nt"
+    nt(f, 300_000)
+    store = SlowTaker(stall=5.0)
+    r = run_cli(
+        runner, "push", str(f), "--endpoint", store.url, "--direct", "--no-verify",
+        "--no-ontology", "--timeout", "1", "--retries", "0",
+    )  # fmt: skip
+    store.sock.close()
+    assert r.exit_code == 3
+    assert r.output == (
+        f"Error: upload failed: PUT {store.url}: the store took no more of the request "
+        "for 1 s (--timeout)\n"
+    )
