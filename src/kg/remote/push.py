@@ -1,5 +1,6 @@
 """``kg push``: uploading the graph with the SPARQL 1.1 Graph Store HTTP
-Protocol, staged and counted.
+Protocol, atomic (one transactional request, or staging graphs and one
+update: :mod:`kg.remote.capabilities` says which) and counted.
 """
 
 from __future__ import annotations
