@@ -31,6 +31,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from servers import Handler, cut, forward, free_port, reply, slow
 
+import kg.remote.capabilities
 import kg.remote.endpoints
 import kg.remote.http
 import kg.remote.protocol
@@ -119,6 +120,7 @@ def runner():
 
 def test_doctests():
     modules = (
+        kg.remote.capabilities,
         kg.remote.http,
         kg.remote.endpoints,
         kg.remote.protocol,
@@ -253,8 +255,8 @@ def test_push_bundled_graph_and_count(pushed, oxigraph, local_graph):
     n = len(local_graph)
     lines = pushed.output.splitlines()
     assert lines[0] == (
-        f"Pushed {n} triples to the default graph (replaced atomically: staging graph, "
-        f"then one MOVE); the store now holds {n}."
+        f"Pushed {n} triples to the default graph (replaced atomically: one transactional "
+        f"PUT); the store now holds {n}."
     )
     assert lines[1].endswith(f"to {oxigraph.store}.")
     assert count_triples(oxigraph.query) == n
@@ -482,10 +484,18 @@ def test_construct_where_with_a_parameter_remotely(value, pushed, oxigraph, loca
     assert len(local) == (0 if isinstance(value, Literal) else len(set(local)))
 
 
+def staged_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Oxigraph server taken for one older than 0.5.10 (whose Graph Store
+    PUT is not one transaction): kg pushes through a staging graph, as to any
+    store it does not know."""
+    monkeypatch.setattr(kg.remote.capabilities, "OXIGRAPH_ATOMIC_PUT", (99, 0, 0))
+
+
 def test_failed_move_leaves_the_target_as_it_was(oxigraph, fault, tmp_path, runner, monkeypatch):
     """And the staging graph it could not drop (no time to try again) is named,
     with the command that drops it: curl asks for the password of a user."""
     monkeypatch.setattr(kg.remote.staging, "CLEANUP_PATIENCE", 0.0)
+    staged_route(monkeypatch)
     g = "https://w3id.org/kg-nj/graph/atomic-test"
     a, b = tmp_path / "a.nt", tmp_path / "b.nt"
     a.write_text("<http://e/s> <http://e/p> <http://e/a> .\n")
@@ -773,12 +783,13 @@ def test_a_push_that_times_out_drops_its_staging_graph_once_the_store_has_loaded
 
 
 def test_a_staging_graph_kg_cannot_drop_is_named_with_the_command_that_does(
-    oxigraph, fault, tmp_path, runner
+    oxigraph, fault, tmp_path, runner, monkeypatch
 ):
     """The update endpoint refuses (403) the move, then the drop: kg prints the
     SPARQL Update that drops the staging graph, and where to send it; the
     curl command it prints, run as printed once the endpoint takes updates
     again, drops it."""
+    staged_route(monkeypatch)
     refusing = [True]
 
     def update(h) -> None:  # type: ignore[no-untyped-def]

@@ -126,8 +126,8 @@ def test_a_triple_asserted_and_inferred_is_counted_once(
         assert r.exit_code == 0, r.output
         n = base[bool(flags)] + extra
         assert r.output.splitlines()[0] == (
-            f"Pushed {n} triples to <{g}> (replaced atomically: staging graph, then one "
-            f"MOVE); the store now holds {n}."
+            f"Pushed {n} triples to <{g}> (replaced atomically: one transactional PUT); "
+            f"the store now holds {n}."
         )
         assert count_triples(oxigraph.query, g) == n
 

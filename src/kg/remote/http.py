@@ -37,6 +37,14 @@ TRANSIENT_STATUS = frozenset({502, 503})
 DEFAULT_TIMEOUT = 30.0
 
 
+#: Seconds to wait for a connection (at most ``--timeout``). Not for a request
+#: that streams a file: urllib3 sends the body under the connect timeout, and a
+#: store may take none of it for long (Oxigraph clears the old graph before it
+#: reads the new one: a 170k-triple re-push had its connection cut after 10 s,
+#: reported as closed by the store), so an upload gets ``--timeout`` for both.
+CONNECT_TIMEOUT = 10.0
+
+
 DEFAULT_RETRIES = 3
 
 
@@ -301,12 +309,16 @@ class Client:
         A file body (``data``) is streamed, and rewound before each retry.
         """
         session = self.session if idempotent else self.once
-        timeout = (min(10.0, self.conn.timeout), self.conn.timeout)
+        connect = min(CONNECT_TIMEOUT, self.conn.timeout)
+        if hasattr(data, "read"):
+            connect = self.conn.timeout
         where = f"{method} {redact(url)}"
         try:
-            resp = session.request(method, url, data=data, timeout=timeout, stream=True, **kwargs)
+            resp = session.request(
+                method, url, data=data, timeout=(connect, self.conn.timeout), stream=True, **kwargs
+            )
         except requests.exceptions.RequestException as exc:
-            raise self._failure(exc, what, where, idempotent) from None
+            raise self._failure(exc, what, where, idempotent, connect) from None
         if resp.status_code >= 400:
             raise _http_error(resp, what, where, self.conn)
         if resp.status_code >= 300:
@@ -314,7 +326,12 @@ class Client:
         return resp
 
     def _failure(
-        self, exc: requests.exceptions.RequestException, what: str, where: str, idempotent: bool
+        self,
+        exc: requests.exceptions.RequestException,
+        what: str,
+        where: str,
+        idempotent: bool,
+        connect: float,
     ) -> RemoteError:
         """The error for a request that got no answer, every attempt spent."""
         if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -323,7 +340,11 @@ class Client:
                 f"{self.conn.timeout:g} s (--timeout)"
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
-            failure, unsure = f"could not connect within {min(10.0, self.conn.timeout):g} s", False
+            failure, unsure = f"could not connect within {connect:g} s", False
+        elif isinstance(exc, requests.exceptions.ConnectionError) and "timed out" in str(exc):
+            # urllib3's send timed out: the store stopped taking the request's body.
+            failure = f"the store took no more of the request for {connect:g} s (--timeout)"
+            unsure = True
         elif isinstance(exc, requests.exceptions.ConnectionError):
             failure, unsure = _connection_failure(exc)
         elif isinstance(exc, requests.exceptions.TooManyRedirects):

@@ -1,10 +1,12 @@
 """``kg push``: uploading the graph with the SPARQL 1.1 Graph Store HTTP
-Protocol, staged and counted.
+Protocol, atomic (one transactional request, or staging graphs and one
+update: :mod:`kg.remote.capabilities` says which) and counted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import tempfile
 import time
 import uuid
@@ -21,6 +23,7 @@ from kg.pipeline.stored import open_stored, write_ntriples
 from kg.progress import bar
 from kg.rdfio.formats import RDF_FORMATS, format_from_path, is_dataset_format
 from kg.rdfio.read import parse_rdf, plain_strings
+from kg.remote.capabilities import Capabilities, capabilities
 from kg.remote.endpoints import _required_endpoint, graph_iri, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
 from kg.remote.protocol import RESULTS_JSON
@@ -61,6 +64,9 @@ class PushResult:
     store: str
     mode: str  # "replace" or "append"
     atomic: bool
+    #: How: "staged" (staging graphs, one update), "one transaction" (one
+    #: request the store applies whole) or "direct".
+    route: str = "direct"
     graphs: list[PushedGraph] = field(default_factory=list)
     bytes_sent: int = 0
     seconds: float = 0.0
@@ -72,10 +78,14 @@ class PushResult:
 
     def summary(self) -> list[str]:
         """One line per graph, and one for the volume and speed."""
-        if self.atomic:
+        if self.route == "staged":
             how = "replaced atomically: staging graph, then one MOVE"
             if self.mode == "append":
                 how = "appended to atomically: staging graph, then one ADD"
+        elif self.route == "one transaction":
+            how = "replaced atomically: one transactional PUT"
+            if self.mode == "append":
+                how = "appended to atomically: one transactional POST"
         else:
             how = "replaced directly" if self.mode == "replace" else "appended to directly"
         lines = []
@@ -182,11 +192,14 @@ def push(
 
     ``replace`` (PUT semantics, the default) makes the target graph hold
     exactly the pushed triples; otherwise they are added (POST). With
-    ``atomic`` (the default) each graph is first PUT into a fresh staging
-    graph, its triple count checked, and one SPARQL Update then moves
-    (``MOVE``; ``ADD`` + ``DROP`` when appending) every staging graph into
-    place, so a failed push leaves the targets as they were. Without it the
-    target is written directly. With ``verify`` the triple count of each
+    ``atomic`` (the default) a failed push leaves the targets as they were:
+    one graph pushed to a store whose upload is one transaction
+    (:func:`kg.remote.capabilities.capabilities`: Oxigraph 0.5.10 and later)
+    is PUT (POST) straight to the target; otherwise each graph is first PUT
+    into a fresh staging graph, its triple count checked, and one SPARQL
+    Update then moves (``MOVE``; ``ADD`` + ``DROP`` when appending) every
+    staging graph into place. Without ``atomic`` the target is written
+    directly. With ``verify`` the triple count of each
     target is read back with a SPARQL ``COUNT`` and a mismatch is an error.
     A failed atomic push drops its staging graphs (waiting, within reason,
     for an upload the store did not answer: it may still be loading it), and
@@ -204,7 +217,7 @@ def push(
         if notify is not None:
             store.notify = notify
         # Fail fast, before building the graph, if the store cannot be queried.
-        server = _preflight(client, query_endpoint) if query_endpoint else ""
+        caps = capabilities(_preflight(client, query_endpoint) if query_endpoint else "")
         t0 = time.perf_counter()
         with prepare_payloads(
             source, records, graph=graph, reason=reason, with_ontology=with_ontology
@@ -215,21 +228,27 @@ def push(
             size = sum(p.path.stat().st_size for p in payloads)
             label = f"push: {sum(p.triples for p in payloads)} triples, bytes sent"
             with bar(label, size) as store.sent:
-                _push(store, payloads, result, server, atomic=atomic)
+                _push(store, payloads, result, caps, atomic=atomic)
             result.seconds = time.perf_counter() - t1
     return result
 
 
 def _push(
-    store: Store, payloads: list[Payload], result: PushResult, server: str, *, atomic: bool
+    store: Store, payloads: list[Payload], result: PushResult, caps: Capabilities, *, atomic: bool
 ) -> None:
-    if atomic:
-        # Oxigraph loads a private staging graph far faster without a
-        # transaction; the count check and the MOVE keep the push atomic.
-        bulk = "&no_transaction" if server.lower().startswith("oxigraph") else ""
-        _push_staged(store, payloads, result, bulk)
-    else:
+    """The route by what the store guarantees (:mod:`kg.remote.capabilities`):
+    one graph to a store whose upload is one transaction goes straight to the
+    target, atomic at the speed of the store's own load (the staged route costs
+    Oxigraph a second copy of the graph: a bulk load, then a MOVE); several
+    graphs, or any other store, through staging graphs and one update."""
+    if not atomic:
         _push_direct(store, payloads, result)
+    elif caps.one_transaction and len(payloads) == 1:
+        result.route = "one transaction"
+        _push_direct(store, payloads, result, whole=True)
+    else:
+        result.route = "staged"
+        _push_staged(store, payloads, result, caps.bulk_staging)
 
 
 def _endpoints(
@@ -270,17 +289,38 @@ def _preflight(client: Client, query_endpoint: str) -> str:
     return resp.headers.get("Server", "")
 
 
+class CutShort(NoAnswer):
+    """An upload whose connection was lost before its last byte was sent (by
+    any attempt): a store that applies an upload whole has not applied it."""
+
+
+class _Body(io.BufferedReader):
+    """An upload's file, remembering how far any attempt read it to send it."""
+
+    read_to = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size)
+        self.read_to = max(self.read_to, self.tell())
+        return data
+
+
 def _upload(client: Client, url: str, payload: Payload, method: str) -> int:
     size = payload.path.stat().st_size
-    with payload.path.open("rb") as fh:
-        resp = client.request(
-            method,
-            url,
-            data=fh,
-            headers={"Content-Type": UPLOAD.media_type},
-            idempotent=method == "PUT",
-            what="upload",
-        )
+    with _Body(io.FileIO(payload.path, "rb")) as fh:
+        try:
+            resp = client.request(
+                method,
+                url,
+                data=fh,
+                headers={"Content-Type": UPLOAD.media_type},
+                idempotent=method == "PUT",
+                what="upload",
+            )
+        except NoAnswer as exc:
+            if fh.read_to < size:
+                raise CutShort(str(exc)) from None
+            raise
         resp.close()
     return size
 
@@ -322,15 +362,35 @@ def _stage(
             )
 
 
-def _push_direct(store: Store, payloads: list[Payload], result: PushResult) -> None:
+def _push_direct(
+    store: Store, payloads: list[Payload], result: PushResult, *, whole: bool = False
+) -> None:
+    """Each payload with one ``PUT`` (``POST`` to append) on its target. With
+    ``whole``, the store applies each request whole or not at all, and a failed
+    one says what became of the target."""
     before: dict[str | None, int] = {}
     if store.verify and not store.replace:
         before = {p.target: store.count(p.target) for p in payloads}
     method = "PUT" if store.replace else "POST"
     for p in payloads:
         url = graph_store_url(store.url, p.target)
-        result.bytes_sent += store.sent_bytes(_upload(store.client, url, p, method))
+        try:
+            result.bytes_sent += store.sent_bytes(_upload(store.client, url, p, method))
+        except KgError as exc:
+            if not whole:
+                raise
+            raise type(exc)(f"{exc}{_outcome(exc)}") from None
     _verify(store, payloads, result, before=before)
+
+
+def _outcome(exc: KgError) -> str:
+    """What a failed one-transaction upload left in the target."""
+    if isinstance(exc, NoAnswer) and not isinstance(exc, CutShort):
+        return (
+            "; the store did not confirm the upload, so the target holds either its old or "
+            "its new content: check it before pushing again"
+        )
+    return "; the target graph was not changed"
 
 
 def _verify(
