@@ -261,3 +261,26 @@ def test_an_upload_the_store_stops_taking_says_so(tmp_path, runner, monkeypatch)
         f"Error: upload failed: PUT {store.url}: the store took no more of the request "
         "for 1 s (--timeout)\n"
     )
+
+
+def test_a_push_waits_minutes_for_the_store_by_default_a_query_seconds(runner, monkeypatch):
+    """A 1M-triple replace on Oxigraph takes minutes to clear and load (bench/RESULTS.md):
+    with a query's 30 s every large push failed. --timeout still overrides it."""
+    import kg.remote.protocol
+    import kg.remote.push
+    from kg.errors import RemoteError
+    from kg.sandbox.limits import PUSH_TIMEOUT
+
+    seen = []
+
+    def record(*_args, conn=None, **_kwargs):
+        seen.append(conn.timeout)
+        raise RemoteError("stopped here")
+
+    monkeypatch.setattr(kg.remote.push, "push", record)
+    monkeypatch.setattr(kg.remote.protocol, "remote_query", record)
+    store = "http://127.0.0.1:9/store"
+    assert run_cli(runner, "push", "--endpoint", store).exit_code == 3
+    assert run_cli(runner, "push", "--endpoint", store, "--timeout", "5").exit_code == 3
+    assert run_cli(runner, "query", "timeline", "--endpoint", store).exit_code == 3
+    assert seen == [PUSH_TIMEOUT, 5.0, 30.0]

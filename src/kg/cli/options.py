@@ -104,9 +104,12 @@ def engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def remote_options(f: Callable[..., Any] | None = None, *, timeout: float = 30.0) -> Any:
     """--user / --password / --auth / --timeout / --retries, passed on as ``conn``
-    (a :class:`kg.remote.http.Connection`) to a command that talks to a store."""
+    (a :class:`kg.remote.http.Connection`) to a command that talks to a store.
+    ``@remote_options(timeout=S)`` gives --timeout another default."""
+    if f is None:
+        return functools.partial(remote_options, timeout=timeout)
 
     @click.option("--user", envvar="KG_USER", show_envvar=True, help="User name for the store.")
     @click.option(
@@ -126,10 +129,11 @@ def remote_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--timeout",
         type=SECONDS,
-        default=30.0,
+        default=timeout,
         show_default=True,
         metavar="SECONDS",
-        help="Give up on a request the store has not answered (kg query: a query) in this time.",
+        help="Give up on a request the store has not answered (kg query: a query; kg push: "
+        "an upload, which a store may take minutes to load) in this time.",
     )
     @click.option(
         "--retries",

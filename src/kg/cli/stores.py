@@ -19,6 +19,7 @@ from kg.cli.options import (
     remote_options,
 )
 from kg.errors import UsageError
+from kg.sandbox.limits import PUSH_TIMEOUT
 from kg.terms.checks import visible
 
 
@@ -129,7 +130,9 @@ def export(
 )
 @click.option("--reason", is_flag=True, help="Add the OWL RL entailments.")
 @click.option("--no-ontology", is_flag=True, help="Do not merge the ontology into the graph.")
-@remote_options
+# An upload waits for the store to clear the graph it replaces and to load the
+# new one: at 1M triples on Oxigraph, minutes each (bench/RESULTS.md, push).
+@remote_options(timeout=PUSH_TIMEOUT)
 def push(
     file: Path | None,
     endpoint: str,
@@ -147,10 +150,11 @@ def push(
     """Upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol).
 
     FILE is an RDF file to push instead of the records; N-Quads, TriG and
-    JSON-LD keep their named graphs. The upload goes to a staging graph that one
-    SPARQL Update then moves into place, so a failed push leaves the target
-    as it was; the triple count is then read back and checked. Exit 3 when
-    the store or the network fails.
+    JSON-LD keep their named graphs. A failed push leaves the target as it
+    was: a store whose upload is one transaction (Oxigraph 0.5.10 and later)
+    takes one PUT; any other gets a staging graph that one SPARQL Update then
+    moves into place. The triple count is then read back and checked. Exit 3
+    when the store or the network fails.
 
     Examples:
 

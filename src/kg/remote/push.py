@@ -28,6 +28,7 @@ from kg.remote.endpoints import _required_endpoint, graph_iri, graph_store_url
 from kg.remote.http import Client, Connection, NoAnswer, _check_url, redact
 from kg.remote.protocol import RESULTS_JSON
 from kg.remote.staging import STAGING, Staged, Store, moves, staging_failed
+from kg.sandbox.limits import PUSH_TIMEOUT
 
 #: The format of every upload: N-Triples, which every store reads and streams.
 UPLOAD = RDF_FORMATS["nt"]
@@ -203,7 +204,8 @@ def push(
     target is read back with a SPARQL ``COUNT`` and a mismatch is an error.
     A failed atomic push drops its staging graphs (waiting, within reason,
     for an upload the store did not answer: it may still be loading it), and
-    says how to drop any it cannot; ``notify`` hears what kg waits for. See
+    says how to drop any it cannot; ``notify`` hears what kg waits for.
+    Without ``conn``, every request may take :data:`kg.sandbox.limits.PUSH_TIMEOUT`. See
     docs/triple-stores.md for what each store guarantees.
 
     >>> push("http://127.0.0.1:7878/store")  # doctest: +SKIP
@@ -212,7 +214,7 @@ def push(
     query_endpoint, update_endpoint = _endpoints(
         store_url, graph, verify, atomic, query_endpoint, update_endpoint
     )
-    with Client(conn) as client:
+    with Client(conn or Connection(timeout=PUSH_TIMEOUT)) as client:
         store = Store(client, store_url, replace, verify, query_endpoint, update_endpoint)
         if notify is not None:
             store.notify = notify

@@ -31,6 +31,11 @@ def _env_number(name: str, default: float) -> float:
     return limit_value(value, name)
 
 
+PUSH_TIMEOUT = 900.0
+"""``kg push``'s default --timeout: an upload waits for the store to clear the graph it
+replaces and to load the new one, at 1M triples on Oxigraph minutes each
+(bench/RESULTS.md, push); a query's 30 s would fail every large push."""
+
 MAX_LIMIT = float(threading.TIMEOUT_MAX)
 """The largest limit kg takes (a wait the system can make: about 292 years)."""
 
