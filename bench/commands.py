@@ -361,7 +361,7 @@ def table(sizes: list[int], triples: dict[int, int], res: dict[int, dict], rows:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
+    ap.add_argument("--events", type=int, nargs="+", default=[130, 1300, 13100])
     ap.add_argument("--only", default="", help="run the commands whose label matches (a regex)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "kg-bench-cmds")
     ap.add_argument("--old-rev", default=OLD_REV, help="the queries' text the old path runs")

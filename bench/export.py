@@ -203,7 +203,7 @@ def main() -> None:
         print(json.dumps(child(task, fmt, source, reason == "1", onto == "1")))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, nargs="+", default=[2200, 22000])
+    ap.add_argument("--events", type=int, nargs="+", default=[1300, 13100])
     ap.add_argument("--baseline-timeout", type=float, default=180.0)
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))

@@ -1,8 +1,9 @@
 """Benchmark: kg's native engines against the straightforward baseline, at three sizes.
 
     python bench/run.py                       # ~10k, ~100k, ~1M triples (about 15 minutes)
-    python bench/run.py --events 220 2200     # other sizes
+    python bench/run.py --events 130 1300     # other sizes
     python bench/run.py --baseline-timeout 60
+    python bench/run.py --full-builds 3 --events 1300 13100 --kg OLD/.venv/bin/kg
 
 For each size, records are made with ``kg generate`` (seed 1), then two child
 processes run, so each has its own peak memory (``ru_maxrss``):
@@ -25,6 +26,12 @@ processes run, so each has its own peak memory (``ru_maxrss``):
 
 Results go to bench/RESULTS.md between the ``bench/run.py`` markers (other
 sections of that file are kept) and to bench/results.json.
+
+``--full-builds N`` measures only ``kg build DIR --reason --full``, N times per
+size, end to end under ``/usr/bin/time`` (wall, CPU of the command and its
+read-back workers, peak memory), and with ``--kg`` a second kg (another
+checkout's) in turns with this one, run after run, so that both meet the same
+spells of a shared machine; its section of bench/RESULTS.md is its own.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ RESULTS_JSON = HERE / "results.json"
 PARTIAL = HERE / "results.partial.json"
 BEGIN = "<!-- bench/run.py: begin -->"
 END = "<!-- bench/run.py: end -->"
+FULL_BEGIN = "<!-- bench/run.py --full-builds: begin -->"
+FULL_END = "<!-- bench/run.py --full-builds: end -->"
 QUERY_CAP = 30.0  # seconds, for a native query's first run
 BUILD_RUNS = 3  # full native builds per size, each in its own process; stage medians
 STAGES = ["load records", "build graph", "validate", "reason", "export turtle", "load query store"]
@@ -366,16 +375,86 @@ def render(results: list[dict], info: dict, timeout: float, command: str) -> str
     return "\n".join(lines) + "\n"
 
 
+def full_builds(events: list[int], runs: int, others: list[str], command: str) -> str:
+    """``kg build --reason --full`` of each size, ``runs`` times, this kg and each
+    of ``others`` in turns; a Markdown section (medians, and each run)."""
+    kgs = [str(Path(sys.executable).parent / "kg"), *others]
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-full-"))
+    rows: dict[tuple[int, int], list[tuple[float, ...]]] = {}
+    loads = [os.getloadavg()]
+    try:
+        for n in events:
+            gen = [kgs[0], "generate", "--events", str(n), "--seed", "1", "-o", str(work / f"r{n}")]
+            subprocess.run(gen, check=True, capture_output=True)
+        for _ in range(runs):
+            for n in events:
+                for i, kg in enumerate(kgs):
+                    out = work / f"out-{n}-{i}"
+                    rows.setdefault((n, i), []).append(_timed_build(kg, work / f"r{n}", out))
+        triples = {n: _triples(work / f"out-{n}-0" / "kg.ttl") for n in events}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    loads.append(os.getloadavg())
+    lines = [
+        "## Full builds end to end (bench/run.py --full-builds)",
+        "",
+        f"Reproduce: `{command}`. `kg build DIR --reason --full` under `/usr/bin/time`: "
+        "wall, CPU (user + system, the read-back workers included), peak memory (the "
+        "largest process); median of the runs, then each run (wall / CPU). Load average "
+        f"before: {' '.join(f'{x:.1f}' for x in loads[0])}; after: "
+        f"{' '.join(f'{x:.1f}' for x in loads[1])}; {os.cpu_count()} CPUs.",
+        "",
+        "| triples | kg | wall | CPU | peak | runs (wall / CPU) |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for n in events:
+        for i, kg in enumerate(kgs):
+            got = rows[(n, i)]
+            med = [statistics.median(r[k] for r in got) for k in range(3)]
+            each = ", ".join(f"{w:.1f} / {c:.1f}" for w, c, _m in got)
+            lines.append(
+                f"| {triples[n]:,} | {'this' if i == 0 else kg} | {med[0]:.1f} s "
+                f"| {med[1]:.1f} s | {med[2]:.0f} MiB | {each} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _timed_build(kg: str, records: Path, out: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak MiB) of one full build into ``out``, made anew."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = ["/usr/bin/time", "-f", "%e %U %S %M", kg, "build", str(records), "-o", str(out)]
+    proc = subprocess.run([*cmd, "--reason", "--full"], check=True, capture_output=True, text=True)
+    wall, user, system, peak = proc.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(peak) / 1024
+
+
+def _triples(ttl: Path) -> int:
+    import pyoxigraph
+
+    return sum(1 for _ in pyoxigraph.parse(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, nargs="+", default=[220, 2200, 22000])
+    # 10,083, 99,715 and 1,003,617 triples in kg.ttl with today's generator (cited themes:
+    # about 76 triples an event; the sizes were 220, 2200 and 22000 events before).
+    ap.add_argument("--events", type=int, nargs="+", default=[130, 1300, 13100])
     ap.add_argument("--baseline-timeout", type=float, default=120.0)
     ap.add_argument("--child", choices=["native", "native-build", "baseline"])
     ap.add_argument("--records", type=Path)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--rerender", action="store_true", help="Rewrite RESULTS.md from results.json.")
+    ap.add_argument("--full-builds", type=int, metavar="N", help="Only N full builds per size.")
+    ap.add_argument("--kg", action="append", default=[], help="Another kg to time beside.")
     args = ap.parse_args()
+    if args.full_builds:
+        command = "python bench/run.py " + " ".join(a for a in sys.argv[1:] if a != "--no-write")
+        section = full_builds(args.events, args.full_builds, args.kg, command)
+        print(section)
+        if not args.no_write:
+            write(section, FULL_BEGIN, FULL_END)
+        return
     if args.rerender:
         data = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
         write(
@@ -481,11 +560,11 @@ def main() -> None:
     PARTIAL.unlink(missing_ok=True)
 
 
-def write(table: str) -> None:
+def write(table: str, begin: str = BEGIN, end: str = END) -> None:
     old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{table}{END}\n"
-    if BEGIN in old and END in old:
-        new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END) + 1 :]
+    block = f"{begin}\n{table}{end}\n"
+    if begin in old and end in old:
+        new = old[: old.index(begin)] + block + old[old.index(end) + len(end) + 1 :]
     else:
         new = old.rstrip("\n") + "\n\n" + block
     RESULTS_MD.write_text(new, encoding="utf-8")

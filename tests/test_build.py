@@ -219,6 +219,40 @@ def test_a_build_validates_on_its_store_as_pyshacl_does(tmp_path):
     assert not (tmp_path / "out" / "kg.oxigraph").exists()
 
 
+@pytest.mark.parametrize("violations", [0, 4])
+def test_a_build_reports_a_reasoning_clash_only_when_the_data_conforms(
+    violations, tmp_path, monkeypatch
+):
+    """kg build reasons before it validates (the store loads the inferred graph
+    meanwhile), yet reports as it always did: validation's report when the data
+    does not conform, else the clash the reasoner found; no output either way."""
+    from patching import patch_everywhere
+
+    import kg.reason.native
+    from kg.errors import NotConforming
+    from kg.generate import generate_records
+    from kg.pipeline.build import build
+    from kg.pipeline.check import validate_paths
+
+    records = tmp_path / "records"
+    generate_records(records, events=30, seed=4, violations=violations)
+    want = validate_paths([records], engine="reference")
+    assert want.conforms == (violations == 0)
+    reasoned = []
+
+    def clash(*_args: object, **_kwargs: object) -> list:
+        reasoned.append(True)
+        raise NotConforming("OWL RL reasoning found the graph inconsistent: a clash")
+
+    patch_everywhere(monkeypatch, kg.reason.native, "infer_triples", clash)
+    with pytest.raises(NotConforming) as got:
+        build(records, tmp_path / "out", reason=True, full=True)
+    expected = want.render("text").rstrip() if violations else "OWL RL reasoning found"
+    assert str(got.value).startswith(expected) and reasoned == [True]
+    out = tmp_path / "out"
+    assert not any((out / name).exists() for name in ("kg.ttl", "kg-inferred.ttl", "kg.oxigraph"))
+
+
 @pytest.mark.parametrize("call", ["build", "validate", "infer", "open_graph", "export_bytes"])
 def test_every_stage_checks_the_engine_name_the_same_way(call, tmp_path):
     """A misspelt engine is refused by the one check, not taken for the reference engine."""

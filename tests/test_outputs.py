@@ -390,6 +390,13 @@ def test_large_outputs_are_read_back_in_pieces_by_workers(monkeypatch):
         wait = rb.start(bad, "nt", name="big.nt")
         with pytest.raises(BadInput, match=r"^cannot write big\.nt: the N-Triples kg wrote does"):
             wait()
+        # kg build's Turtle too, the bad block in a piece of its own
+        assert b'"thing 250"' in ttl
+        bad = ttl.replace(b'"thing 250"', b'"thing 250')
+        assert len(readback.pieces(bad, "turtle", 4)) >= 4
+        wait = rb.start(bad, "turtle", name="big.ttl")
+        with pytest.raises(BadInput, match=r"^cannot write big\.ttl: the Turtle kg wrote does"):
+            wait()
 
 
 def test_read_back_workers_run_from_a_program_on_standard_input(tmp_path):

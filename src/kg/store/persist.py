@@ -80,6 +80,7 @@ class StoreWriter:
             raise
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store")
         self._jobs: list[Any] = []
+        self._sealed = False
 
     def load_turtle(self, data: bytes, graph: URIRef | None) -> None:
         """Queue Turtle ``data`` (as :func:`turtle_bytes` writes it) for ``graph``
@@ -124,6 +125,12 @@ class StoreWriter:
 
         return self._pool.submit(loaded)
 
+    def seal(self) -> None:
+        """Say the last load is queued: the store compacts itself (``optimize``,
+        which :meth:`ready` would otherwise run) in the background too."""
+        self._jobs.append(self._pool.submit(self.store.optimize))
+        self._sealed = True
+
     def _wait(self) -> None:
         try:
             for job in self._jobs:
@@ -146,7 +153,8 @@ class StoreWriter:
         never used); return its folder, to be renamed to ``out_dir/kg.oxigraph``."""
         try:
             self._wait()
-            self.store.optimize()
+            if not self._sealed:
+                self.store.optimize()
             self.store.flush()
             counts = store_counts(self.store)
             self.store = None
