@@ -4,6 +4,7 @@ shipped above a size, the network capped, query pages showing their first rows."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -147,3 +148,59 @@ def test_query_pages_show_their_first_rows_and_how_many_there_are(mini, monkeypa
         total = full[f].decode().split('<section id="default-results">')[1].count("<tr><td")
         assert f"{total} rows; the first 1 are shown (<code>kg query {name}</code>" in page
         assert page.split('<section id="default-results">')[1].count("<tr><td") == 1
+
+
+def _rows(html: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag} id=.*?</{tag}>", html, flags=re.S)
+
+
+def _script_rows(data: bytes) -> list[str]:
+    import json
+
+    return json.loads(data.decode("utf-8").split("] = ", 1)[1].rstrip(";\n"))
+
+
+def test_a_long_entity_list_and_timeline_come_in_pages_with_every_row_once(
+    built, tmp_path, monkeypatch
+):
+    import kg.views.report.listing as listing
+
+    generate(tmp_path / "one", built, reason=True)
+    monkeypatch.setattr(listing, "PAGE_ROWS", 10)
+    generate(tmp_path / "paged", built, reason=True)
+    one, paged = _files(tmp_path / "one"), _files(tmp_path / "paged")
+    lists = re.compile(r"(entities|timeline)(-\d+\.html|/rows-\d+\.js)$")
+    # Only the two lists change: every other file is the one-page site's.
+    assert {f for f in paged if not lists.match(f)} == set(one)
+    assert [f for f in one if f in paged and one[f] != paged[f] and not lists.match(f)] == [
+        "entities.html",
+        "timeline.html",
+    ]
+    for base, tag in (("entities", "li"), ("timeline", "tr")):
+        whole = _rows(one[f"{base}.html"].decode(), tag)
+        count = -(-len(whole) // 10)
+        assert count > 1
+        names = [f"{base}.html"] + [f"{base}-{k}.html" for k in range(2, count + 1)]
+        assert sorted(f for f in paged if re.match(rf"{base}(-\d+)?\.html$", f)) == sorted(names)
+        parts = [_rows(paged[n].decode(), tag) for n in names]
+        assert [len(p) for p in parts] == [10] * (count - 1) + [len(whole) - 10 * (count - 1)]
+        # Every row once, in the one page's order; each page's rows also in its script,
+        # which filters.js loads to filter every page.
+        assert [r for p in parts for r in p] == whole
+        for k, part in enumerate(parts, start=1):
+            assert _script_rows(paged[f"{base}/rows-{k}.js"]) == part
+            page = paged[names[k - 1]].decode()
+            assert f'data-pages="{count}" data-row-scripts="{base}/rows-"' in page
+            prev, next_ = names[k - 2] if k > 1 else None, names[k] if k < count else None
+            assert re.findall(r'rel="prev" href="([^"]+)"', page) == [prev] * 2 * (k > 1)
+            assert re.findall(r'rel="next" href="([^"]+)"', page) == [next_] * 2 * (k < count)
+        # The year strip is on the first page only: each page is small.
+        assert ["<figure" in paged[n].decode() for n in names] == (
+            [base == "timeline"] + [False] * (count - 1)
+        )
+    # A kind's link in the table of contents goes to the page where its list starts.
+    first = paged["entities.html"].decode()
+    links = re.findall(r'<a href="(entities(?:-\d+)?\.html)?#(\w+)"', first.split("</nav>", 2)[1])
+    assert len(links) > 1
+    for href, kind in links:
+        assert f'<section id="{kind}" data-group>' in paged[href or "entities.html"].decode()
