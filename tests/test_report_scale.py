@@ -18,6 +18,7 @@ from kg.builder.graph import records_to_graph
 from kg.records.load import load_records
 from kg.store.persist import STORE_DIR
 from kg.validate.engines import validate_graph
+from kg.views.report.common import year_value
 from kg.views.report.live import LIVE_LIMIT, graph_pieces, live_files
 from kg.views.report.site import build_site, generate
 
@@ -204,3 +205,38 @@ def test_a_long_entity_list_and_timeline_come_in_pages_with_every_row_once(
     assert len(links) > 1
     for href, kind in links:
         assert f'<section id="{kind}" data-group>' in paged[href or "entities.html"].decode()
+
+
+def test_the_timelines_dots_stack_as_a_scan_of_every_dot_stacks_them():
+    import random
+
+    from kg.views.model import Ref
+    from kg.views.report.common import rounded
+    from kg.views.report.timeline import TimelineRow, _strip
+
+    rng = random.Random(7)
+    rows = [
+        TimelineRow(Ref(f"e{i}", f"{EX}e{i}", f"e{i}", "event"), start, "", 0, "#000", [], "")
+        for i, start in enumerate(
+            f"{rng.randint(1990, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            for _ in range(3000)
+        )
+    ]
+
+    def x_of(v: float) -> float:
+        return rounded(60 + (v - 1990) / 35 * 1100)
+
+    strip = _strip(rows, x_of, 1990)
+    # The reference: each dot tested against every dot placed before (what the
+    # strip did until it was too slow for 15,000 events).
+    placed: list[tuple[float, int]] = []
+    want = []
+    for r in sorted(rows, key=lambda r: (r.start, r.ref.iri)):
+        x = x_of(year_value(r.start))
+        level = 0
+        while any(abs(px - x) < 9 and lvl == level for px, lvl in placed):
+            level += 1
+        placed.append((x, level))
+        want.append((x, rounded(70.0 - 10 - level * 9)))
+    assert [(m[0], m[1]) for m in strip.marks] == want
+    assert strip.max_level == max(lvl for _x, lvl in placed) > 20
