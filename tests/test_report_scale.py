@@ -4,6 +4,7 @@ shipped above a size, the network capped, query pages showing their first rows."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from kg.builder.graph import records_to_graph
 from kg.records.load import load_records
 from kg.store.persist import STORE_DIR
 from kg.validate.engines import validate_graph
+from kg.views.report.common import year_value
 from kg.views.report.live import LIVE_LIMIT, graph_pieces, live_files
 from kg.views.report.site import build_site, generate
 
@@ -147,3 +149,94 @@ def test_query_pages_show_their_first_rows_and_how_many_there_are(mini, monkeypa
         total = full[f].decode().split('<section id="default-results">')[1].count("<tr><td")
         assert f"{total} rows; the first 1 are shown (<code>kg query {name}</code>" in page
         assert page.split('<section id="default-results">')[1].count("<tr><td") == 1
+
+
+def _rows(html: str, tag: str) -> list[str]:
+    return re.findall(rf"<{tag} id=.*?</{tag}>", html, flags=re.S)
+
+
+def _script_rows(data: bytes) -> list[str]:
+    import json
+
+    return json.loads(data.decode("utf-8").split("] = ", 1)[1].rstrip(";\n"))
+
+
+def test_a_long_entity_list_and_timeline_come_in_pages_with_every_row_once(
+    built, tmp_path, monkeypatch
+):
+    import kg.views.report.listing as listing
+
+    generate(tmp_path / "one", built, reason=True)
+    monkeypatch.setattr(listing, "PAGE_ROWS", 10)
+    generate(tmp_path / "paged", built, reason=True)
+    one, paged = _files(tmp_path / "one"), _files(tmp_path / "paged")
+    lists = re.compile(r"(entities|timeline)(-\d+\.html|/rows-\d+\.js)$")
+    # Only the two lists change: every other file is the one-page site's.
+    assert {f for f in paged if not lists.match(f)} == set(one)
+    assert [f for f in one if f in paged and one[f] != paged[f] and not lists.match(f)] == [
+        "entities.html",
+        "timeline.html",
+    ]
+    for base, tag in (("entities", "li"), ("timeline", "tr")):
+        whole = _rows(one[f"{base}.html"].decode(), tag)
+        count = -(-len(whole) // 10)
+        assert count > 1
+        names = [f"{base}.html"] + [f"{base}-{k}.html" for k in range(2, count + 1)]
+        assert sorted(f for f in paged if re.match(rf"{base}(-\d+)?\.html$", f)) == sorted(names)
+        parts = [_rows(paged[n].decode(), tag) for n in names]
+        assert [len(p) for p in parts] == [10] * (count - 1) + [len(whole) - 10 * (count - 1)]
+        # Every row once, in the one page's order; each page's rows also in its script,
+        # which filters.js loads to filter every page.
+        assert [r for p in parts for r in p] == whole
+        for k, part in enumerate(parts, start=1):
+            assert _script_rows(paged[f"{base}/rows-{k}.js"]) == part
+            page = paged[names[k - 1]].decode()
+            assert f'data-pages="{count}" data-row-scripts="{base}/rows-"' in page
+            prev, next_ = names[k - 2] if k > 1 else None, names[k] if k < count else None
+            assert re.findall(r'rel="prev" href="([^"]+)"', page) == [prev] * 2 * (k > 1)
+            assert re.findall(r'rel="next" href="([^"]+)"', page) == [next_] * 2 * (k < count)
+        # The year strip is on the first page only: each page is small.
+        assert ["<figure" in paged[n].decode() for n in names] == (
+            [base == "timeline"] + [False] * (count - 1)
+        )
+    # A kind's link in the table of contents goes to the page where its list starts.
+    first = paged["entities.html"].decode()
+    links = re.findall(r'<a href="(entities(?:-\d+)?\.html)?#(\w+)"', first.split("</nav>", 2)[1])
+    assert len(links) > 1
+    for href, kind in links:
+        assert f'<section id="{kind}" data-group>' in paged[href or "entities.html"].decode()
+
+
+def test_the_timelines_dots_stack_as_a_scan_of_every_dot_stacks_them():
+    import random
+
+    from kg.views.model import Ref
+    from kg.views.report.common import rounded
+    from kg.views.report.timeline import TimelineRow, _strip
+
+    rng = random.Random(7)
+    rows = [
+        TimelineRow(Ref(f"e{i}", f"{EX}e{i}", f"e{i}", "event"), start, "", 0, "#000", [], "")
+        for i, start in enumerate(
+            f"{rng.randint(1990, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            for _ in range(3000)
+        )
+    ]
+
+    def x_of(v: float) -> float:
+        return rounded(60 + (v - 1990) / 35 * 1100)
+
+    strip = _strip(rows, x_of, 1990)
+    # The reference: each dot tested against every dot placed before (what the
+    # strip did until it was too slow for 15,000 events).
+    placed: list[tuple[float, int]] = []
+    want = []
+    for r in sorted(rows, key=lambda r: (r.start, r.ref.iri)):
+        x = x_of(year_value(r.start))
+        level = 0
+        while any(abs(px - x) < 9 and lvl == level for px, lvl in placed):
+            level += 1
+        placed.append((x, level))
+        want.append((x, rounded(70.0 - 10 - level * 9)))
+    assert [(m[0], m[1]) for m in strip.marks] == want
+    assert strip.max_level == max(lvl for _x, lvl in placed) > 20

@@ -232,3 +232,72 @@ def test_pages_print_on_a4_without_navigation(watched, site, name):
     boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf))
     assert boxes and {(round(float(w)), round(float(h))) for w, h in boxes} == {(595, 842)}
     (ARTIFACTS / f"print-{name.replace('/', '-').replace('.html', '')}.pdf").write_bytes(pdf)
+
+
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundled records' site with lists of 40 rows a page: 8 pages of records,
+    2 of events."""
+    import kg.views.report.listing as listing
+    from kg.views.report.site import generate
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(listing, "PAGE_ROWS", 40)
+        out = tmp_path_factory.mktemp("paged") / "report"
+        generate(out)
+    yield out
+
+
+def every_page(page: Any, what: str) -> list[str]:
+    """The links of the rows shown from every page (the copies have no id)."""
+    page.wait_for_function("document.querySelector('.filter-status').textContent.includes('page')")
+    return page.eval_on_selector_all(
+        f".every-page {what}",
+        "links => links.map(a => a.getAttribute('href'))",
+    )
+
+
+def test_a_paged_timeline_filters_every_page(watched, site, paged_site):
+    one = watched.open((site / "timeline.html").as_uri() + "?theme=theme-cyber-defence")
+    want = [f"entity/{i}.html" for i in timeline_rows(one)]
+    url = (paged_site / "timeline-2.html").as_uri()
+    page = watched.open(url + "?theme=theme-cyber-defence")
+    assert every_page(page, "td.event > a") == want and len(want) >= 5
+    assert page.inner_text(".filter-status") == f"{len(want)} of 47 shown, from every page."
+    assert timeline_rows(page) == []  # the page's own rows give way to every page's
+    assert page.eval_on_selector_all(".pager", "ps => ps.every(p => p.hidden)")
+    page.click("form.filters button[type=reset]")
+    page.wait_for_function("location.search === ''")
+    assert len(timeline_rows(page)) == 7 and page.is_hidden(".every-page")
+    assert page.inner_text(".filter-status") == "47 in all."
+    # The first page has the year strip: the dots of the events that match stay bright.
+    page = watched.open((paged_site / "timeline.html").as_uri() + "?theme=theme-cyber-defence")
+    every_page(page, "td.event > a")
+    bright = page.eval_on_selector_all(
+        "svg.timeline circle[data-event]:not(.dim)", "dots => dots.map(d => d.dataset.event)"
+    )
+    assert sorted(f"entity/{b}.html" for b in bright) == sorted(want)
+    watched.shot("timeline-paged-filtered.png")
+
+
+def test_a_paged_entity_list_filters_every_page_and_finds_each_kind(watched, site, paged_site):
+    query = "?actor=shinzo-abe&reliability=primary"
+    one = watched.open((site / "entities.html").as_uri() + query)
+    want = one.eval_on_selector_all(
+        "ul.entity-list li:not([hidden]) a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    page = watched.open((paged_site / "entities-5.html").as_uri() + query)
+    assert every_page(page, "li > a") == want and len(want) > 3
+    page.fill("input[name=from]", "2014")
+    page.wait_for_function("location.search === '?actor=shinzo-abe&reliability=primary&from=2014'")
+    later = every_page(page, "li > a")
+    assert later and set(later) < set(want)
+    # A kind's list starts on some page: entities.html#document goes there.
+    page = watched.open((paged_site / "entities.html").as_uri() + "#document")
+    page.wait_for_function(
+        "location.hash === '#document' && /entities-\\d+\\.html/.test(location.pathname)"
+    )
+    page.wait_for_load_state("load")
+    assert page.query_selector("section#document h2") is not None
+    pages = page.eval_on_selector_all(".pager", "ps => ps.map(p => p.innerText)")
+    assert pages[0].startswith("‹ previous Page ") and " of 8:" in pages[0]

@@ -130,18 +130,39 @@ def years(view: GraphView, d: Description) -> tuple[str, str]:
     return (found[0], found[-1]) if found else ("", "")
 
 
+@dataclass
+class FacetValues:
+    """Every value that some row has, gathered one row at a time."""
+
+    themes: set[str] = field(default_factory=set)
+    people: set[tuple[str, str]] = field(default_factory=set)  # (id, label)
+    organisations: set[tuple[str, str]] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+
+    def add(self, f: Facets) -> None:
+        self.themes.update(f.themes)
+        self.people.update((r.id or "", r.label) for r in f.people)
+        self.organisations.update((r.id or "", r.label) for r in f.organisations)
+        self.kinds.update(f.kinds)
+
+    def choices(self, view: GraphView) -> Choices:
+        """The filters' menus."""
+        out = Choices()
+        out.theme = sorted(((t, _label(view, t)) for t in self.themes), key=lambda c: (c[1], c[0]))
+        out.actor = sorted(self.people, key=lambda c: (c[1], c[0]))
+        out.organisation = sorted(self.organisations, key=lambda c: (c[1], c[0]))
+        out.kind = sorted(
+            ((k, _kind_label(view, k)) for k in self.kinds), key=lambda c: (c[1], c[0])
+        )
+        return out
+
+
 def choices(view: GraphView, facets: list[Facets]) -> Choices:
     """Every value that some row has, for the filters' menus."""
-    out = Choices()
-    themes = {t for f in facets for t in f.themes}
-    out.theme = sorted(((t, _label(view, t)) for t in themes), key=lambda c: (c[1], c[0]))
-    for name in ("people", "organisations"):
-        refs = {(r.id or "", r.label) for f in facets for r in getattr(f, name)}
-        target = "actor" if name == "people" else "organisation"
-        setattr(out, target, sorted(refs, key=lambda c: (c[1], c[0])))
-    kinds = {k for f in facets for k in f.kinds}
-    out.kind = sorted(((k, _kind_label(view, k)) for k in kinds), key=lambda c: (c[1], c[0]))
-    return out
+    values = FacetValues()
+    for f in facets:
+        values.add(f)
+    return values.choices(view)
 
 
 def _label(view: GraphView, rid: str) -> str:
@@ -154,18 +175,26 @@ def _kind_label(view: GraphView, term: str) -> str:
 
 @dataclass
 class EntityFilters:
-    """The entity list's filters: each record's ``data-`` attributes, and the menus."""
+    """The entity list's filters: each record's ``data-`` attributes, and the menus,
+    gathered one record at a time (:meth:`add`) so no description is kept."""
 
-    data: dict[str, dict[str, str]]  # record IRI -> attribute -> value
-    choices: Choices
+    data: dict[str, dict[str, str]] = field(default_factory=dict)  # record IRI -> attribute
+    choices: Choices = field(default_factory=Choices)
+    values: FacetValues = field(default_factory=FacetValues)
+
+    def add(self, view: GraphView, d: Description) -> None:
+        f = record_facets(view, d)
+        first, last = years(view, d)
+        self.data[d.iri] = {**f.data(), "from": first, "to": last}
+        self.values.add(f)
+
+    def close(self, view: GraphView) -> EntityFilters:
+        self.choices = self.values.choices(view)
+        return self
 
 
 def entity_filters(view: GraphView, descriptions: list[Description]) -> EntityFilters:
-    data: dict[str, dict[str, str]] = {}
-    facets = []
+    out = EntityFilters()
     for d in descriptions:
-        f = record_facets(view, d)
-        first, last = years(view, d)
-        data[d.iri] = {**f.data(), "from": first, "to": last}
-        facets.append(f)
-    return EntityFilters(data, choices(view, facets))
+        out.add(view, d)
+    return out.close(view)

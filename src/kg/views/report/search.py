@@ -138,7 +138,7 @@ def _script(name: str, data: object, key: str | None = None) -> bytes:
     return f"{init}window.{name}[{json.dumps(key)}] = {body};\n".encode()
 
 
-def _document(d: Description) -> tuple[dict[str, str], dict[str, str]]:
+def document(d: Description) -> tuple[dict[str, str], dict[str, str]]:
     """A record's fields to index and the fields shown in a result."""
     names = [x for labels in (d.labels, d.alt_labels) for ls in labels.values() for x in ls]
     names = list(dict.fromkeys([d.label, *names]))
@@ -148,39 +148,70 @@ def _document(d: Description) -> tuple[dict[str, str], dict[str, str]]:
     return {"name": " ".join(names), "id": d.id or "", "text": text}, stored
 
 
-def build_search_index(descriptions: Iterable[Description]) -> SearchIndex:
-    """MiniSearch's serialised index of the records, in shards (see the module)."""
-    docs = sorted((d for d in descriptions if d.id), key=lambda d: d.id or "")
-    postings: dict[str, dict[int, dict[int, int]]] = defaultdict(dict)  # term -> field -> doc
-    lengths: dict[int, list[int]] = {}
-    stored: dict[int, dict[str, str]] = {}
-    for short, d in enumerate(docs, start=1):
-        fields, stored[short] = _document(d)
-        lengths[short] = []
+class SearchBuilder:
+    """The index built one record at a time, in the order of their ids, so no
+    record's description is kept: only its terms' postings and what a result
+    shows of it (a million-triple graph's descriptions took most of the report's
+    memory when they were all kept for the index).
+
+    >>> b = SearchBuilder()
+    >>> b.add("a", {"name": "Tokyo", "id": "a", "text": ""}, {"t": "Tokyo"})
+    >>> b.index().meta["documentCount"]
+    1
+    """
+
+    def __init__(self) -> None:
+        self.postings: dict[str, dict[int, dict[int, int]]] = defaultdict(dict)  # term-field-doc
+        self.lengths: dict[int, list[int]] = {}
+        self.shown: list[dict[str, str]] = []
+        self.last = ""
+
+    def add(self, rid: str, fields: dict[str, str], shown: dict[str, str]) -> None:
+        """Index one record; records come in the order of their ids."""
+        if rid <= self.last and self.shown:
+            raise ValueError(f"records out of order: {rid!r} after {self.last!r}")
+        self.last = rid
+        self.shown.append(shown)
+        short = len(self.shown)
+        self.lengths[short] = []
         for fid, name in enumerate(FIELDS):
             terms = tokens(fields[name])
-            lengths[short].append(len(set(terms)))
+            self.lengths[short].append(len(set(terms)))
             for t in terms:
-                per_doc = postings[t].setdefault(fid, {})
+                per_doc = self.postings[t].setdefault(fid, {})
                 per_doc[short] = per_doc.get(short, 0) + 1
-    n = len(docs)
-    meta: dict[str, object] = {
-        "documentCount": n,
-        "nextId": n + 1,
-        "fieldIds": {name: i for i, name in enumerate(FIELDS)},
-        "averageFieldLength": [
-            sum(lengths[s][i] for s in lengths) / n if n else 0 for i in range(len(FIELDS))
-        ],
-        "docsPerFile": DOCS_PER_FILE,
-        "serializationVersion": 2,
-    }
-    groups = _split(sorted(postings), postings, 1)
-    meta["shards"] = [[length, key] for length, key in sorted(groups)]
-    shards = {
-        f"{length}-{key}": _shard(terms, postings, lengths)
-        for (length, key), terms in sorted(groups.items())
-    }
-    return SearchIndex(meta, shards, [stored[s] for s in range(1, n + 1)])
+
+    def add_description(self, d: Description) -> None:
+        if d.id:
+            self.add(d.id, *document(d))
+
+    def index(self) -> SearchIndex:
+        postings, lengths, n = self.postings, self.lengths, len(self.shown)
+        meta: dict[str, object] = {
+            "documentCount": n,
+            "nextId": n + 1,
+            "fieldIds": {name: i for i, name in enumerate(FIELDS)},
+            "averageFieldLength": [
+                sum(lengths[s][i] for s in lengths) / n if n else 0 for i in range(len(FIELDS))
+            ],
+            "docsPerFile": DOCS_PER_FILE,
+            "serializationVersion": 2,
+        }
+        groups = _split(sorted(postings), postings, 1)
+        meta["shards"] = [[length, key] for length, key in sorted(groups)]
+        shards = {
+            f"{length}-{key}": _shard(terms, postings, lengths)
+            for (length, key), terms in sorted(groups.items())
+        }
+        return SearchIndex(meta, shards, self.shown)
+
+
+def build_search_index(descriptions: Iterable[Description]) -> SearchIndex:
+    """MiniSearch's serialised index of the records, in shards (see the module)."""
+    builder = SearchBuilder()
+    for d in sorted((d for d in descriptions if d.id), key=lambda d: d.id or ""):
+        builder.add_description(d)
+    return builder.index()
 
 
 def _split(
@@ -225,11 +256,13 @@ def _shard(
     }
 
 
-def search_files(descriptions: Iterable[Description]) -> dict[str, bytes]:
+def search_files(index: SearchIndex | Iterable[Description]) -> dict[str, bytes]:
     """The site's scripts but the pages: MiniSearch, the index, ``search.js`` (for
     ``search.html``) and ``filters.js`` (the timeline's and entity list's filters)."""
+    if not isinstance(index, SearchIndex):
+        index = build_search_index(index)
     files = vendored_package("minisearch")
-    files.update(build_search_index(descriptions).files())
+    files.update(index.files())
     files["search.js"] = asset("search.js")
     files["filters.js"] = asset("filters.js")
     return files

@@ -52,18 +52,27 @@ from kg.terms.namespaces import PREFIXES
 from kg.validate.engines import validate_graph
 from kg.validate.report import Report
 from kg.views.describe import describe
-from kg.views.graphview import GraphView
+from kg.views.graphview import GraphView, record_id
 from kg.views.model import Description
 from kg.views.report.common import shorten
-from kg.views.report.facets import entity_filters
+from kg.views.report.facets import EntityFilters
 from kg.views.report.linkchart import chart_data, chart_files
+from kg.views.report.listing import (
+    Entry,
+    by_page,
+    kind_pages,
+    kinds_on,
+    pages,
+    paging_context,
+    rows_script,
+)
 from kg.views.report.live import LIVE_LIMIT, live_files
 from kg.views.report.network import build_ego, build_network, kind_styles
 from kg.views.report.ontology import OntologyDoc, build_ontology_doc
 from kg.views.report.queries import QueryPage, build_query_pages
-from kg.views.report.search import search_files
+from kg.views.report.search import SearchBuilder, search_files
 from kg.views.report.stored import store_inputs
-from kg.views.report.timeline import build_timeline
+from kg.views.report.timeline import Timeline, build_timeline
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -131,51 +140,61 @@ def build_site(
     view = GraphView(graph, ontology, display)
     if query_graph is None:
         query_graph = _with_ontology(graph, view.ont)
-    with bar("report: records", len(view.records)) as done:
-        descriptions = {}
-        for n in view.records:
-            descriptions[str(n)] = describe(view, n)
-            done.advance()
-    kinds = _by_kind(view.display, descriptions.values())
-    query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
     onto = build_ontology_doc(view)
-    graph_triples = _count(query_graph)
-    labels = {d.id: d.label for d in descriptions.values() if d.id}
-    live = live_files(_all_triples(query_graph), labels, graph_triples)
-    site = _Pages(
-        _environment(view.display),
-        {
-            "site_title": title,
-            "terms": onto.terms,
-            "counts": {k: len(v) for k, v in kinds},
-            "triples": len(graph) if triples is None else triples,
-            "graph_files": [p for p in live if p.startswith("data/")],
-            "graph_triples": graph_triples,
-            "live_limit": LIVE_LIMIT,
-        },
-        sink,
-    )
-    site.add_all(live)
-    _top_pages(site, view, kinds, onto, query_pages, validation, descriptions)
-    with bar("report: pages", len(descriptions)) as pages:
-        for d in descriptions.values():
+    common: dict[str, Any] = {"site_title": title, "terms": onto.terms}
+    common["triples"] = len(graph) if triples is None else triples
+    site = _Pages(_environment(view.display), common, sink)
+    records = _Records(view)
+    with bar("report: records", len(view.records)) as done:
+        # One record at a time, by id (the search index's order): its description
+        # goes to its page and to the index, and only an Entry is kept.
+        for n in sorted(view.records, key=lambda n: record_id(n) or ""):
+            d = describe(view, n)
             ego = build_ego(d)
             site.page(f"entity/{d.id}.html", "entity.html", d=d, ego=ego, active="entities")
-            pages.advance()
+            records.add(d)
+            done.advance()
+    kinds = _by_kind(view.display, records.entries)
+    query_pages = build_query_pages(view, query_graph, catalog() if queries is None else queries)
+    graph_triples = _count(query_graph)
+    labels = {e.id: e.label for e in records.entries if e.id}
+    live = live_files(_all_triples(query_graph), labels, graph_triples)
+    common["counts"] = {k: len(v) for k, v in kinds}
+    common["graph_files"] = [p for p in live if p.startswith("data/")]
+    common["graph_triples"] = graph_triples
+    common["live_limit"] = LIVE_LIMIT
+    site.add_all(live)
+    _top_pages(site, view, kinds, onto, query_pages, validation, records)
     site.page("search.html", "search.html", active="search")
-    site.add_all(search_files(descriptions.values()))
+    site.add_all(search_files(records.search.index()))
     site.style_sheet(view.display)
     return site.done()
+
+
+class _Records:
+    """What the pages besides a record's own keep of each record: its entry in the
+    entity list, its filter values and its document in the search index."""
+
+    def __init__(self, view: GraphView) -> None:
+        self.view = view
+        self.entries: list[Entry] = []
+        self.filters = EntityFilters()
+        self.search = SearchBuilder()
+
+    def add(self, d: Description) -> None:
+        self.entries.append(Entry.of(d))
+        self.filters.add(self.view, d)
+        self.search.add_description(d)
 
 
 def _top_pages(
     site: _Pages,
     view: GraphView,
-    kinds: list[tuple[str, list[Description]]],
+    kinds: list[tuple[str, list[Entry]]],
     onto: OntologyDoc,
     query_pages: list[QueryPage],
     validation: Report | None,
-    descriptions: dict[str, Description],
+    records: _Records,
 ) -> None:
     """Every page but the entity pages."""
     summary = validation.counts if validation is not None else None
@@ -195,9 +214,8 @@ def _top_pages(
         onto=onto,
         active="index",
     )
-    filters = entity_filters(view, list(descriptions.values()))
-    site.page("entities.html", "entities.html", kinds=kinds, filters=filters, active="entities")
-    site.page("timeline.html", "timeline.html", tl=timeline, active="timeline")
+    _entity_list(site, kinds, records.filters.close(view))
+    _timeline_pages(site, timeline)
     site.page("network.html", "network.html", net=network, chart=chart, active="network")
     site.page("queries.html", "queries.html", queries=query_pages, active="queries")
     for qp in query_pages:
@@ -208,9 +226,51 @@ def _top_pages(
         "validation.html",
         validation=validation,
         summary=summary,
-        findings=_findings(validation, descriptions),
+        findings=_findings(validation, {e.id for e in records.entries if e.id}),
         active="validation",
     )
+
+
+def _entity_list(
+    site: _Pages, kinds: list[tuple[str, list[Entry]]], filters: EntityFilters
+) -> None:
+    """``entities.html``, in pages of :data:`PAGE_ROWS` records when there are more."""
+    totals = {k: len(v) for k, v in kinds}
+    starts = kind_pages(kinds, "entities")
+    row = site.macro("entity_row")
+    for page in pages("entities", sum(totals.values())):
+        page.kind_pages = starts
+        on_page = kinds_on(kinds, page)
+        site.page(
+            page.href,
+            "entities.html",
+            kinds=kinds,
+            page_kinds=on_page,
+            totals=totals,
+            filters=filters,
+            active="entities",
+            **paging_context(page, "entities"),
+        )
+        if page.count > 1:
+            html = [str(row(e, filters.data[e.iri])) for _, items in on_page for e in items]
+            site.add(*rows_script("entities", page, html))
+
+
+def _timeline_pages(site: _Pages, timeline: Timeline) -> None:
+    """``timeline.html``, in pages of :data:`PAGE_ROWS` events when there are more."""
+    row = site.macro("timeline_row")
+    for page in pages("timeline", len(timeline.rows)):
+        rows = list(by_page(timeline.rows, page))
+        site.page(
+            page.href,
+            "timeline.html",
+            tl=timeline,
+            page_rows=rows,
+            active="timeline",
+            **paging_context(page, "timeline"),
+        )
+        if page.count > 1:
+            site.add(*rows_script("timeline", page, [str(row(r, "")) for r in rows]))
 
 
 Sink = Callable[[str, bytes], None]
@@ -233,6 +293,10 @@ class _Pages:
         root = "../" * path.count("/")
         html = self.env.get_template(template).render(root=root, path=path, **self.common, **ctx)
         self.add(path, html.encode("utf-8"))
+
+    def macro(self, name: str) -> Any:
+        """A macro of ``macros.html``, to render one row of a list on its own."""
+        return getattr(self.env.get_template("macros.html").module, name)
 
     def style_sheet(self, display: Display) -> None:
         css = self.env.get_template("style.css").render(kind_styles=kind_styles(display))
@@ -268,11 +332,9 @@ def _with_ontology(graph: Graph, ontology: Graph) -> Graph:
     return both
 
 
-def _by_kind(
-    display: Display, descriptions: Iterable[Description]
-) -> list[tuple[str, list[Description]]]:
+def _by_kind(display: Display, descriptions: Iterable[Entry]) -> list[tuple[str, list[Entry]]]:
     """The records by kind, in the display order; each kind's by label."""
-    by_kind: dict[str, list[Description]] = defaultdict(list)
+    by_kind: dict[str, list[Entry]] = defaultdict(list)
     for d in descriptions:
         by_kind[d.kind].append(d)
     for items in by_kind.values():
@@ -280,7 +342,7 @@ def _by_kind(
     return [(k, by_kind[k]) for k in display.order if by_kind.get(k)]
 
 
-def _findings(report: Report | None, descriptions: dict[str, Description]) -> list[dict[str, Any]]:
+def _findings(report: Report | None, pages: set[str]) -> list[dict[str, Any]]:
     if report is None:
         return []
     out = []
@@ -288,7 +350,7 @@ def _findings(report: Report | None, descriptions: dict[str, Description]) -> li
         rid = f.location.record if f.location and f.location.record else None
         if rid is None and f.focus.startswith("id:"):
             rid = f.focus[3:].split("/")[0]
-        has_page = rid is not None and any(d.id == rid for d in descriptions.values())
+        has_page = rid is not None and rid in pages
         out.append({"f": f, "record": rid if has_page else None})
     return out
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from rdflib import BNode, Graph
+from rdflib import Graph
 
-from kg.builder.ontology import load_ontology, ontology_triples
-from kg.pipeline.outputs import GRAPH_FILE
+from kg.builder.ontology import load_ontology
+from kg.pipeline.stored import open_stored
 from kg.store.native import BASE, NativeGraph
-from kg.store.persist import open_persisted
 from kg.store.view import store_graph
+from kg.terms.convert import TermConverter
+from kg.terms.namespaces import INFERRED_GRAPH
 from kg.validate.engines import validate_graph
 from kg.validate.report import Report
 
@@ -39,24 +39,21 @@ class StoreInputs:
 def store_inputs(graph_file: Path, reason: bool) -> StoreInputs | None:
     """The inputs for ``graph_file`` when it is a kg build with its store; else None.
 
-    The store's default graph holds the asserted triples and the ontology (the
-    entailments are a named graph): the asserted ones are those that are not
-    the ontology's, which records never restate. Records make no blank nodes,
-    and the ontology's (its OWL lists) have the store's own labels, so triples
-    holding one are the ontology's too.
+    The build is opened as every command that reads one opens it
+    (:func:`kg.pipeline.stored.open_stored`: trusted by digest, the inferred
+    triples asked for with ``reason``). The asserted triples, which validation
+    needs, are ``kg.ttl``'s, parsed by Oxigraph (several times faster than a scan
+    of the store, which also holds the ontology); the pages read the store's
+    default graph (the asserted triples and the ontology) by index, and the
+    canned queries run on it with the entailments on ``reason``.
     """
-    if graph_file.name != GRAPH_FILE or not graph_file.is_file():
+    stored = open_stored(graph_file, reason=reason)
+    if stored is None:
         return None
-    query = open_persisted(graph_file, reason=reason)
-    if query is None:
-        return None
-    base = NativeGraph(query.store, [BASE], query.conv)
-    data = store_graph(base)
-    onto = set(ontology_triples())
-    asserted: list[tuple[Any, Any, Any]] = [
-        t
-        for t, _ in data.store.triples((None, None, None))
-        if t not in onto and not any(isinstance(x, BNode) for x in t)
-    ]
+    conv = TermConverter()
+    base = NativeGraph(stored.store, [BASE], conv)
+    query = NativeGraph(stored.store, [BASE, INFERRED_GRAPH] if reason else [BASE], conv)
+    f = conv.from_ox
+    asserted = [(f(q.subject), f(q.predicate), f(q.object)) for q in stored.asserted()]
     validation = validate_graph(asserted, engine="native", store=base)
-    return StoreInputs(data, load_ontology(), query, validation, len(asserted))
+    return StoreInputs(store_graph(base), load_ontology(), query, validation, len(asserted))

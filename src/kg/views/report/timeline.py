@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -237,23 +238,31 @@ class _Strip:
         return int(shift)
 
 
+def _touches(xs: list[float], x: float) -> bool:
+    """Whether a dot at ``x`` would touch one of ``xs`` (sorted): those within 10
+    of it, tested as the dots always were."""
+    return any(abs(px - x) < 9 for px in xs[bisect_left(xs, x - 10) : bisect_right(xs, x + 10)])
+
+
 def _strip(rows: list[TimelineRow], x_of: Callable[[float], float], lo: int) -> _Strip:
     """Dots above the axis, stacked where they would touch."""
     axis_y = 70.0
     marks = []
     spans = []
-    placed: list[tuple[float, int]] = []
+    # The dots placed on each level, by x: a look-up per level, not a scan of every
+    # dot (at 15,000 events, stacked 100 high, the scan took hours).
+    placed: dict[int, list[float]] = defaultdict(list)
     for r in sorted(rows, key=lambda r: (r.start, r.ref.iri)):
         v = year_value(r.start) or lo
         x = x_of(v)
         level = 0
-        while any(abs(px - x) < 9 and lvl == level for px, lvl in placed):
+        while _touches(placed[level], x):
             level += 1
-        placed.append((x, level))
+        insort(placed[level], x)
         marks.append((x, rounded(axis_y - 10 - level * 9), r.colour, r.ref, r.start))
         if r.end:
             ve = year_value(r.end)
             if ve and ve > v:
                 spans.append((x, x_of(ve), axis_y, r.colour))
-    max_level = max((lvl for _x, lvl in placed), default=0)
+    max_level = max((lvl for lvl, xs in placed.items() if xs), default=0)
     return _Strip(axis_y, axis_y + 40, marks, spans, max_level)
