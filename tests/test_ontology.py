@@ -231,7 +231,15 @@ def closure(g: Graph) -> Graph:
     out = Graph()
     for triple in g:
         out.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(out)
+    # owlrl leaves its own literal converters installed in the whole process
+    # ("--06-25"^^xsd:gMonthDay then reads as ill-typed); put rdflib's back, as
+    # kg.reason.engines does, so tests run later in this worker see rdflib's.
+    converters = dict(rdflib.term._toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(out)
+    finally:
+        rdflib.term._toPythonMapping.clear()
+        rdflib.term._toPythonMapping.update(converters)
     return out
 
 

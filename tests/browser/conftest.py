@@ -9,18 +9,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from shared import shared_folder
 
 BROWSERS = ("chromium", "chromium-browser")
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`kg report` of the bundled records, written to a temporary folder."""
+    """`kg report` of the bundled records, written to a temporary folder: built once
+    per run and shared by the xdist workers, its files read-only."""
     from kg.views.report.site import generate
 
-    out = tmp_path_factory.mktemp("browser") / "report"
-    generate(out)
-    return out
+    return shared_folder(tmp_path_factory, "bundled-report", generate)
 
 
 def _find_browser() -> str | None:
