@@ -20,6 +20,7 @@ import http.server
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -489,3 +490,38 @@ __all__ = [
     "reply",
     "slow",
 ]
+
+
+class SocketStore:
+    """A fake store on 127.0.0.1 speaking just enough HTTP: each connection is
+    given to :meth:`handle` in turn, in a thread (set what ``handle`` uses
+    before calling ``__init__``: the thread starts there)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server((HOST, 0))
+        self.url = f"http://{HOST}:{self.sock.getsockname()[1]}/store"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+def read_head(conn: socket.socket, at_least: int = 0) -> bytes:
+    """What a client sent, up to its headers' end and at least ``at_least`` bytes
+    (or until it stops sending)."""
+    got = b""
+    while b"\r\n\r\n" not in got or len(got) < at_least:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    return got

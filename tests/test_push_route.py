@@ -6,12 +6,11 @@ everywhere else; a cut-off upload leaves the target as it was on both."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from servers import forward
+from servers import SocketStore, forward, read_head
 
 import kg.remote.capabilities
 import kg.remote.http
@@ -111,7 +110,7 @@ def test_several_graphs_still_go_through_staging(oxigraph, tmp_path, runner):
     ]
 
 
-class HalfProxy:
+class HalfProxy(SocketStore):
     """A Graph Store in front of a real one that passes on the request's
     headers and the start of its body (64 KiB or more), then hangs up on both
     sides: the store sees an upload cut off mid-way, kg a connection lost
@@ -120,26 +119,14 @@ class HalfProxy:
     def __init__(self, target: str) -> None:
         host, port = urlsplit(target).hostname, urlsplit(target).port
         self.target = (host or "", port or 80)
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/store"
         self.passed: list[int] = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()
 
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn, socket.create_connection(self.target) as up:
-                got = b""
-                while b"\r\n\r\n" not in got or len(got) < 64 * 1024:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    got += chunk
-                up.sendall(got)
-                self.passed.append(len(got))
+    def handle(self, conn: socket.socket) -> None:
+        with socket.create_connection(self.target) as up:
+            got = read_head(conn, 64 * 1024)
+            up.sendall(got)
+            self.passed.append(len(got))
 
 
 def test_an_upload_cut_off_mid_way_leaves_the_target_as_it_was(oxigraph, tmp_path, runner):
@@ -191,38 +178,27 @@ def test_older_oxigraph_is_staged_with_its_bulk_loader(
     assert count_triples(oxigraph.query, G + "-old") == 1
 
 
-class SlowTaker:
+class SlowTaker(SocketStore):
     """A Graph Store that reads a request's headers, takes none of its body for
     ``stall`` seconds (as Oxigraph does while it clears the graph a PUT
     replaces), then reads it all and answers 204."""
 
     def __init__(self, stall: float) -> None:
         self.stall = stall
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/store"
         self.received: list[int] = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()
 
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                got = b""
-                while b"\r\n\r\n" not in got:
-                    got += conn.recv(65536)
-                head, _, body = got.partition(b"\r\n\r\n")
-                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-                time.sleep(self.stall)
-                while len(body) < length:
-                    chunk = conn.recv(1 << 20)
-                    if not chunk:
-                        break
-                    body += chunk
-                self.received.append(len(body))
-                conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+    def handle(self, conn: socket.socket) -> None:
+        head, _, body = read_head(conn).partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        time.sleep(self.stall)
+        while len(body) < length:
+            chunk = conn.recv(1 << 20)
+            if not chunk:
+                break
+            body += chunk
+        self.received.append(len(body))
+        conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
 
 
 def test_an_upload_waits_for_a_store_that_takes_its_body_late(tmp_path, runner, monkeypatch):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import shutil
 import socket
-import threading
 
 import pytest
 import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from servers import SocketStore, read_head
 
 import kg.pipeline.export
 import kg.pipeline.open
@@ -132,29 +132,15 @@ def test_a_triple_asserted_and_inferred_is_counted_once(
         assert count_triples(oxigraph.query, g) == n
 
 
-class Dropper:
+class Dropper(SocketStore):
     """A Graph Store that reads the start of an upload and hangs up."""
 
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/store"
         self.received: list[int] = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()
 
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                got = b""
-                while b"\r\n\r\n" not in got or len(got) < 64 * 1024:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    got += chunk
-                self.received.append(len(got))
+    def handle(self, conn: socket.socket) -> None:
+        self.received.append(len(read_head(conn, 64 * 1024)))
 
 
 def test_a_connection_dropped_mid_upload_leaves_the_target_as_it_was(
