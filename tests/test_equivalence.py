@@ -44,12 +44,6 @@ QUERIES = sorted(catalog())
 # since meetings reads its agents through a path instead of a UNION (rdflib
 # dropped duplicate solutions of the UNION).
 BAG_DIFFERENCES: set[str] = set()
-# rdflib turns a GROUP BY sub-query over no solutions into one unbound row (the
-# stores rightly return none; tests/test_remote.py). The canned queries' default
-# parameters name bundled records, so on generated data these use generated ones;
-# `statements` without reasoning finds no `a kg:Statement` (the records say
-# kg:Quotation) and rdflib's unbound row then joins every quotation.
-RDFLIB_EMPTY_GROUP = {("statements", False)}
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +161,6 @@ def rows(text: str, bag: bool) -> list[str]:
 @pytest.mark.parametrize("reason", [False, True], ids=["asserted", "reasoned"])
 @pytest.mark.parametrize("name", QUERIES)
 def test_oxigraph_gives_rdflibs_rows(name, reason, generated):
-    if (name, reason) in RDFLIB_EMPTY_GROUP:
-        pytest.skip("rdflib's unbound row for a GROUP BY over no solutions (see above)")
     q = catalog()[name]
     parent = min(str(o) for _s, p, o in generated.triples if str(p).endswith("#subEventOf"))
     given = {"event-structure": {"event": parent}, "fact-sources": {"about": "g-event-2"}}
