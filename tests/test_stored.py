@@ -18,6 +18,7 @@ from servers import SocketStore, read_head
 import kg.pipeline.export
 import kg.pipeline.open
 import kg.pipeline.stored
+import kg.remote.capabilities
 import kg.remote.push
 import kg.remote.staging
 from kg.pipeline.export import export_bytes
@@ -146,6 +147,13 @@ class Dropper(SocketStore):
 def test_a_connection_dropped_mid_upload_leaves_the_target_as_it_was(
     generated_build, oxigraph, invoke, monkeypatch
 ):
+    """The staged route: the staging graph's upload is cut, the target never
+    touched. (Taken for an Oxigraph before 0.5.10: on a later one the push is
+    one PUT, whose cut-off upload tests/test_push_route.py tests with a body far
+    larger than the sockets' buffers; this build's 1–2 MB can be buffered whole
+    before the store hangs up, and kg then rightly cannot say whether the store
+    read it all.)"""
+    monkeypatch.setattr(kg.remote.capabilities, "OXIGRAPH_ATOMIC_PUT", (99, 0, 0))
     monkeypatch.setattr(kg.remote.staging, "CLEANUP_PATIENCE", 0.0)
     g = "https://w3id.org/kg-nj/graph/dropped"
     ends = ["--query-endpoint", oxigraph.query, "--update-endpoint", oxigraph.update]
