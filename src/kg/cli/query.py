@@ -179,7 +179,8 @@ def query(
         else:
             rows_fmt = fmt or format_from_path(output, "table", "results") if output else fmt
             # Only what -p gave: a canned query's default names a bundled record.
-            asked = {k: v for k, v in bindings.items() if k in _parse_params(params)}
+            given = _parse_params(params)
+            asked = {k: v for k, v in bindings.items() if k in given}
             result = _local(
                 text, bindings, graph_file, records, reason, engine, rows_fmt, limit, output, asked
             )

@@ -22,8 +22,8 @@ from kg.sparql.canned import bind_params, get_query
 from kg.sparql.results import QueryResult
 from kg.sparql.run import run_query
 from kg.store.native import NativeGraph
-from kg.terms.checks import is_record_id
-from kg.terms.namespaces import ID, compact
+from kg.terms.iris import record_id
+from kg.terms.namespaces import compact
 
 
 def query(
@@ -69,7 +69,7 @@ def absent_terms(graph: Any, bindings: Mapping[str, Any]) -> list[str]:
     for name, term in sorted(bindings.items()):
         if not isinstance(term, URIRef) or _mentions(graph, term):
             continue
-        word = str(term)[len(str(ID)) :] if str(term).startswith(str(ID)) else compact(term)
+        word = record_id(term) or compact(term)
         out.append(
             f"parameter {name!r}: nothing in the graph is called {word!r}"
             + near_record_ids(graph, word)
@@ -83,12 +83,10 @@ def near_record_ids(graph: Any, word: str) -> str:
     minted from a record."""
     if isinstance(graph, NativeGraph):
         sols = graph.select("SELECT DISTINCT ?s WHERE { ?s a ?t FILTER(isIRI(?s)) }")
-        nodes: Any = (str(sol["s"].value) for sol in sols)
+        nodes: Any = (URIRef(sol["s"].value) for sol in sols)
     else:
-        nodes = (str(s) for s in graph.subjects(RDF.type, None, unique=True))
-    base = str(ID)
-    ids = {n[len(base) :] for n in nodes if n.startswith(base)}
-    return did_you_mean(word, (i for i in ids if is_record_id(i)))
+        nodes = graph.subjects(RDF.type, None, unique=True)
+    return did_you_mean(word, {rid for n in nodes if (rid := record_id(n))})
 
 
 def _mentions(graph: Any, term: URIRef) -> bool:

@@ -53,6 +53,20 @@ def record_iri(rid: str) -> URIRef:
     return u
 
 
+def record_id(node: Any) -> str | None:
+    """The record id of a node minted from a record (:func:`record_iri`'s
+    inverse), else None.
+
+    >>> record_id(ID["shinzo-abe"]), record_id(ID["shinzo-abe/citation/1"])
+    ('shinzo-abe', None)
+    """
+    if isinstance(node, URIRef) and node.startswith(_ID_BASE):
+        local = node[len(_ID_BASE) :]
+        if is_record_id(local):
+            return str(local)
+    return None
+
+
 def intern(term: Any) -> Any:
     """``term`` itself, or for an IRI the one object kg uses for it in this process."""
     if type(term) is URIRef:

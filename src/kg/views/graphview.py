@@ -20,6 +20,7 @@ from kg.pipeline.query import near_record_ids
 from kg.reason.rules import strict_closure
 from kg.records.display import Display, Phrase, load_display
 from kg.terms.checks import is_record_id
+from kg.terms.iris import record_id
 from kg.terms.namespaces import ID, KG, PREFIXES, compact, expand
 from kg.views.model import Ref
 
@@ -63,19 +64,6 @@ def cite_key(node: Node) -> tuple[str, int]:
     s = str(node)
     head, _, tail = s.rpartition("/")
     return (head, int(tail)) if tail.isdigit() else (s, 0)
-
-
-def record_id(node: Node) -> str | None:
-    """The record id of a node minted from a record, else None.
-
-    >>> record_id(ID["shinzo-abe"]), record_id(ID["shinzo-abe/citation/1"])
-    ('shinzo-abe', None)
-    """
-    if isinstance(node, URIRef) and str(node).startswith(str(ID)):
-        local = str(node)[len(str(ID)) :]
-        if is_record_id(local):
-            return local
-    return None
 
 
 def date_phrase(value: Node, *, preposition: bool = True) -> str:
