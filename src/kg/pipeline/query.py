@@ -62,6 +62,7 @@ def absent_terms(graph: Any, bindings: Mapping[str, Any]) -> list[str]:
     record ids: a mistyped id gives no rows, which reads like an answer.
 
     >>> from kg.builder.graph import build_graph
+    >>> from kg.terms.namespaces import ID
     >>> absent_terms(build_graph(), {"about": ID["shinzo-abbe"]})
     ["parameter 'about': nothing in the graph is called 'shinzo-abbe' (did you mean 'shinzo-abe'?)"]
     """
